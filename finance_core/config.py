@@ -1,0 +1,53 @@
+"""Thresholds and conventions in one place (defaults from DESIGN.md).
+
+Override any of them with a JSON file named by ``$FINANCE_THRESHOLDS``; keys are
+the field names below.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+
+
+@dataclasses.dataclass(frozen=True)
+class Thresholds:
+    # 融资担保
+    leverage_max: float = 10.0            # 在保余额 / 净资产
+    leverage_max_small_agri: float = 15.0  # when small & agri share >= small_agri_share_min
+    leverage_min: float = 3.0             # below: idle capital
+    small_agri_share_min: float = 0.80    # 支小支农占比
+    single_le5m_share_min: float = 0.50   # of small & agri, single borrowers <= 500万元
+    single_borrower_cap: int = 5_000_000  # 500万元, 元
+    fee_rate_max: float = 0.01            # average fee rate
+    compensation_rate_max: float = 0.03   # county tolerance for 代偿率
+    quota_warning: float = 0.90           # product quota used share that is "near"
+    # 小额信贷
+    microloan_max_amount: int = 50_000    # 5万元
+    microloan_max_years: int = 3
+    fund_leverage_required: float = 10.0  # fund backs at least 10x its size
+    fund_share_default: float = 0.40      # county share of losses
+    overdue_rate_max: float = 0.02        # red flag above this 逾期率
+    par_fund_days: int = 90               # > 90 days -> eligible for the fund
+    # 信用村
+    credit_village_rated_min: float = 0.70  # share of households rated creditworthy
+    credit_village_no_arrears_min: float = 0.85
+    credit_village_npl_max: float = 0.05
+    low_usage_rate: float = 0.10          # rated households but near-zero use
+    usage_rate_min: float = 0.40          # red flag below this 用信率
+    # IPO
+    guidance_min_months: int = 3
+    acceptance_valid_months: int = 12
+
+
+def load() -> Thresholds:
+    path = os.environ.get("FINANCE_THRESHOLDS")
+    if not path:
+        return Thresholds()
+    with open(path, encoding="utf-8") as fh:
+        overrides = json.load(fh)
+    known = {f.name for f in dataclasses.fields(Thresholds)}
+    return Thresholds(**{k: v for k, v in overrides.items() if k in known})
+
+
+THRESHOLDS = load()

@@ -1,0 +1,118 @@
+"""Connections, transactions and the default database.
+
+A ``sqlite_utils.Database`` is bound to the thread that opened it, so callers
+open one per operation with :func:`connect` (opening costs well under a
+millisecond) and close it when done. Every connection has foreign keys on and
+a busy timeout; the database file is switched to WAL once, when it is created
+or migrated. Multi-statement writes go through :func:`write_transaction`, which
+starts with ``BEGIN IMMEDIATE`` so that two writers queue instead of failing
+half-way with "database is locked".
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+import tempfile
+from pathlib import Path
+from typing import Iterator
+
+import sqlite_utils
+
+from . import schema
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_PATH = ROOT / "data" / "county.db"
+BUSY_TIMEOUT_MS = 10_000
+
+
+def default_path() -> Path:
+    """The database the app uses: ``$FINANCE_DB`` or ``data/county.db``."""
+    return Path(os.environ.get("FINANCE_DB") or DEFAULT_PATH)
+
+
+def _configure(conn: sqlite3.Connection) -> None:
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA synchronous = NORMAL")
+
+
+def connect(path: str | os.PathLike | None = None, *, migrate: bool = True) -> sqlite_utils.Database:
+    """Open the database at ``path`` (default: :func:`default_path`).
+
+    With ``migrate`` the schema is brought to the latest version first.
+    """
+    path = Path(path) if path is not None else default_path()
+    conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000)
+    _configure(conn)
+    db = sqlite_utils.Database(conn)
+    if migrate and schema.version(conn) < schema.LATEST:
+        conn.execute("PRAGMA journal_mode = WAL")
+        schema.migrate(conn)
+    return db
+
+
+@contextlib.contextmanager
+def opened(path: str | os.PathLike | None = None) -> Iterator[sqlite_utils.Database]:
+    """``with opened(path) as db:`` — a connection closed on exit."""
+    db = connect(path)
+    try:
+        yield db
+    finally:
+        db.close()
+
+
+@contextlib.contextmanager
+def write_transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+    """One atomic write: ``BEGIN IMMEDIATE`` … ``COMMIT``, rolled back on error.
+
+    Bumps ``data_version`` so that cached reads of every session see the change.
+    Nested use joins the outer transaction.
+    """
+    conn = db.conn
+    if conn.in_transaction:
+        yield db
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+        conn.execute("UPDATE data_version SET version = version + 1 WHERE id = 1")
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+
+
+def data_version(db: sqlite_utils.Database) -> int:
+    """A number that changes whenever data is written; used as a cache key."""
+    row = db.conn.execute("SELECT version FROM data_version WHERE id = 1").fetchone()
+    return int(row[0]) if row else 0
+
+
+def ensure_database(path: str | os.PathLike | None = None, *, scale: int = 1) -> Path:
+    """Make sure a database exists at ``path``; build the demo county if not.
+
+    The demo is built in a temporary file next to the target and moved into
+    place atomically, so a crash or a concurrent first start never leaves a
+    half-built database behind.
+    """
+    path = Path(path) if path is not None else default_path()
+    if path.exists() and path.stat().st_size > 0:
+        with opened(path):
+            pass  # migrates an older schema in place
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    from . import demo
+
+    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    os.unlink(tmp)
+    try:
+        demo.build(tmp, scale=scale)
+        if not path.exists():
+            os.replace(tmp, path)
+    finally:
+        for suffix in ("", "-wal", "-shm"):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp + suffix)
+    return path

@@ -1,0 +1,578 @@
+"""The embedded demo county (fictional: 青禾县), built deterministically.
+
+``build(path, scale=1, seed=..., end=...)`` writes a complete database: 15
+towns per scale unit, ~300 villages, tens of thousands of households, the
+poverty-relief microloan ledger with month-end snapshots, credit-village bank
+reports, a guarantee company with its products and contracts, an IPO pipeline
+with stage histories and monthly notes, and annual targets. Everything is
+derived from ``seed``: the same seed and end month give the same database.
+
+Stories a monthly meeting would discuss are built in:
+- 高峰乡 lags its credit-village target this year;
+- 村镇银行's microloans fall overdue more and more over the last months;
+- the livestock-chain product (链担通—黄牛贷) runs near its cooperation quota;
+- companies move through the IPO stages, one stuck in 辅导 for over a year.
+
+All names and personal data are invented. ID numbers use the region prefix
+99, which no real region has.
+
+CLI: ``python -m finance_core.demo --scale N --out PATH [--seed S] [--end YYYY-MM]``
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import random
+import sqlite3
+import sys
+import time
+from pathlib import Path
+
+from . import periods, rollups, schema
+
+DEFAULT_SEED = 20231231
+MONTHS = 36
+COUNTY = "青禾县"
+
+TOWN_NAMES = [
+    "城关镇", "清溪镇", "柳塘镇", "石桥镇", "白沙镇", "青山乡", "河口镇", "杨林乡",
+    "梅岭镇", "东湖乡", "龙泉镇", "高峰乡", "新安镇", "桃源乡", "金竹乡",
+]
+LAGGING_TOWN = "高峰乡"
+VILLAGE_FIRST = "石竹杏桂枫柏荷兰松梨枣杉槐柳桑茶莲苇芦榆"
+VILLAGE_SECOND = "岭塘湾坪岗冲畈埠桥庄圩洼坳店湖山溪垄堰"
+SURNAMES = ["王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "胡", "朱",
+            "高", "林", "何", "郭", "马", "罗", "梁", "宋", "郑", "谢", "韩", "唐", "冯", "程",
+            "欧阳", "司马", "诸葛", "上官"]
+GIVEN = "国华建军明秀英桂兰玉梅志强春生海燕金凤德胜永福小平红霞立新家和长青水根"
+
+BANKS = [
+    ("ABC", "农业银行", "国有大行"),
+    ("CCB", "建设银行", "国有大行"),
+    ("PSBC", "邮储银行", "国有大行"),
+    ("RCB", "农商行", "农村金融机构"),
+    ("VTB", "青禾村镇银行", "农村金融机构"),
+]
+TROUBLED_BANK = "VTB"
+
+IPO_STAGES = ["后备资源库", "股改", "辅导备案", "辅导验收", "申报受理", "审核问询", "注册", "发行上市"]
+
+
+# --- helpers -------------------------------------------------------------------
+def _date(d: dt.date) -> str:
+    return d.isoformat()
+
+
+def _add_months_date(d: dt.date, n: int) -> dt.date:
+    idx = d.year * 12 + d.month - 1 + n
+    y, m = idx // 12, idx % 12 + 1
+    import calendar
+
+    return dt.date(y, m, min(d.day, calendar.monthrange(y, m)[1]))
+
+
+def _id_number(rng: random.Random) -> str:
+    """A fake 18-digit resident ID with a valid checksum and region prefix 99."""
+    region = f"99{rng.randint(0, 9999):04d}"
+    birth = dt.date(1940, 1, 1) + dt.timedelta(days=rng.randint(0, 365 * 50))
+    body = f"{region}{birth:%Y%m%d}{rng.randint(0, 999):03d}"
+    return body + id_checksum(body)
+
+
+def id_checksum(body17: str) -> str:
+    """GB 11643 check character of the first 17 digits."""
+    weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+    total = sum(int(c) * w for c, w in zip(body17, weights))
+    return "10X98765432"[total % 11]
+
+
+def _person(rng: random.Random) -> str:
+    return rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2, 2))))
+
+
+# --- build -----------------------------------------------------------------------
+def build(path: str | os.PathLike, scale: int = 1, seed: int = DEFAULT_SEED,
+          end: str | None = None) -> dict:
+    """Write the demo county to a new database at ``path``; return row counts."""
+    if scale < 1:
+        raise ValueError("scale must be >= 1")
+    end = end or periods.last_full_month()
+    periods.parse_month(end)
+    path = Path(path)
+    if path.exists():
+        path.unlink()
+    conn = sqlite3.connect(str(path))
+    conn.execute("PRAGMA journal_mode = OFF")
+    conn.execute("PRAGMA synchronous = OFF")
+    conn.execute("PRAGMA foreign_keys = ON")
+    schema.migrate(conn)  # empty roll-ups; filled at the end
+    gen = _Generator(conn, scale=scale, seed=seed, end=end)
+    conn.execute("BEGIN")
+    counts = gen.run()
+    rollups.refresh_all(conn)
+    gen.targets()
+    conn.execute("COMMIT")
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("ANALYZE")
+    conn.close()
+    return counts
+
+
+class _Generator:
+    def __init__(self, conn: sqlite3.Connection, scale: int, seed: int, end: str):
+        self.conn = conn
+        self.scale = scale
+        self.seed = seed
+        self.end = end
+        self.start = periods.add_months(end, -(MONTHS - 1))
+        self.months = periods.months_between(self.start, end)
+        self.start_date = periods.month_start(self.start)
+        self.end_date = periods.month_end(end)
+        self.counts: dict[str, int] = {}
+
+    def rng(self, *salt) -> random.Random:
+        return random.Random(f"{self.seed}:{':'.join(map(str, salt))}")
+
+    def insert(self, table: str, rows: list[tuple]) -> None:
+        if not rows:
+            return
+        marks = ",".join("?" * len(rows[0]))
+        self.conn.executemany(f"INSERT INTO {table} VALUES ({marks})", rows)
+        self.counts[table] = self.counts.get(table, 0) + len(rows)
+
+    # -- orchestration
+    def run(self) -> dict:
+        self.insert("banks", BANKS)
+        self.towns = []
+        for unit in range(self.scale):
+            for i, base in enumerate(TOWN_NAMES):
+                code = f"T{unit * len(TOWN_NAMES) + i + 1:02d}" if self.scale == 1 else \
+                    f"T{unit:03d}{i + 1:02d}"
+                name = base if unit == 0 else f"{base}{_unit_suffix(unit)}"
+                self.towns.append((code, name, base))
+        self.loan_seq = 0
+        self.household_seq = 0
+        for code, name, base in self.towns:
+            self.town(code, name, base)
+        self.risk_fund()
+        self.guarantees()
+        self.ipo()
+        return self.counts
+
+    # -- towns, villages, households, credit reports, microloans
+    def town(self, code: str, name: str, base: str) -> None:
+        rng = self.rng("town", code)
+        n_villages = rng.randint(17, 23)
+        firsts = rng.sample(VILLAGE_FIRST, len(VILLAGE_FIRST))
+        seconds = rng.sample(VILLAGE_SECOND, len(VILLAGE_SECOND))
+        village_names = [f"{a}{b}村" for a in firsts for b in seconds][:n_villages * 3:3]
+        villages, households, reports = [], [], []
+        total_households = 0
+        for vi, vname in enumerate(village_names):
+            vcode = f"{code}V{vi + 1:03d}"
+            hh = rng.randint(280, 720)
+            total_households += hh
+            poverty = int(hh * rng.uniform(0.05, 0.11))
+            monitored = int(hh * rng.uniform(0.005, 0.02))
+            credit = vi % 2 == 0
+            if credit:
+                rated_share = rng.uniform(0.72, 0.95) if rng.random() > 0.08 else rng.uniform(0.55, 0.69)
+            else:
+                rated_share = rng.uniform(0.25, 0.6)
+            rated = int(hh * rated_share)
+            rating_year = periods.year_of(self.end) - (0 if rng.random() < 0.8 else 1) if credit else None
+            villages.append((vcode, code, vname, hh, poverty, monitored, int(credit), rating_year, rated))
+            for kind, n in (("脱贫户", poverty), ("监测户", monitored)):
+                for _ in range(n):
+                    self.household_seq += 1
+                    households.append((self.household_seq, vcode, _person(rng), _id_number(rng), kind))
+            if credit:
+                reports += self.credit_reports(rng, vcode, rated, base)
+        self.insert("towns", [(code, name, total_households, int(total_households * rng.uniform(3.1, 3.5)))])
+        self.insert("villages", villages)
+        self.insert("households", households)
+        self.insert("credit_reports", reports)
+        self.microloans(rng, code, households, villages)
+
+    def credit_reports(self, rng: random.Random, vcode: str, rated: int, town_base: str) -> list[tuple]:
+        banks = ["RCB"]
+        if rng.random() < 0.45:
+            banks.append(rng.choice(["PSBC", "ABC"]))
+        lagging = town_base == LAGGING_TOWN
+        rows = []
+        for bi, bank in enumerate(banks):
+            share = 1.0 if len(banks) == 1 else (0.7 if bi == 0 else 0.3)
+            target_hh = rated * share * rng.uniform(0.85, 0.98)
+            per_hh = rng.uniform(50_000, 75_000)
+            usage0 = rng.uniform(0.30, 0.45)
+            usage_gain = rng.uniform(0.05, 0.15)
+            if rng.random() < 0.04:  # rated but barely borrows
+                usage0, usage_gain = rng.uniform(0.01, 0.05), 0.0
+            start_frac = rng.uniform(0.45, 0.65)
+            granted_hh_prev = 0
+            for t, month in enumerate(self.months):
+                progress = t / (len(self.months) - 1)
+                stall = (MONTHS - 1 - periods.parse_month(self.end)[1]) / (MONTHS - 1)
+                if lagging and progress > stall:
+                    progress = stall + (progress - stall) * 0.35  # slows down this year
+                frac = start_frac + (1 - start_frac) * progress
+                granted_hh = max(granted_hh_prev, int(target_hh * frac))
+                granted_hh_prev = granted_hh
+                granted_amt = int(granted_hh * per_hh / 100) * 100
+                season = 0.04 if month[5:] in ("03", "04", "05") else 0.0
+                usage = min(0.9, usage0 + usage_gain * progress + season + rng.uniform(-0.01, 0.01))
+                if lagging and month >= periods.year_start_month(self.end):
+                    usage *= 0.9
+                used_hh = int(granted_hh * usage)
+                used_amt = int(granted_amt * usage * rng.uniform(0.95, 1.05) / 100) * 100
+                used_amt = min(used_amt, granted_amt)
+                npl = int(used_amt * rng.uniform(0.0, 0.025) / 100) * 100
+                rows.append((month, vcode, bank, granted_hh, granted_amt, used_hh, used_amt, npl))
+        return rows
+
+    def microloans(self, rng: random.Random, town_code: str, households: list[tuple],
+                   villages: list[tuple]) -> None:
+        village_bank = {}
+        for v in villages:
+            r = rng.random()
+            village_bank[v[0]] = "RCB" if r < 0.6 else ("PSBC" if r < 0.85 else TROUBLED_BANK)
+        loans, status = [], []
+        start_ord = self.start_date.toordinal()
+        end_ord = self.end_date.toordinal()
+        month_ends = [periods.month_end(m).toordinal() for m in self.months]
+        trouble_from = _add_months_date(self.end_date, -8).toordinal()
+        for hid, vcode, _name, _idn, _kind in households:
+            if rng.random() > 0.62:
+                continue
+            bank = village_bank[vcode]
+            d = dt.date.fromordinal(start_ord - rng.randint(0, 900))
+            if rng.random() < 0.35:  # first loan inside the window
+                d = dt.date.fromordinal(start_ord + rng.randint(0, end_ord - start_ord))
+            prev_id, renewal, extension = None, 0, 0
+            while d.toordinal() <= end_ord:
+                years = rng.choice((1, 2, 3, 3, 3)) if not extension else 0
+                maturity = _add_months_date(d, 12 * years) if years else _add_months_date(d, rng.choice((6, 12)))
+                amount = prev_amount if extension else rng.choice((20_000, 30_000, 40_000, 50_000, 50_000, 50_000))
+                prev_amount = amount
+                self.loan_seq += 1
+                loan_id = self.loan_seq
+                rate_bp = 345 if d.year <= 2023 else (310 if d.year == 2024 else 300)
+                loans.append((loan_id, f"XD{loan_id:08d}", hid, bank, town_code, amount, _date(d),
+                              _date(maturity), rate_bp, renewal, extension, prev_id))
+                # repayment behaviour
+                m_ord = maturity.toordinal()
+                p_overdue = 0.02
+                if bank == TROUBLED_BANK and m_ord >= trouble_from:
+                    p_overdue = 0.35
+                outcome = rng.random()
+                repaid_ord, overdue_from = m_ord, None
+                if rng.random() < 0.06:  # early repayment, sometimes inside the first month
+                    repaid_ord = d.toordinal() + rng.randint(5, max(6, (m_ord - d.toordinal()) // 2))
+                elif outcome < p_overdue:
+                    overdue_from = m_ord
+                    repaid_ord = m_ord + rng.randint(10, 400) if rng.random() < 0.55 else 10 ** 7
+                self._snapshots(status, loan_id, amount, rate_bp, d.toordinal(), repaid_ord,
+                                overdue_from, month_ends)
+                # what follows at maturity
+                if repaid_ord != m_ord or m_ord > end_ord:
+                    break
+                nxt = rng.random()
+                if nxt < 0.05:
+                    prev_id, renewal, extension, d = loan_id, 0, 1, maturity
+                elif nxt < 0.40:
+                    prev_id, renewal, extension, d = loan_id, 1, 0, maturity
+                elif nxt < 0.55:
+                    prev_id, renewal, extension = None, 0, 0
+                    d = maturity + dt.timedelta(days=rng.randint(30, 300))
+                else:
+                    break
+        self.insert("microloans", loans)
+        self.insert("microloan_status", status)
+
+    def _snapshots(self, status, loan_id, amount, rate_bp, disb_ord, repaid_ord, overdue_from,
+                   month_ends) -> None:
+        for month, mend in zip(self.months, month_ends):
+            if mend < disb_ord:
+                continue
+            first_of_month = mend - int(str(dt.date.fromordinal(mend))[8:]) + 1
+            if repaid_ord < first_of_month:
+                break
+            repaid = repaid_ord <= mend
+            balance = 0 if repaid else amount
+            days = 0 if (repaid or overdue_from is None or mend <= overdue_from) else mend - overdue_from
+            subsidy = 0
+            if not repaid and days == 0 and month[5:] in ("03", "06", "09", "12"):
+                subsidy = amount * rate_bp // 40_000  # a quarter's interest
+            status.append((loan_id, month, balance, days, subsidy))
+
+    def risk_fund(self) -> None:
+        """County fund: contributions each January, pays 40% of loans crossing 90 days."""
+        balance = 18_000_000 * self.scale
+        crossing = dict(self.conn.execute(
+            """
+            SELECT s.month, SUM(s.balance) FROM microloan_status s
+            WHERE s.days_overdue > 90 AND NOT EXISTS (
+                SELECT 1 FROM microloan_status p WHERE p.loan_id = s.loan_id
+                AND p.month < s.month AND p.days_overdue > 90)
+            GROUP BY s.month
+            """
+        ).fetchall())
+        rows = []
+        for month in self.months:
+            contributed = 5_000_000 * self.scale if month[5:] == "01" else 0
+            paid = int(crossing.get(month, 0) * 0.40)
+            recovered = int(paid * 0.1) if month[5:] in ("06", "12") else 0
+            balance += contributed - paid + recovered
+            rows.append((month, contributed, paid, recovered, balance))
+        self.insert("risk_fund", rows)
+
+    # -- guarantees
+    def guarantees(self) -> None:
+        rng = self.rng("guarantees")
+        self.insert("guarantors", [("G1", f"{COUNTY}融资担保有限公司")])
+        rows, net = [], 260_000_000 * self.scale
+        for month in self.months:
+            net += int(net * 0.004)
+            if month[5:] == "07" and month[:4] == str(periods.year_of(self.end) - 1):
+                net += 50_000_000 * self.scale  # capital injection mid-year
+            rating = "A" if month >= f"{periods.year_of(self.start)}-04" else "B"
+            rows.append(("G1", month, net, rating))
+        self.insert("guarantor_monthly", rows)
+        s = self.scale
+        products = [
+            ("HND", "链担通—黄牛贷", "G1", "RCB", 50, 50_000_000 * s, 40, 30, 20, 10, "2023-03-01"),
+            ("SRT", "税融通", "G1", None, 80, 400_000_000 * s, 40, 30, 20, 10, "2022-01-01"),
+            ("HNJ", "惠农担", "G1", None, 60, 300_000_000 * s, 40, 30, 20, 10, "2022-01-01"),
+            ("XWX", "小微续贷担保", "G1", None, 100, 400_000_000 * s, 40, 30, 20, 10, "2022-06-01"),
+        ]
+        self.insert("guarantee_products", products)
+        town_codes = [t[0] for t in self.towns]
+        contracts, seq = [], 0
+        first = _add_months_date(self.start_date, -14)
+        spec = {  # product: (contracts per month per scale, amount range 万元, borrower types, banks)
+            "HND": (14, (10, 40), ["agri"], ["RCB"]),
+            "SRT": (13, (50, 600), ["small", "small", "small", "other"], ["ABC", "CCB", "RCB"]),
+            "HNJ": (15, (10, 300), ["agri"], ["RCB", "ABC", "PSBC"]),
+            "XWX": (9, (100, 1000), ["small", "small", "other"], ["CCB", "ABC", "RCB"]),
+        }
+        cur = first
+        end_ord = self.end_date.toordinal()
+        while cur <= self.end_date:
+            for code, (per_month, (lo, hi), types, banks) in spec.items():
+                launched = dt.date.fromisoformat(dict((p[0], p[10]) for p in products)[code])
+                if cur < launched:
+                    continue
+                n = rng.randint(per_month * s // 2, per_month * s * 3 // 2)
+                for _ in range(n):
+                    seq += 1
+                    start = cur + dt.timedelta(days=rng.randint(0, 27))
+                    if start > self.end_date:
+                        continue
+                    amount = rng.randint(lo, hi) * 10_000
+                    btype = rng.choice(types)
+                    term = 12 if rng.random() < 0.8 else 24
+                    end_on = _add_months_date(start, term)
+                    fee = amount * dict((p[0], p[4]) for p in products)[code] // 10_000
+                    released, comp, comp_on, recovered = None, 0, None, 0
+                    r = rng.random()
+                    release_date = end_on
+                    if r < 0.05:
+                        release_date = start + dt.timedelta(days=rng.randint(0, 200))
+                    if release_date.toordinal() <= end_ord:
+                        released = _date(release_date)
+                        if rng.random() < 0.018:
+                            comp = int(amount * rng.uniform(0.5, 0.9)) // 100 * 100
+                            comp_on = released
+                            recovered = int(comp * rng.uniform(0.0, 0.6)) // 100 * 100
+                    contracts.append((
+                        seq, f"DB{seq:07d}", code, rng.choice(banks), rng.choice(town_codes),
+                        self._firm(rng, btype), btype, amount, fee, _date(start), _date(end_on),
+                        released, comp, comp_on, recovered,
+                    ))
+            cur = _add_months_date(cur, 1)
+        self.insert("guarantee_contracts", contracts)
+        # the livestock-chain product runs at about 93% of its cooperation quota
+        (used,) = self.conn.execute(
+            "SELECT COALESCE(SUM(amount), 0) FROM guarantee_contracts WHERE product_code = 'HND' "
+            "AND start_on <= ? AND (released_on IS NULL OR released_on > ?)",
+            (_date(self.end_date), _date(self.end_date))).fetchone()
+        quota = -(-int(used / 0.93) // 1_000_000) * 1_000_000
+        self.conn.execute("UPDATE guarantee_products SET quota = ? WHERE code = 'HND'", (quota,))
+        for code in ("SRT", "HNJ", "XWX"):  # the others have room
+            (used,) = self.conn.execute(
+                "SELECT COALESCE(SUM(amount), 0) FROM guarantee_contracts WHERE product_code = ? "
+                "AND start_on <= ? AND (released_on IS NULL OR released_on > ?)",
+                (code, _date(self.end_date), _date(self.end_date))).fetchone()
+            quota = -(-int(used / rng.uniform(0.55, 0.8)) // 10_000_000) * 10_000_000
+            self.conn.execute("UPDATE guarantee_products SET quota = ? WHERE code = ?", (quota, code))
+
+    def _firm(self, rng: random.Random, btype: str) -> str:
+        head = rng.choice(VILLAGE_FIRST) + rng.choice(VILLAGE_SECOND)
+        if btype == "agri":
+            return head + rng.choice(["养殖专业合作社", "家庭农场", "种养殖场", "农机专业合作社"])
+        return head + rng.choice(["商贸有限公司", "机械制造有限公司", "食品有限公司", "电子科技有限公司", "建材有限公司"])
+
+    # -- IPO pipeline
+    def ipo(self) -> None:
+        rng = self.rng("ipo")
+        industries = ["新材料", "新能源", "电子信息", "装备制造", "绿色食品", "生物医药", "纺织服装"]
+        boards = ["主板", "创业板", "科创板", "北交所"]
+        sponsors = ["华泰联合证券", "国元证券", "中信建投证券", "华安证券", "东方证券承销保荐"]
+        owners = ["陈立新（副县长）", "周文静（县政府办）", "刘志刚（县金融办）", "孙晓梅（县发改委）",
+                  "赵明远（经开区管委会）"]
+        words = ["瑞禾", "青拓", "华屹", "润之", "恒泰", "卓越", "明湖", "远帆", "金禾", "绿源",
+                 "天诚", "海纳", "锦程", "宏图", "安信", "聚能", "博远", "晨光", "和顺", "立丰",
+                 "永昌", "德润", "星河", "嘉禾", "鼎盛", "中科青禾", "云帆", "同创", "优派", "信达"]
+        # final stage of each company at the end month (index into IPO_STAGES)
+        finals = [0] * 14 + [1] * 6 + [2] * 4 + [3, 4, 5, 7, 7, 2]
+        companies, events, notes = [], [], []
+        end_ord = self.end_date.toordinal()
+        n = len(finals) * self.scale
+        for i in range(n):
+            final = finals[i % len(finals)]
+            suffix = "" if i < len(finals) else _unit_suffix(i // len(finals))
+            industry = rng.choice(industries)
+            name = f"{words[i % len(words)]}{industry}股份有限公司{suffix}"
+            cid = i + 1
+            town = rng.choice(self.towns)[0]
+            round_date = round_amount = round_val = None
+            if final >= 1 or rng.random() < 0.3:
+                round_date = _date(dt.date.fromordinal(end_ord - rng.randint(30, 700)))
+                round_amount = rng.randint(20, 300) * 1_000_000
+                round_val = round_amount * rng.randint(6, 15)
+            companies.append((cid, name, industry, town, rng.choice(["经开区", "高新园", "现代农业园", None]),
+                              rng.choice(boards), rng.choice(sponsors) if final >= 2 else None,
+                              rng.choice(owners), round_date, round_amount, round_val))
+            # history: walk back from the end month with typical durations
+            stuck = i % len(finals) == len(finals) - 1  # stuck in 辅导备案 for > a year
+            typical = [0, 14, 6, 2, 1, 5, 1, 0]
+            dates = []
+            recent = i % 9 == 4  # a few move in the last month
+            d = dt.date.fromordinal(end_ord - (rng.randint(2, 25) if recent else rng.randint(40, 700)))
+            if stuck:
+                d = _add_months_date(self.end_date, -16)
+            for stage in range(final, -1, -1):
+                dates.append((stage, d))
+                back = typical[stage - 1] if stage > 0 else 0
+                d = _add_months_date(d, -(back + rng.randint(1, 4)))
+            for stage, when in sorted(dates, key=lambda x: x[0]):
+                events.append((None, cid, IPO_STAGES[stage], _date(when), f"进入{IPO_STAGES[stage]}阶段"))
+            for back in range(0, 12 if final >= 1 else 4):
+                month = periods.add_months(self.end, -back * (1 if final >= 1 else 3))
+                stage_then = max((s for s, w in dates if _date(w)[:7] <= month), default=None)
+                if stage_then is None:
+                    continue
+                notes.append((None, cid, month, _progress_note(rng, IPO_STAGES[stage_then], stuck),
+                              rng.choice(["", "募投项目用地手续尚未办结", "环保验收材料待补充",
+                                          "历史沿革中股权代持需清理", "财务内控需整改"]) or None,
+                              rng.choice(["", "协调自然资源局加快用地审批", "县金融办对接省证监局",
+                                          "兑现上市奖补资金", "协调税务部门出具合规证明"]) or None,
+                              companies[-1][7], f"{month}-25 17:00:00"))
+        self.insert("companies", companies)
+        self.insert("ipo_events", events)
+        self.insert("ipo_notes", notes)
+
+    # -- annual targets
+    def targets(self) -> None:
+        """Targets for each year: about 10% above the pace of the data."""
+        rng = self.rng("targets")
+        rows = []
+        for year in sorted({periods.year_of(m) for m in self.months}):
+            last = f"{year}-12" if f"{year}-12" <= self.end else self.end
+            elapsed = periods.parse_month(last)[1]
+            first = f"{year}-01"
+            base = periods.previous_year_end(first)
+            for town_code, _name, town_base in self.towns:
+                factor = 1.9 if town_base == LAGGING_TOWN else rng.uniform(0.92, 1.1)
+                g = self._credit_delta(town_code, base, last)
+                if g:
+                    for metric, value in zip(("credit_granted_increase", "credit_used_increase"), g):
+                        rows.append((year, metric, "town", town_code,
+                                     _round_target(max(value, 0) * 12 / elapsed * factor)))
+                amount, hh = self.conn.execute(
+                    "SELECT COALESCE(SUM(new_amount),0), 0 FROM microloan_monthly "
+                    "WHERE town_code=? AND month BETWEEN ? AND ?", (town_code, first, last)).fetchone()
+                rows.append((year, "microloan_new_amount", "town", town_code,
+                             _round_target(amount * 12 / elapsed * rng.uniform(1.0, 1.15))))
+            county: dict[str, int] = {}
+            for r in rows:
+                if r[0] == year and r[2] == "town":
+                    county[r[1]] = county.get(r[1], 0) + r[4]
+            for metric, value in county.items():
+                rows.append((year, metric, "county", "", value))
+            for bank_code, *_ in BANKS:
+                (amount,) = self.conn.execute(
+                    "SELECT COALESCE(SUM(new_amount),0) FROM microloan_monthly "
+                    "WHERE bank_code=? AND month BETWEEN ? AND ?", (bank_code, first, last)).fetchone()
+                if amount:
+                    rows.append((year, "microloan_new_amount", "bank", bank_code,
+                                 _round_target(amount * 12 / elapsed * rng.uniform(1.0, 1.15))))
+            (hh,) = self.conn.execute(
+                "SELECT COUNT(DISTINCT household_id) FROM microloan_household_years "
+                "WHERE year=? AND first_month <= ?", (year, last)).fetchone()
+            rows.append((year, "microloan_new_households", "county", "",
+                         int(round(hh * 12 / elapsed * 1.08, -1))))
+            (gnew,) = self.conn.execute(
+                "SELECT COALESCE(SUM(new_amount),0) FROM guarantee_monthly WHERE month BETWEEN ? AND ?",
+                (first, last)).fetchone()
+            rows.append((year, "guarantee_new_amount", "county", "",
+                         _round_target(gnew * 12 / elapsed * 1.05)))
+            rows.append((year, "ipo_guidance_filings", "county", "", 2 * self.scale))
+        self.insert("targets", rows)
+
+    def _credit_delta(self, town_code: str, base: str, last: str):
+        def level(month):
+            return self.conn.execute(
+                "SELECT COALESCE(SUM(granted_amount),0), COALESCE(SUM(used_amount),0) "
+                "FROM credit_monthly WHERE town_code=? AND month=?", (town_code, month)).fetchone()
+        if base < self.start:
+            return None
+        b, e = level(base), level(last)
+        return e[0] - b[0], e[1] - b[1]
+
+
+def _round_target(value: float) -> int:
+    """Targets are set in whole 万元 (rounded to 10 万元 above 1,000 万元)."""
+    wan = value / 10_000
+    step = 10 if wan >= 1000 else 1
+    return int(max(step, round(wan / step) * step)) * 10_000
+
+
+def _unit_suffix(unit: int) -> str:
+    return f"（{unit + 1}区）"
+
+
+def _progress_note(rng: random.Random, stage: str, stuck: bool) -> str:
+    if stuck:
+        return f"{stage}阶段推进缓慢，辅导机构正在补充尽调材料"
+    return rng.choice([
+        f"{stage}工作按计划推进",
+        f"{stage}阶段材料已报送，等待反馈",
+        f"中介机构进场，{stage}相关工作有序开展",
+        f"完成{stage}阶段阶段性工作，召开协调会",
+    ])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=f"生成演示数据库（虚构的{COUNTY}）")
+    parser.add_argument("--scale", type=int, default=1, help="规模倍数（1 = 一个县）")
+    parser.add_argument("--out", default=None, help="数据库文件路径（默认 data/county.db）")
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    parser.add_argument("--end", default=None, help="最后一个数据月份 YYYY-MM（默认上一个完整月份）")
+    args = parser.parse_args(argv)
+    from .db import default_path
+
+    out = Path(args.out) if args.out else default_path()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    counts = build(out, scale=args.scale, seed=args.seed, end=args.end)
+    took = time.perf_counter() - t0
+    print(f"built {out} (scale {args.scale}) in {took:.1f} s")
+    for table, n in sorted(counts.items()):
+        print(f"  {table:22s} {n:>10,}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,138 @@
+"""总览: the county at a glance — one KPI row per area and the red flags."""
+from __future__ import annotations
+
+import dataclasses
+
+import sqlite_utils
+
+from . import credit, guarantees, ipo, microloans, money, periods, targets
+from .config import THRESHOLDS, Thresholds
+from .filters import Filters
+from .kpi import COUNT, MONEY, MULTIPLE, RATIO, Kpi, compare
+
+
+def _three(fn, db, f: Filters):
+    """``fn`` at the month, the month before and the same month last year."""
+    return (fn(db, f), fn(db, f.at(periods.add_months(f.as_of, -1))),
+            fn(db, f.at(periods.add_months(f.as_of, -12))))
+
+
+def credit_kpis(db: sqlite_utils.Database, f: Filters) -> list[Kpi]:
+    now, prev, base = _three(credit.totals, db, f)
+    return [
+        compare("credit_granted", "授信金额", MONEY, lambda t: t.granted_amount, now, prev, base),
+        compare("credit_used", "用信金额", MONEY, lambda t: t.used_amount, now, prev, base),
+        compare("credit_granted_hh", "授信户数", COUNT, lambda t: t.granted_households, now, prev, base, unit="户"),
+        compare("credit_used_hh", "用信户数", COUNT, lambda t: t.used_households, now, prev, base, unit="户"),
+        compare("credit_usage", "用信率", RATIO, lambda t: t.usage_rate, now, prev, base,
+                help="用信金额 ÷ 授信金额"),
+    ]
+
+
+def microloan_kpis(db: sqlite_utils.Database, f: Filters) -> list[Kpi]:
+    now, prev, base = _three(microloans.totals, db, f)
+    overdue = compare("ml_overdue_rate", "逾期率", RATIO, lambda t: t.overdue_rate, now, prev, base,
+                      help="逾期贷款余额 ÷ 贷款余额", good_when_up=False)
+    if overdue.value is not None and overdue.value > THRESHOLDS.overdue_rate_max:
+        overdue = dataclasses.replace(overdue, flag=f"高于 {money.fmt_pct(THRESHOLDS.overdue_rate_max)}")
+    return [
+        compare("ml_balance", "贷款余额", MONEY, lambda t: t.balance, now, prev, base),
+        compare("ml_households", "在贷户数", COUNT, lambda t: t.households, now, prev, base, unit="户"),
+        compare("ml_new_hh", "当年新增投放户数", COUNT, lambda t: t.new_households_ytd, now, prev, base, unit="户"),
+        compare("ml_new_amount", "当年新增投放金额", MONEY, lambda t: t.new_amount_ytd, now, prev, base),
+        overdue,
+    ]
+
+
+def guarantee_kpis(db: sqlite_utils.Database, f: Filters, th: Thresholds = THRESHOLDS) -> list[Kpi]:
+    now, prev, base = _three(guarantees.totals, db, f)
+    lev = [guarantees.leverage(db, m) for m in
+           (f.as_of, periods.add_months(f.as_of, -1), periods.add_months(f.as_of, -12))]
+    lev_kpi = Kpi("g_leverage", "放大倍数（全公司）", MULTIPLE, lev[0], lev[1], lev[2],
+                  help="全公司在保余额 ÷ 净资产（不随乡镇、银行筛选变化）")
+    if lev[0] is not None and lev[0] > th.leverage_max:
+        lev_kpi = dataclasses.replace(lev_kpi, flag=f"超过 {th.leverage_max:g} 倍上限")
+    elif lev[0] is not None and lev[0] < th.leverage_min:
+        lev_kpi = dataclasses.replace(lev_kpi, flag=f"低于 {th.leverage_min:g} 倍，资本闲置")
+    comp = compare("g_comp_rate", "当年代偿率", RATIO, lambda t: t.compensation_rate, now, prev, base,
+                   help="当年代偿金额 ÷ 当年解保金额", good_when_up=False)
+    if comp.value is not None and comp.value > th.compensation_rate_max:
+        comp = dataclasses.replace(comp, flag=f"高于容忍度 {money.fmt_pct(th.compensation_rate_max)}")
+    return [
+        compare("g_outstanding", "在保余额", MONEY, lambda t: t.outstanding, now, prev, base),
+        compare("g_count", "在保户数", COUNT, lambda t: t.outstanding_count, now, prev, base, unit="户"),
+        lev_kpi,
+        comp,
+    ]
+
+
+def ipo_kpis(db: sqlite_utils.Database, f: Filters) -> list[Kpi]:
+    now, prev, base = _three(ipo.stage_counts, db, f)
+    return [Kpi(f"ipo_{i}", stage, COUNT, now[stage], prev[stage], base[stage], unit="家")
+            for i, stage in enumerate(ipo.STAGES)]
+
+
+@dataclasses.dataclass(frozen=True)
+class Flag:
+    area: str          # 信用村 / 小额信贷 / 融资担保 / 企业上市
+    text: str
+    page: str          # url path of the page that explains it
+    params: tuple[tuple[str, str], ...] = ()   # extra link parameters
+
+
+def red_flags(db: sqlite_utils.Database, f: Filters, town_names: dict[str, str],
+              bank_names: dict[str, str], th: Thresholds = THRESHOLDS) -> list[Flag]:
+    """What the meeting must look at, for the scope of ``f``."""
+    flags: list[Flag] = []
+    tp = periods.time_progress(f.as_of)
+    # 信用村: towns behind their credit target by more than 10 points
+    metric = targets.METRIC_BY_KEY["credit_granted_increase"]
+    towns = f.towns or tuple(town_names)
+    for code in towns:
+        p = targets.progress(db, Filters(f.as_of, (code,), ()), metric)
+        if p.completion is not None and p.completion < tp - 0.10:
+            flags.append(Flag("信用村", f"{town_names[code]}信用村新增授信完成率 {money.fmt_pct(p.completion)}，"
+                              f"落后序时进度（{money.fmt_pct(tp)}）", "credit-villages",
+                              (("town", town_names[code]),)))
+    t = credit.totals(db, f)
+    if t is not None and t.usage_rate is not None and t.usage_rate < th.usage_rate_min:
+        flags.append(Flag("信用村", f"用信率 {money.fmt_pct(t.usage_rate)}，低于 {money.fmt_pct(th.usage_rate_min)}",
+                          "credit-villages"))
+    # 小额信贷: banks whose overdue rate is above the line
+    for code in f.banks or tuple(bank_names):
+        m = microloans.totals(db, Filters(f.as_of, f.towns, (code,)))
+        if m is not None and m.overdue_rate is not None and m.overdue_rate > th.overdue_rate_max:
+            prev = microloans.totals(db, Filters(periods.add_months(f.as_of, -3), f.towns, (code,)))
+            trend = ""
+            if prev is not None and prev.overdue_rate is not None:
+                trend = f"（三个月前 {money.fmt_pct(prev.overdue_rate)}）"
+            flags.append(Flag("小额信贷", f"{bank_names[code]}小额信贷逾期率 {money.fmt_pct(m.overdue_rate)}{trend}，"
+                              f"高于 {money.fmt_pct(th.overdue_rate_max)}", "microloans",
+                              (("bank", bank_names[code]),)))
+    # 融资担保: leverage, compensation rate, products near their quota
+    for kpi in guarantee_kpis(db, f, th):
+        if kpi.flag:
+            flags.append(Flag("融资担保", f"{kpi.label} {kpi.text}，{kpi.flag}", "guarantees"))
+    month_end = periods.month_end(f.as_of).isoformat()
+    for name, quota, used in db.execute(
+        """
+        SELECT p.name, p.quota, COALESCE(SUM(g.outstanding), 0)
+        FROM guarantee_products p LEFT JOIN guarantee_monthly g
+          ON g.product_code = p.code AND g.month = ?
+        GROUP BY p.code ORDER BY p.code
+        """,
+        [f.as_of],
+    ).fetchall():
+        share = money.safe_ratio(used, quota)
+        if share is not None and share >= th.quota_warning:
+            flags.append(Flag("融资担保", f"“{name}”已用合作授信额度 {money.fmt_pct(share)}"
+                              f"（{money.fmt_wan(used, 0)} / {money.fmt_wan(quota, 0)}）", "guarantees",
+                              (("product", name),)))
+    # 企业上市: companies in 辅导备案 for longer than the acceptance validity
+    stages = ipo.current_stages(db, f)
+    for row in stages.itertuples():
+        months = periods.days_between(row.since, month_end) / 30.44
+        if row.stage == "辅导备案" and months > th.acceptance_valid_months:
+            flags.append(Flag("企业上市", f"{row.name}处于辅导备案已 {months:.0f} 个月", "ipo",
+                              (("stage", "辅导备案"),)))
+    return flags

@@ -1,0 +1,198 @@
+"""Monthly roll-up tables, rebuilt from the ledgers.
+
+Call :func:`refresh_all` (or one area's function) inside the same write
+transaction as the ledger change, so readers never see a ledger and its
+roll-up disagree. Each function deletes and re-inserts its roll-up; with
+``months`` it touches only those months.
+"""
+from __future__ import annotations
+
+import sqlite3
+from typing import Iterable
+
+import sqlite_utils
+
+
+def _conn(db) -> sqlite3.Connection:
+    return db.conn if isinstance(db, sqlite_utils.Database) else db
+
+
+def _month_clause(col: str, months: Iterable[str] | None) -> tuple[str, list]:
+    if months is None:
+        return "", []
+    months = list(months)
+    return f" AND {col} IN ({','.join('?' * len(months))})", months
+
+
+def refresh_credit(db, months: Iterable[str] | None = None) -> None:
+    conn = _conn(db)
+    where, params = _month_clause("month", months)
+    conn.execute(f"DELETE FROM credit_monthly WHERE 1=1{where}", params)
+    where_r, params_r = _month_clause("r.month", months)
+    conn.execute(
+        f"""
+        INSERT INTO credit_monthly
+        SELECT r.month, v.town_code, r.bank_code, COUNT(*),
+               SUM(r.granted_households), SUM(r.granted_amount),
+               SUM(r.used_households), SUM(r.used_amount), SUM(r.npl_amount)
+        FROM credit_reports r JOIN villages v ON v.code = r.village_code
+        WHERE 1=1{where_r}
+        GROUP BY r.month, v.town_code, r.bank_code
+        """,
+        params_r,
+    )
+
+
+def refresh_microloans(db, months: Iterable[str] | None = None) -> None:
+    conn = _conn(db)
+    months = list(months) if months is not None else None
+    where, params = _month_clause("month", months)
+    conn.execute(f"DELETE FROM microloan_monthly WHERE 1=1{where}", params)
+    where_s, params_s = _month_clause("s.month", months)
+    where_d, params_d = _month_clause("substr(disbursed_on, 1, 7)", months)
+
+    def bucket(n: int, lo: int, hi: int | None) -> str:
+        """Balance and loan count of ageing bucket ``n`` (``lo``..``hi`` days)."""
+        cond = f"s.days_overdue BETWEEN {lo} AND {hi}" if hi else f"s.days_overdue >= {lo}"
+        return (
+            f"SUM(CASE WHEN s.balance > 0 AND {cond} THEN s.balance ELSE 0 END) AS b{n}, "
+            f"SUM(CASE WHEN s.balance > 0 AND {cond} THEN 1 ELSE 0 END) AS c{n}"
+        )
+
+    conn.execute(
+        f"""
+        INSERT INTO microloan_monthly
+        SELECT month, town_code, bank_code,
+               SUM(loans), SUM(households), SUM(balance), SUM(overdue_balance),
+               SUM(par30_balance), SUM(par90_balance),
+               SUM(b1), SUM(c1), SUM(b2), SUM(c2), SUM(b3), SUM(c3), SUM(b4), SUM(c4),
+               SUM(b5), SUM(c5),
+               SUM(new_loans), SUM(new_amount), SUM(renewal_loans), SUM(renewal_amount),
+               SUM(extension_loans), SUM(extension_amount), SUM(subsidy_paid)
+        FROM (
+            SELECT s.month AS month, l.town_code AS town_code, l.bank_code AS bank_code,
+                   SUM(s.balance > 0) AS loans,
+                   COUNT(DISTINCT CASE WHEN s.balance > 0 THEN l.household_id END) AS households,
+                   SUM(s.balance) AS balance,
+                   SUM(CASE WHEN s.days_overdue > 0 THEN s.balance ELSE 0 END) AS overdue_balance,
+                   SUM(CASE WHEN s.days_overdue > 30 THEN s.balance ELSE 0 END) AS par30_balance,
+                   SUM(CASE WHEN s.days_overdue > 90 THEN s.balance ELSE 0 END) AS par90_balance,
+                   {bucket(1, 1, 30)}, {bucket(2, 31, 60)}, {bucket(3, 61, 90)},
+                   {bucket(4, 91, 180)}, {bucket(5, 181, None)},
+                   0 AS new_loans, 0 AS new_amount, 0 AS renewal_loans, 0 AS renewal_amount,
+                   0 AS extension_loans, 0 AS extension_amount,
+                   SUM(s.subsidy_paid) AS subsidy_paid
+            FROM microloan_status s JOIN microloans l ON l.id = s.loan_id
+            WHERE 1=1{where_s}
+            GROUP BY s.month, l.town_code, l.bank_code
+            UNION ALL
+            SELECT substr(disbursed_on, 1, 7), town_code, bank_code,
+                   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                   SUM(1 - is_extension), SUM((1 - is_extension) * amount),
+                   SUM(is_renewal), SUM(is_renewal * amount),
+                   SUM(is_extension), SUM(is_extension * amount), 0
+            FROM microloans
+            WHERE 1=1{where_d}
+            GROUP BY 1, 2, 3
+        )
+        GROUP BY month, town_code, bank_code
+        """,
+        params_s + params_d,
+    )
+    # household-level helpers: cheap, always rebuilt whole
+    conn.execute("DELETE FROM microloan_first_loans")
+    conn.execute(
+        """
+        INSERT INTO microloan_first_loans
+        SELECT household_id, bank_code, MIN(town_code), MIN(substr(disbursed_on, 1, 7))
+        FROM microloans WHERE is_extension = 0 GROUP BY household_id, bank_code
+        """
+    )
+    conn.execute("DELETE FROM microloan_household_years")
+    conn.execute(
+        """
+        INSERT INTO microloan_household_years
+        SELECT CAST(substr(disbursed_on, 1, 4) AS INTEGER), household_id, bank_code,
+               MIN(town_code), MIN(substr(disbursed_on, 1, 7))
+        FROM microloans WHERE is_extension = 0 GROUP BY 1, household_id, bank_code
+        """
+    )
+    conn.execute("DELETE FROM household_counts")
+    conn.execute(
+        """
+        INSERT INTO household_counts
+        SELECT t.code, COUNT(h.id)
+        FROM towns t
+        LEFT JOIN villages v ON v.town_code = t.code
+        LEFT JOIN households h ON h.village_code = v.code
+        GROUP BY t.code
+        """
+    )
+
+
+def refresh_guarantees(db) -> None:
+    """Rebuild ``guarantee_monthly`` for every month from the first contract to
+    the last month with company figures (or the last contract event)."""
+    conn = _conn(db)
+    conn.execute("DELETE FROM guarantee_monthly")
+    bounds = conn.execute(
+        """
+        SELECT MIN(substr(start_on, 1, 7)),
+               MAX(m) FROM (
+                 SELECT MAX(month) AS m FROM guarantor_monthly
+                 UNION ALL SELECT MAX(substr(start_on, 1, 7)) FROM guarantee_contracts
+                 UNION ALL SELECT MAX(substr(released_on, 1, 7)) FROM guarantee_contracts
+               ), guarantee_contracts
+        """
+    ).fetchone()
+    if not bounds or bounds[0] is None:
+        return
+    first, last = bounds
+    conn.execute(
+        """
+        INSERT INTO guarantee_monthly
+        WITH RECURSIVE months(m, mend) AS (
+            SELECT ?, date(? || '-01', '+1 month', '-1 day')
+            UNION ALL
+            SELECT strftime('%Y-%m', date(m || '-01', '+1 month')),
+                   date(m || '-01', '+2 month', '-1 day')
+            FROM months WHERE m < ?
+        ),
+        rows AS (
+            SELECT m AS month, c.product_code, c.bank_code, c.town_code, c.borrower_type,
+                   c.amount AS outstanding, 1 AS outstanding_count,
+                   CASE WHEN c.amount <= 5000000 THEN c.amount ELSE 0 END AS outstanding_le5m,
+                   c.fee_amount AS outstanding_fee,
+                   0 AS new_amount, 0 AS new_count, 0 AS released_amount, 0 AS released_count,
+                   0 AS compensated_amount, 0 AS compensated_count, 0 AS recovered_amount
+            FROM months JOIN guarantee_contracts c
+              ON c.start_on <= mend AND (c.released_on IS NULL OR c.released_on > mend)
+            UNION ALL
+            SELECT substr(start_on, 1, 7), product_code, bank_code, town_code, borrower_type,
+                   0, 0, 0, 0, amount, 1, 0, 0, 0, 0, 0
+            FROM guarantee_contracts
+            UNION ALL
+            SELECT substr(released_on, 1, 7), product_code, bank_code, town_code, borrower_type,
+                   0, 0, 0, 0, 0, 0, amount, 1, 0, 0, 0
+            FROM guarantee_contracts WHERE released_on IS NOT NULL
+            UNION ALL
+            SELECT substr(compensated_on, 1, 7), product_code, bank_code, town_code, borrower_type,
+                   0, 0, 0, 0, 0, 0, 0, 0, compensated_amount, 1, recovered_amount
+            FROM guarantee_contracts WHERE compensated_on IS NOT NULL AND compensated_amount > 0
+        )
+        SELECT month, product_code, bank_code, town_code, borrower_type,
+               SUM(outstanding), SUM(outstanding_count), SUM(outstanding_le5m),
+               SUM(outstanding_fee), SUM(new_amount), SUM(new_count),
+               SUM(released_amount), SUM(released_count),
+               SUM(compensated_amount), SUM(compensated_count), SUM(recovered_amount)
+        FROM rows
+        GROUP BY month, product_code, bank_code, town_code, borrower_type
+        """,
+        (first, first, last),
+    )
+
+
+def refresh_all(db) -> None:
+    refresh_credit(db)
+    refresh_microloans(db)
+    refresh_guarantees(db)

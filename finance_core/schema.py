@@ -1,0 +1,377 @@
+"""Database schema and forward migrations.
+
+The schema version lives in ``PRAGMA user_version``. ``MIGRATIONS[i]`` takes a
+database from version ``i`` to ``i + 1``; :func:`migrate` applies the missing
+ones in order, each in its own transaction. Never edit a migration that has
+landed on main: add a new one.
+
+Conventions
+- Money is integer 元 (``*_amount``, ``balance`` ...). Rates are integer basis
+  points (``*_bp``, 1% = 100 bp). Shares are integer percent (``share_*_pct``).
+- Months are ``'YYYY-MM'`` text, dates ``'YYYY-MM-DD'`` text.
+- Tables ending in ``_monthly`` are roll-ups, rebuilt by
+  :mod:`finance_core.rollups` from the ledgers in the same transaction as any
+  write to them; pages read roll-ups, never scan a ledger for an aggregate.
+"""
+from __future__ import annotations
+
+import sqlite3
+
+# --- version 1: reference data and ledgers of all four areas -----------------
+V1 = """
+CREATE TABLE towns (
+    code        TEXT PRIMARY KEY,          -- stable code, e.g. 'T01'
+    name        TEXT NOT NULL UNIQUE,      -- shown on screen and used in links
+    households  INTEGER NOT NULL CHECK (households >= 0),
+    population  INTEGER NOT NULL CHECK (population >= 0)
+);
+
+CREATE TABLE banks (
+    code        TEXT PRIMARY KEY,          -- e.g. 'RCB'
+    name        TEXT NOT NULL UNIQUE,      -- e.g. '农商行'
+    kind        TEXT NOT NULL              -- 农村金融机构 / 国有大行 / ...
+);
+
+CREATE TABLE villages (
+    code                   TEXT PRIMARY KEY,   -- e.g. 'T01V003'
+    town_code              TEXT NOT NULL REFERENCES towns(code),
+    name                   TEXT NOT NULL,
+    households             INTEGER NOT NULL CHECK (households >= 0),
+    poverty_households     INTEGER NOT NULL DEFAULT 0,  -- 脱贫户
+    monitored_households   INTEGER NOT NULL DEFAULT 0,  -- 监测户
+    is_credit_village      INTEGER NOT NULL DEFAULT 0 CHECK (is_credit_village IN (0, 1)),
+    rating_year            INTEGER,                     -- year of the last 信用村 rating
+    rated_households       INTEGER NOT NULL DEFAULT 0,  -- 信用户 (rated creditworthy)
+    UNIQUE (town_code, name)
+);
+CREATE INDEX idx_villages_town ON villages(town_code);
+
+-- 信用村: one report per bank, village and month (授信 cumulative, 用信 balance)
+CREATE TABLE credit_reports (
+    month              TEXT NOT NULL,
+    village_code       TEXT NOT NULL REFERENCES villages(code),
+    bank_code          TEXT NOT NULL REFERENCES banks(code),
+    granted_households INTEGER NOT NULL CHECK (granted_households >= 0),
+    granted_amount     INTEGER NOT NULL CHECK (granted_amount >= 0),
+    used_households    INTEGER NOT NULL CHECK (used_households >= 0),
+    used_amount        INTEGER NOT NULL CHECK (used_amount >= 0),
+    npl_amount         INTEGER NOT NULL DEFAULT 0 CHECK (npl_amount >= 0),  -- 不良
+    PRIMARY KEY (month, village_code, bank_code)
+);
+CREATE INDEX idx_credit_reports_village ON credit_reports(village_code, month);
+
+-- 脱贫人口小额信贷: eligible households (脱贫户 / 监测户) with fake personal data
+CREATE TABLE households (
+    id            INTEGER PRIMARY KEY,
+    village_code  TEXT NOT NULL REFERENCES villages(code),
+    head_name     TEXT NOT NULL,
+    id_number     TEXT NOT NULL,
+    kind          TEXT NOT NULL CHECK (kind IN ('脱贫户', '监测户'))
+);
+CREATE INDEX idx_households_village ON households(village_code);
+
+CREATE TABLE microloans (
+    id             INTEGER PRIMARY KEY,
+    loan_no        TEXT NOT NULL UNIQUE,
+    household_id   INTEGER NOT NULL REFERENCES households(id),
+    bank_code      TEXT NOT NULL REFERENCES banks(code),
+    town_code      TEXT NOT NULL REFERENCES towns(code),   -- denormalised for filters
+    amount         INTEGER NOT NULL CHECK (amount > 0 AND amount <= 50000),
+    disbursed_on   TEXT NOT NULL,
+    maturity_on    TEXT NOT NULL CHECK (maturity_on > disbursed_on),
+    rate_bp        INTEGER NOT NULL,           -- annual rate, basis points (LPR-based)
+    is_renewal     INTEGER NOT NULL DEFAULT 0, -- 续贷
+    is_extension   INTEGER NOT NULL DEFAULT 0, -- 展期
+    prev_loan_id   INTEGER REFERENCES microloans(id)
+);
+CREATE INDEX idx_microloans_household ON microloans(household_id);
+CREATE INDEX idx_microloans_maturity ON microloans(maturity_on, town_code, bank_code);
+CREATE INDEX idx_microloans_disbursed ON microloans(disbursed_on, town_code, bank_code, household_id, amount);
+
+-- month-end status of every loan with a balance, or repaid in that month
+CREATE TABLE microloan_status (
+    loan_id        INTEGER NOT NULL REFERENCES microloans(id),
+    month          TEXT NOT NULL,
+    balance        INTEGER NOT NULL CHECK (balance >= 0),
+    days_overdue   INTEGER NOT NULL DEFAULT 0 CHECK (days_overdue >= 0),
+    subsidy_paid   INTEGER NOT NULL DEFAULT 0 CHECK (subsidy_paid >= 0), -- 贴息 paid in month
+    PRIMARY KEY (loan_id, month)
+) WITHOUT ROWID;
+CREATE INDEX idx_microloan_status_month ON microloan_status(month, loan_id, balance, days_overdue);
+
+-- 风险补偿金: county fund, monthly movements
+CREATE TABLE risk_fund (
+    month          TEXT PRIMARY KEY,
+    contributed    INTEGER NOT NULL DEFAULT 0,
+    paid_out       INTEGER NOT NULL DEFAULT 0,
+    recovered      INTEGER NOT NULL DEFAULT 0,
+    balance        INTEGER NOT NULL
+);
+
+-- 政府性融资担保
+CREATE TABLE guarantors (
+    code        TEXT PRIMARY KEY,
+    name        TEXT NOT NULL
+);
+CREATE TABLE guarantor_monthly (
+    guarantor_code TEXT NOT NULL REFERENCES guarantors(code),
+    month          TEXT NOT NULL,
+    net_assets     INTEGER NOT NULL CHECK (net_assets > 0),
+    rating         TEXT,                 -- provincial annual evaluation, e.g. 'A'
+    PRIMARY KEY (guarantor_code, month)
+);
+CREATE TABLE guarantee_products (
+    code                   TEXT PRIMARY KEY,
+    name                   TEXT NOT NULL UNIQUE,
+    guarantor_code         TEXT NOT NULL REFERENCES guarantors(code),
+    bank_code              TEXT REFERENCES banks(code),   -- NULL: several banks
+    fee_rate_bp            INTEGER NOT NULL CHECK (fee_rate_bp >= 0),
+    quota                  INTEGER NOT NULL CHECK (quota >= 0),   -- 合作授信额度, 元
+    share_guarantor_pct    INTEGER NOT NULL,
+    share_reguarantor_pct  INTEGER NOT NULL,
+    share_bank_pct         INTEGER NOT NULL,
+    share_gov_pct          INTEGER NOT NULL,
+    launched_on            TEXT NOT NULL,
+    CHECK (share_guarantor_pct + share_reguarantor_pct + share_bank_pct + share_gov_pct = 100)
+);
+CREATE TABLE guarantee_contracts (
+    id                 INTEGER PRIMARY KEY,
+    contract_no        TEXT NOT NULL UNIQUE,
+    product_code       TEXT NOT NULL REFERENCES guarantee_products(code),
+    bank_code          TEXT NOT NULL REFERENCES banks(code),
+    town_code          TEXT NOT NULL REFERENCES towns(code),
+    borrower_name      TEXT NOT NULL,
+    borrower_type      TEXT NOT NULL CHECK (borrower_type IN ('small', 'agri', 'other')),
+    amount             INTEGER NOT NULL CHECK (amount > 0),
+    fee_amount         INTEGER NOT NULL CHECK (fee_amount >= 0),  -- annual fee
+    start_on           TEXT NOT NULL,
+    end_on             TEXT NOT NULL CHECK (end_on > start_on),
+    released_on        TEXT,              -- 解保 (repaid or compensated)
+    compensated_amount INTEGER NOT NULL DEFAULT 0,
+    compensated_on     TEXT,
+    recovered_amount   INTEGER NOT NULL DEFAULT 0,
+    CHECK (released_on IS NULL OR released_on >= start_on),
+    CHECK (recovered_amount <= compensated_amount)
+);
+CREATE INDEX idx_guarantee_contracts_start ON guarantee_contracts(start_on);
+CREATE INDEX idx_guarantee_contracts_product ON guarantee_contracts(product_code);
+
+-- 企业上市
+CREATE TABLE companies (
+    id               INTEGER PRIMARY KEY,
+    name             TEXT NOT NULL UNIQUE,
+    industry         TEXT NOT NULL,
+    town_code        TEXT NOT NULL REFERENCES towns(code),
+    park             TEXT,
+    target_board     TEXT NOT NULL,
+    sponsor          TEXT,          -- 保荐机构
+    owner            TEXT NOT NULL, -- 包保责任人
+    last_round_date  TEXT,
+    last_round_amount     INTEGER,  -- 元
+    last_round_valuation  INTEGER   -- post-money, 元
+);
+CREATE TABLE ipo_events (
+    id          INTEGER PRIMARY KEY,
+    company_id  INTEGER NOT NULL REFERENCES companies(id),
+    stage       TEXT NOT NULL,
+    event_date  TEXT NOT NULL,
+    note        TEXT
+);
+CREATE INDEX idx_ipo_events_company ON ipo_events(company_id, event_date);
+CREATE TABLE ipo_notes (
+    id             INTEGER PRIMARY KEY,
+    company_id     INTEGER NOT NULL REFERENCES companies(id),
+    month          TEXT NOT NULL,
+    progress       TEXT NOT NULL,
+    problems       TEXT,
+    county_action  TEXT,
+    owner          TEXT NOT NULL,
+    created_at     TEXT NOT NULL
+);
+CREATE INDEX idx_ipo_notes_company ON ipo_notes(company_id, month);
+
+-- annual targets by metric and scope ('county' with scope_code '', 'town', 'bank')
+CREATE TABLE targets (
+    year        INTEGER NOT NULL,
+    metric      TEXT NOT NULL,
+    scope_type  TEXT NOT NULL CHECK (scope_type IN ('county', 'town', 'bank')),
+    scope_code  TEXT NOT NULL DEFAULT '',
+    value       INTEGER NOT NULL CHECK (value >= 0),
+    PRIMARY KEY (year, metric, scope_type, scope_code)
+);
+
+CREATE TABLE import_log (
+    id           INTEGER PRIMARY KEY,
+    source       TEXT NOT NULL,
+    file_name    TEXT NOT NULL,
+    file_hash    TEXT NOT NULL,
+    month        TEXT,
+    user_name    TEXT NOT NULL,
+    imported_at  TEXT NOT NULL,
+    rows_added   INTEGER NOT NULL DEFAULT 0,
+    rows_updated INTEGER NOT NULL DEFAULT 0,
+    undone_at    TEXT
+);
+CREATE INDEX idx_import_log_source ON import_log(source, imported_at);
+
+CREATE TABLE audit_log (
+    id          INTEGER PRIMARY KEY,
+    at          TEXT NOT NULL,
+    user_name   TEXT NOT NULL,
+    action      TEXT NOT NULL,     -- import / edit / undo / ...
+    entity      TEXT NOT NULL,
+    detail      TEXT NOT NULL      -- JSON: what changed
+);
+"""
+
+# --- version 2: roll-ups, maintained by finance_core.rollups -------------------
+V2 = """
+CREATE TABLE data_version (
+    id       INTEGER PRIMARY KEY CHECK (id = 1),
+    version  INTEGER NOT NULL
+);
+INSERT INTO data_version (id, version) VALUES (1, 1);
+
+-- credit reports summed per town, bank and month
+CREATE TABLE credit_monthly (
+    month              TEXT NOT NULL,
+    town_code          TEXT NOT NULL,
+    bank_code          TEXT NOT NULL,
+    villages           INTEGER NOT NULL,   -- villages reporting
+    granted_households INTEGER NOT NULL,
+    granted_amount     INTEGER NOT NULL,
+    used_households    INTEGER NOT NULL,
+    used_amount        INTEGER NOT NULL,
+    npl_amount         INTEGER NOT NULL,
+    PRIMARY KEY (month, town_code, bank_code)
+) WITHOUT ROWID;
+
+-- microloan month-end position per town and bank. Household counts are exact
+-- per (town, bank); a household borrows from one bank at a time (policy), so
+-- sums over banks are exact for 在贷户数.
+CREATE TABLE microloan_monthly (
+    month              TEXT NOT NULL,
+    town_code          TEXT NOT NULL,
+    bank_code          TEXT NOT NULL,
+    loans              INTEGER NOT NULL,   -- loans with balance > 0
+    households         INTEGER NOT NULL,   -- households with balance > 0
+    balance            INTEGER NOT NULL,
+    overdue_balance    INTEGER NOT NULL,   -- balance of loans > 0 days overdue
+    par30_balance      INTEGER NOT NULL,   -- balance of loans > 30 days overdue
+    par90_balance      INTEGER NOT NULL,   -- balance of loans > 90 days overdue
+    b1_30_balance      INTEGER NOT NULL, b1_30_loans   INTEGER NOT NULL,
+    b31_60_balance     INTEGER NOT NULL, b31_60_loans  INTEGER NOT NULL,
+    b61_90_balance     INTEGER NOT NULL, b61_90_loans  INTEGER NOT NULL,
+    b91_180_balance    INTEGER NOT NULL, b91_180_loans INTEGER NOT NULL,
+    b180p_balance      INTEGER NOT NULL, b180p_loans   INTEGER NOT NULL,
+    new_loans          INTEGER NOT NULL,   -- disbursed in the month (续贷 included, 展期 not)
+    new_amount         INTEGER NOT NULL,
+    renewal_loans      INTEGER NOT NULL,   -- 续贷 disbursed in the month
+    renewal_amount     INTEGER NOT NULL,
+    extension_loans    INTEGER NOT NULL,   -- 展期 disbursed in the month
+    extension_amount   INTEGER NOT NULL,
+    subsidy_paid       INTEGER NOT NULL,   -- 贴息 paid in the month
+    PRIMARY KEY (month, town_code, bank_code)
+) WITHOUT ROWID;
+
+-- first microloan of each household per bank: 获贷率 and new households without
+-- scanning the ledger
+CREATE TABLE microloan_first_loans (
+    household_id  INTEGER NOT NULL,
+    bank_code     TEXT NOT NULL,
+    town_code     TEXT NOT NULL,
+    first_month   TEXT NOT NULL,
+    PRIMARY KEY (household_id, bank_code)
+) WITHOUT ROWID;
+CREATE INDEX idx_first_loans_month ON microloan_first_loans(first_month, town_code, bank_code);
+
+-- first disbursement of each household per bank within a year: 当年新增投放户数
+CREATE TABLE microloan_household_years (
+    year          INTEGER NOT NULL,
+    household_id  INTEGER NOT NULL,
+    bank_code     TEXT NOT NULL,
+    town_code     TEXT NOT NULL,
+    first_month   TEXT NOT NULL,
+    PRIMARY KEY (year, household_id, bank_code)
+) WITHOUT ROWID;
+
+-- eligible households per town (denominator of 获贷率)
+CREATE TABLE household_counts (
+    town_code  TEXT PRIMARY KEY,
+    eligible   INTEGER NOT NULL
+) WITHOUT ROWID;
+
+-- guarantees outstanding and flows per month, product, bank, town and borrower type
+CREATE TABLE guarantee_monthly (
+    month               TEXT NOT NULL,
+    product_code        TEXT NOT NULL,
+    bank_code           TEXT NOT NULL,
+    town_code           TEXT NOT NULL,
+    borrower_type       TEXT NOT NULL,
+    outstanding         INTEGER NOT NULL,  -- 在保余额 at month end
+    outstanding_count   INTEGER NOT NULL,
+    outstanding_le5m    INTEGER NOT NULL,  -- 在保 of single guarantees <= 500万元
+    outstanding_fee     INTEGER NOT NULL,  -- annual fees of guarantees in force
+    new_amount          INTEGER NOT NULL,  -- started in the month
+    new_count           INTEGER NOT NULL,
+    released_amount     INTEGER NOT NULL,  -- released (解保) in the month
+    released_count      INTEGER NOT NULL,
+    compensated_amount  INTEGER NOT NULL,  -- 代偿 paid in the month
+    compensated_count   INTEGER NOT NULL,
+    recovered_amount    INTEGER NOT NULL,  -- recoveries on those compensations
+    PRIMARY KEY (month, product_code, bank_code, town_code, borrower_type)
+) WITHOUT ROWID;
+"""
+
+MIGRATIONS: list[str] = [V1, V2]
+LATEST = len(MIGRATIONS)
+
+
+def version(conn: sqlite3.Connection) -> int:
+    return conn.execute("PRAGMA user_version").fetchone()[0]
+
+
+def migrate(conn: sqlite3.Connection, target: int = LATEST) -> int:
+    """Apply the missing migrations up to ``target``; return the new version.
+
+    Each migration runs in one transaction together with its version bump, so a
+    failure leaves the database at the previous version, unchanged.
+    """
+    current = version(conn)
+    if current > LATEST:
+        raise RuntimeError(
+            f"数据库版本 {current} 比程序支持的版本 {LATEST} 新，请升级程序。"
+        )
+    for number in range(current, target):
+        script = MIGRATIONS[number]
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in _statements(script):
+                conn.execute(statement)
+            if number + 1 == 2:
+                # the roll-ups of version 2 are filled from the existing ledgers
+                from . import rollups
+
+                rollups.refresh_all(conn)
+            conn.execute(f"PRAGMA user_version = {number + 1}")
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+    return version(conn)
+
+
+def _statements(script: str) -> list[str]:
+    """Split a DDL script into statements (executescript would auto-commit)."""
+    out, buf = [], []
+    for line in script.splitlines():
+        buf.append(line)
+        chunk = "\n".join(buf)
+        if sqlite3.complete_statement(chunk):
+            if chunk.strip():
+                out.append(chunk)
+            buf = []
+    if "\n".join(buf).strip():
+        out.append("\n".join(buf))
+    return out

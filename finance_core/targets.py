@@ -1,0 +1,147 @@
+"""Annual targets: 完成率 against 序时进度.
+
+Targets are stored per year, metric and scope (county, town or bank). The
+target of a filtered scope is the sum of its towns' (or banks') targets when
+every one of them has one; a scope filtered by both towns and banks has none.
+All targets are for the year's flow (新增), so 完成率 compares with 序时进度.
+"""
+from __future__ import annotations
+
+import dataclasses
+from typing import Callable
+
+import pandas as pd
+import sqlite_utils
+
+from . import credit, guarantees, microloans, money, periods
+from .filters import Filters
+
+
+@dataclasses.dataclass(frozen=True)
+class Metric:
+    key: str
+    label: str
+    unit: str                     # '万元', '户', '家'
+    scopes: tuple[str, ...]       # scope types that carry targets
+    actual: Callable[[sqlite_utils.Database, Filters], int | None]
+
+
+def _credit_increase(field: str):
+    def actual(db, f: Filters) -> int | None:
+        now = credit.totals(db, f)
+        base = credit.totals(db, f.at(periods.previous_year_end(f.as_of)))
+        if now is None or base is None:
+            return None
+        return getattr(now, field) - getattr(base, field)
+    return actual
+
+
+def _microloan(field: str):
+    def actual(db, f: Filters) -> int | None:
+        t = microloans.totals(db, f)
+        return None if t is None else getattr(t, field)
+    return actual
+
+
+def _guarantee_new(db, f: Filters) -> int | None:
+    t = guarantees.totals(db, f)
+    return None if t is None else t.new_amount_ytd
+
+
+def _ipo_guidance(db, f: Filters) -> int | None:
+    where = ""
+    params = [f"{f.year}-01-01", periods.month_end(f.as_of).isoformat()]
+    if f.towns:
+        where = f" AND c.town_code IN ({','.join('?' * len(f.towns))})"
+        params += list(f.towns)
+    (n,) = db.execute(
+        f"""SELECT COUNT(DISTINCT e.company_id) FROM ipo_events e JOIN companies c ON c.id = e.company_id
+            WHERE e.stage = '辅导备案' AND e.event_date BETWEEN ? AND ?{where}""",
+        params,
+    ).fetchone()
+    return int(n)
+
+
+METRICS: tuple[Metric, ...] = (
+    Metric("credit_granted_increase", "信用村新增授信", "万元", ("county", "town"),
+           _credit_increase("granted_amount")),
+    Metric("credit_used_increase", "信用村新增用信", "万元", ("county", "town"),
+           _credit_increase("used_amount")),
+    Metric("microloan_new_amount", "小额信贷新增投放", "万元", ("county", "town", "bank"),
+           _microloan("new_amount_ytd")),
+    Metric("microloan_new_households", "小额信贷新增投放户数", "户", ("county",),
+           _microloan("new_households_ytd")),
+    Metric("guarantee_new_amount", "融资担保新增担保额", "万元", ("county",), _guarantee_new),
+    Metric("ipo_guidance_filings", "新增辅导备案企业", "家", ("county",), _ipo_guidance),
+)
+METRIC_BY_KEY = {m.key: m for m in METRICS}
+
+
+def target_for(db: sqlite_utils.Database, metric: Metric, f: Filters) -> int | None:
+    """The year's target for the filtered scope, or None if it has none."""
+    if f.towns and f.banks:
+        return None
+    if f.towns:
+        scope_type, codes = "town", f.towns
+    elif f.banks:
+        scope_type, codes = "bank", f.banks
+    else:
+        scope_type, codes = "county", ("",)
+    if scope_type not in metric.scopes:
+        return None
+    rows = db.execute(
+        f"""SELECT scope_code, value FROM targets WHERE year = ? AND metric = ?
+            AND scope_type = ? AND scope_code IN ({','.join('?' * len(codes))})""",
+        [f.year, metric.key, scope_type, *codes],
+    ).fetchall()
+    if len(rows) != len(codes):
+        return None
+    return int(sum(v for _, v in rows))
+
+
+@dataclasses.dataclass(frozen=True)
+class Progress:
+    metric: Metric
+    target: int | None
+    actual: int | None
+    time_progress: float
+
+    @property
+    def completion(self) -> float | None:
+        """完成率 = actual ÷ target."""
+        return money.safe_ratio(self.actual, self.target)
+
+    @property
+    def behind(self) -> bool | None:
+        """True when 完成率 is below 序时进度."""
+        c = self.completion
+        return None if c is None else c < self.time_progress
+
+
+def progress(db: sqlite_utils.Database, f: Filters, metric: Metric) -> Progress:
+    return Progress(metric, target_for(db, metric, f), metric.actual(db, f), periods.time_progress(f.as_of))
+
+
+def progress_table(db: sqlite_utils.Database, f: Filters,
+                   keys: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """One row per metric with a target in scope: 指标, 单位, 全年目标, 累计完成,
+    完成率, 序时进度, 进度 ('领先' / '落后'). Money columns are in 万元."""
+    rows = []
+    for metric in METRICS:
+        if keys is not None and metric.key not in keys:
+            continue
+        p = progress(db, f, metric)
+        if p.target is None:
+            continue
+        conv = (lambda v: money.to_wan(v)) if metric.unit == "万元" else (lambda v: v)
+        rows.append({
+            "指标": metric.label,
+            "单位": metric.unit,
+            "全年目标": conv(p.target),
+            "累计完成": None if p.actual is None else conv(p.actual),
+            "完成率": p.completion,
+            "序时进度": p.time_progress,
+            "进度": None if p.behind is None else ("落后" if p.behind else "领先"),
+            "key": metric.key,
+        })
+    return pd.DataFrame(rows, columns=["指标", "单位", "全年目标", "累计完成", "完成率", "序时进度", "进度", "key"])

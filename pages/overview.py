@@ -1,0 +1,50 @@
+"""总览: one KPI row per area, targets against 序时进度, and red flags."""
+import streamlit as st
+
+from finance_core import filters as ff
+from finance_core import overview, targets
+from ui import data, widgets
+from ui import filters as uf
+from ui.nav import PAGES
+
+f = uf.current()
+opts = data.options()
+
+st.title("总览")
+st.caption(ff.scope_label(opts, f) + " · 箭头为较上月变化，下方为同比")
+uf.show_notices()
+
+AREAS = [
+    ("信用村", overview.credit_kpis, "credit-villages", 5),
+    ("脱贫人口小额信贷", overview.microloan_kpis, "microloans", 5),
+    ("政府性融资担保", overview.guarantee_kpis, "guarantees", 4),
+    ("企业上市（各阶段企业数）", overview.ipo_kpis, "ipo", 8),
+]
+for title, fn, page, per_row in AREAS:
+    head, more = st.columns([4, 1], vertical_alignment="bottom")
+    head.subheader(title)
+    if page in PAGES:
+        more.markdown(f"[查看详情 →]({uf.link(page)})")
+    kpis = data.call(fn, f)
+    if all(k.value is None for k in kpis):
+        st.info(f"{f.as_of} 没有{title}数据。", icon=":material/info:")
+    else:
+        widgets.kpi_row(kpis, per_row=per_row)
+
+left, right = st.columns([3, 2])
+with left:
+    st.subheader("年度目标完成情况")
+    table = data.call(targets.progress_table, f)
+    if table.empty:
+        st.info("当前筛选范围没有设定年度目标（目标按全县、乡镇或银行设定）。", icon=":material/info:")
+    else:
+        widgets.progress_table(table)
+with right:
+    st.subheader("需要关注")
+    flags = data.call(overview.red_flags, f, opts.town_names, opts.bank_names)
+    if not flags:
+        st.success("当前范围内没有超出阈值的指标。", icon=":material/check_circle:")
+    for flag in flags:
+        target = uf.link(flag.page, **dict(flag.params)) if flag.page in PAGES else None
+        text = f"**{flag.area}** · {flag.text}"
+        st.markdown(f"- {text}" + (f" [查看 →]({target})" if target else ""))

@@ -1,0 +1,176 @@
+"""Shared fixtures.
+
+- ``demo_db``: the demo county at scale 1 ending 2026-10, built once per run
+  (read-only: tests that write use ``writable_db``).
+- ``empty_db``: a migrated, empty database for hand-built fixtures.
+- ``app``: a factory of AppTest runs of app.py against a database, with the
+  Streamlit caches cleared first.
+- ``server`` / ``page``: a real ``streamlit run`` on a free port and a
+  Playwright page in Debian's chromium (marker ``browser``).
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from finance_core import db as fdb  # noqa: E402
+from finance_core import demo  # noqa: E402
+
+DEMO_END = "2026-10"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("demo") / "county.db"
+    demo.build(path, scale=1, end=DEMO_END)
+    return path
+
+
+@pytest.fixture
+def db(demo_db):
+    """A connection to the shared demo database (do not write to it)."""
+    with fdb.opened(demo_db) as d:
+        yield d
+
+
+@pytest.fixture
+def writable_db(tmp_path, demo_db) -> Path:
+    """A private copy of the demo database, for tests that write."""
+    path = tmp_path / "county.db"
+    shutil.copy(demo_db, path)
+    return path
+
+
+@pytest.fixture
+def empty_db(tmp_path):
+    """A migrated, empty database at ``tmp_path / 'fixture.db'``."""
+    d = fdb.connect(tmp_path / "fixture.db")
+    yield d
+    d.close()
+
+
+def clear_streamlit_caches() -> None:
+    import streamlit as st
+
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+@pytest.fixture
+def app(monkeypatch, demo_db):
+    """``app(query_params=None, page=None, db_path=None)`` -> a finished AppTest.
+
+    ``page`` is a page file relative to the repo (``"pages/overview.py"``).
+    """
+    from streamlit.testing.v1 import AppTest
+
+    def make(query_params: dict | None = None, page: str | None = None, db_path: Path | None = None):
+        monkeypatch.setenv("FINANCE_DB", str(db_path or demo_db))
+        clear_streamlit_caches()
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+        for key, value in (query_params or {}).items():
+            at.query_params[key] = value
+        at.run()
+        if page:
+            at.switch_page(page)
+            at.run()
+        return at
+
+    yield make
+    clear_streamlit_caches()
+
+
+# --- real browser --------------------------------------------------------------
+def _free_port() -> int:
+    with contextlib.closing(socket.socket()) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def run_server(db_path: Path, log_path: Path):
+    port = _free_port()
+    env = dict(os.environ, FINANCE_DB=str(db_path))
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+             "--server.address", "127.0.0.1", "--server.headless", "true",
+             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )
+        url = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.time() + 60
+            while True:
+                try:
+                    with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
+                        if r.read().strip() == b"ok":
+                            break
+                except OSError:
+                    pass
+                if proc.poll() is not None or time.time() > deadline:
+                    raise RuntimeError("streamlit did not start:\n" + log_path.read_text())
+                time.sleep(0.3)
+            yield url
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+@pytest.fixture(scope="session")
+def server(demo_db, tmp_path_factory):
+    """Base URL of the app served on the shared demo database."""
+    with run_server(demo_db, tmp_path_factory.mktemp("server") / "streamlit.log") as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: run the README's test command (it installs it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    ctx = browser.new_context(viewport={"width": 1600, "height": 1100}, accept_downloads=True,
+                              locale="zh-CN")
+    pg = ctx.new_page()
+    pg.set_default_timeout(30_000)
+    yield pg
+    ctx.close()
+
+
+def wait_for_app(pg, min_metrics: int = 0) -> None:
+    """Wait until the Streamlit script finished its run."""
+    pg.wait_for_selector('[data-testid="stApp"]')
+    if min_metrics:
+        pg.wait_for_function(
+            f"document.querySelectorAll('[data-testid=\"stMetric\"]').length >= {min_metrics}")
+    # the status widget shows while a run is in progress
+    pg.wait_for_function(
+        "!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=30_000)
+    pg.wait_for_timeout(300)

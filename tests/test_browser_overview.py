@@ -1,0 +1,54 @@
+"""Real browser: a share link with as_of, town and bank opens the same numbers."""
+from urllib.parse import urlencode
+
+import pytest
+
+from finance_core import db as fdb
+from finance_core import filters as ff
+from finance_core import overview
+from tests.conftest import wait_for_app
+
+pytestmark = pytest.mark.browser
+
+
+def metric_values(pg) -> dict[str, str]:
+    out = {}
+    for m in pg.query_selector_all('[data-testid="stMetric"]'):
+        label = m.query_selector('[data-testid="stMetricLabel"]').inner_text().strip()
+        value = m.query_selector('[data-testid="stMetricValue"]').inner_text().strip()
+        out[label] = value
+    return out
+
+
+def test_share_link_reproduces_overview_numbers(server, page, demo_db):
+    with fdb.opened(demo_db) as db:
+        opts = ff.load_options(db)
+        f = ff.Filters(as_of="2025-06", towns=(opts.town_code("城关镇"), opts.town_code("高峰乡")),
+                       banks=(opts.bank_code("农商行"),))
+        expected = {k.label: k.text() for k in overview.credit_kpis(db, f) + overview.microloan_kpis(db, f)}
+    qs = urlencode([("as_of", "2025-06"), ("town", "城关镇"), ("town", "高峰乡"), ("bank", "农商行")])
+    page.goto(f"{server}/?{qs}")
+    wait_for_app(page, min_metrics=10)
+    shown = metric_values(page)
+    for label, value in expected.items():
+        assert shown[label] == value, label
+    # the URL still carries the view, so copying it shares the same view
+    assert "as_of=2025-06" in page.url and "bank=" in page.url
+    # a second browser context opening the copied URL sees the same numbers
+    other = page.context.browser.new_context(viewport={"width": 1600, "height": 1100})
+    try:
+        pg2 = other.new_page()
+        pg2.goto(page.url)
+        wait_for_app(pg2, min_metrics=10)
+        assert metric_values(pg2) == shown
+    finally:
+        other.close()
+
+
+def test_bad_link_parameter_gives_notice_and_page_loads(server, page):
+    page.goto(f"{server}/?as_of=2099-13&town=火星镇")
+    wait_for_app(page, min_metrics=5)
+    body = page.inner_text("body")
+    assert "链接中有无效参数" in body
+    assert "2099-13" in body and "火星镇" in body
+    assert "授信金额" in body
