@@ -46,9 +46,16 @@ def connect(path: str | os.PathLike | None = None, *, migrate: bool = True) -> s
     conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000)
     _configure(conn)
     db = sqlite_utils.Database(conn)
-    if migrate and schema.version(conn) < schema.LATEST:
-        conn.execute("PRAGMA journal_mode = WAL")
-        schema.migrate(conn)
+    if migrate:
+        current = schema.version(conn)
+        if current < schema.LATEST:
+            conn.execute("PRAGMA journal_mode = WAL")
+        if current != schema.LATEST:
+            try:
+                schema.migrate(conn)  # raises on a database newer than this program
+            except BaseException:
+                conn.close()
+                raise
     return db
 
 

@@ -71,13 +71,36 @@ def clear_streamlit_caches() -> None:
     st.cache_resource.clear()
 
 
+def _force_navigation_mode(monkeypatch) -> None:
+    """Make AppTest treat the app as an ``st.navigation`` app.
+
+    AppTest resets ``PagesManager.uses_pages_directory`` before every run, and
+    because our pages live in ``pages/`` (fixed by the product card) it then
+    takes the legacy pages-directory route: a rerun of a page whose url_path
+    equals its file name would run the page file without app.py (no filters).
+    The real server keeps the navigation mode; this puts AppTest in line.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+    from streamlit.testing.v1 import app_test
+
+    class NavigationPagesManager(PagesManager):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(app_test, "PagesManager", NavigationPagesManager)
+
+
 @pytest.fixture
 def app(monkeypatch, demo_db):
     """``app(query_params=None, page=None, db_path=None)`` -> a finished AppTest.
 
     ``page`` is a page file relative to the repo (``"pages/overview.py"``).
+    Later ``at.run()`` calls rerun app.py with the page, as a browser would.
     """
     from streamlit.testing.v1 import AppTest
+
+    _force_navigation_mode(monkeypatch)
 
     def make(query_params: dict | None = None, page: str | None = None, db_path: Path | None = None):
         monkeypatch.setenv("FINANCE_DB", str(db_path or demo_db))

@@ -1,0 +1,71 @@
+"""AppTest runs of app.py on the overview: numbers, link parameters, notices."""
+from finance_core import db as fdb
+from finance_core import filters as ff
+from finance_core import overview, targets
+
+
+def metrics(at) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def expected(demo_db, f):
+    with fdb.opened(demo_db) as db:
+        kpis = (overview.credit_kpis(db, f) + overview.microloan_kpis(db, f)
+                + overview.guarantee_kpis(db, f) + overview.ipo_kpis(db, f))
+        table = targets.progress_table(db, f)
+    return {k.label: k.text() for k in kpis}, table
+
+
+def test_default_view_shows_latest_month_for_whole_county(app, demo_db):
+    at = app()
+    assert not at.exception
+    assert at.title[0].value == "总览"
+    assert at.selectbox(key="as_of").value == "2026-10"
+    want, table = expected(demo_db, ff.Filters("2026-10"))
+    assert metrics(at) == want
+    shown = at.dataframe[0].value
+    assert list(shown["指标"]) == list(table["指标"])
+    assert list(shown["完成率"].round(6)) == list(table["完成率"].round(6))
+    assert not at.warning
+    text = " ".join(m.value for m in at.markdown)
+    assert "高峰乡信用村新增授信完成率" in text and "青禾村镇银行小额信贷逾期率" in text
+
+
+def test_link_parameters_set_the_scope(app, demo_db):
+    at = app(query_params={"as_of": "2025-06", "town": ["高峰乡", "城关镇"], "bank": ["农商行"]})
+    assert not at.exception and not at.warning
+    assert at.selectbox(key="as_of").value == "2025-06"
+    assert at.multiselect(key="town").value == ["高峰乡", "城关镇"]
+    with fdb.opened(demo_db) as db:
+        opts = ff.load_options(db)
+    f = ff.Filters("2025-06", tuple(sorted((opts.town_code("高峰乡"), opts.town_code("城关镇")))),
+                   (opts.bank_code("农商行"),))
+    want, _ = expected(demo_db, f)
+    assert metrics(at) == want
+    assert metrics(at) != expected(demo_db, ff.Filters("2025-06"))[0]
+    # red-flag links carry the filters
+    links = " ".join(m.value for m in at.markdown if "查看" in m.value)
+    assert "as_of=2025-06" in links
+
+
+def test_garbage_parameters_are_dropped_with_a_notice(app, demo_db):
+    at = app(query_params={"as_of": "2099-13", "town": ["火星镇", "城关镇"], "bank": "<script>"})
+    assert not at.exception
+    assert len(at.warning) == 1
+    notice = at.warning[0].value
+    assert "2099-13" in notice and "火星镇" in notice and "<script>" in notice
+    assert at.selectbox(key="as_of").value == "2026-10"
+    assert at.multiselect(key="town").value == ["城关镇"]
+    with fdb.opened(demo_db) as db:
+        opts = ff.load_options(db)
+    want, _ = expected(demo_db, ff.Filters("2026-10", (opts.town_code("城关镇"),)))
+    assert metrics(at) == want
+
+
+def test_changing_a_filter_reruns_with_new_numbers(app, demo_db):
+    at = app()
+    before = metrics(at)
+    at.selectbox(key="as_of").select("2026-09").run()
+    assert not at.exception
+    assert metrics(at) == expected(demo_db, ff.Filters("2026-09"))[0] != before
+    assert at.title[0].value == "总览" and len(at.selectbox) == 1
