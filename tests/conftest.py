@@ -28,6 +28,7 @@ if str(ROOT) not in sys.path:
 
 from finance_core import db as fdb  # noqa: E402
 from finance_core import demo  # noqa: E402
+from tests.apptest_support import clear_streamlit_caches, navigation_mode, new_app  # noqa: E402,F401
 
 DEMO_END = "2026-10"
 CHROMIUM = "/usr/bin/chromium"
@@ -64,33 +65,6 @@ def empty_db(tmp_path):
     d.close()
 
 
-def clear_streamlit_caches() -> None:
-    import streamlit as st
-
-    st.cache_data.clear()
-    st.cache_resource.clear()
-
-
-def _force_navigation_mode(monkeypatch) -> None:
-    """Make AppTest treat the app as an ``st.navigation`` app.
-
-    AppTest resets ``PagesManager.uses_pages_directory`` before every run, and
-    because our pages live in ``pages/`` (fixed by the product card) it then
-    takes the legacy pages-directory route: a rerun of a page whose url_path
-    equals its file name would run the page file without app.py (no filters).
-    The real server keeps the navigation mode; this puts AppTest in line.
-    """
-    from streamlit.runtime.pages_manager import PagesManager
-    from streamlit.testing.v1 import app_test
-
-    class NavigationPagesManager(PagesManager):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(app_test, "PagesManager", NavigationPagesManager)
-
-
 @pytest.fixture
 def app(monkeypatch, demo_db):
     """``app(query_params=None, page=None, db_path=None)`` -> a finished AppTest.
@@ -98,14 +72,13 @@ def app(monkeypatch, demo_db):
     ``page`` is a page file relative to the repo (``"pages/overview.py"``).
     Later ``at.run()`` calls rerun app.py with the page, as a browser would.
     """
-    from streamlit.testing.v1 import AppTest
-
-    _force_navigation_mode(monkeypatch)
+    stack = contextlib.ExitStack()
+    stack.enter_context(navigation_mode())
 
     def make(query_params: dict | None = None, page: str | None = None, db_path: Path | None = None):
         monkeypatch.setenv("FINANCE_DB", str(db_path or demo_db))
         clear_streamlit_caches()
-        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+        at = new_app()
         for key, value in (query_params or {}).items():
             at.query_params[key] = value
         at.run()
@@ -116,6 +89,7 @@ def app(monkeypatch, demo_db):
 
     yield make
     clear_streamlit_caches()
+    stack.close()
 
 
 # --- real browser --------------------------------------------------------------
