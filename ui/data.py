@@ -55,7 +55,13 @@ def call(fn: Callable, *args, **kwargs) -> Any:
 
 
 def options() -> ffilters.FilterOptions:
-    return call(ffilters.load_options)
+    """Months, towns and banks; looked up once per script run."""
+    key = ("_options", current_version())
+    cached = st.session_state.get("_options")
+    if cached is None or cached[0] != key:
+        cached = (key, call(ffilters.load_options))
+        st.session_state["_options"] = cached
+    return cached[1]
 
 
 def run_write(fn: Callable, *args, **kwargs) -> Any:
