@@ -2,19 +2,219 @@
 
 A company sits in the stage of its latest event on or before a date. Stage
 order is :data:`STAGES`.
+
+Rules of the pipeline (checked by :func:`check_move`, tested in
+``tests/test_ipo_rules.py``):
+
+- Forward moves go one stage at a time: no skipping (股改 cannot jump to
+  申报受理). A company's first event may be any stage: it joins the county's
+  list where it actually stands.
+- A company can fall back to ANY earlier stage (申报 withdrawn, 审核终止,
+  辅导 restarted ...); a fall-back needs a written reason.
+- 发行上市 is final: a listed company does not move again.
+- A move is dated no earlier than the company's current stage and no later
+  than today; moving to the stage it is already in is refused.
+
+Months in a stage (:func:`months_in_stage`) are the completed months from the
+day the company entered the stage to the END of the data month. Because the
+reference is a month end this equals the difference of calendar months: a
+company that entered on 3月1日 or on 3月31日 counts 0 months at the end of March
+and 1 month at the end of April.
+
+Typical durations (:data:`TYPICAL`, one place) drive the stuck flag (months
+in stage above ``limit``) and the projected listing window
+(:func:`project_listing`), a range of months, never a promise.
 """
 from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import Iterable, Mapping
 
 import pandas as pd
 import sqlite_utils
 
-from . import periods
-from .filters import Filters, scope_sql
+from . import audit, money, periods
+from .config import THRESHOLDS, Thresholds
+from .db import write_transaction
+from .filters import FilterOptions, Filters, _as_list, check_choices, scope_sql
+from .kpi import COUNT, Kpi
 
 STAGES = ("后备资源库", "股改", "辅导备案", "辅导验收", "申报受理", "审核问询", "注册", "发行上市")
 BOARDS = ("主板", "创业板", "科创板", "北交所")
+LISTED = STAGES[-1]
+RESERVE = STAGES[0]
+UNDER_REVIEW = ("申报受理", "审核问询", "注册")   # 在审
+TEXT_MAX = 500   # characters of one note field
 
 
+# --- typical durations: the one place to change them ---------------------------
+@dataclasses.dataclass(frozen=True)
+class StageDuration:
+    low: int      # typical shortest stay, whole months
+    high: int     # typical longest stay
+    limit: int    # longer than this: 停滞 (stuck)
+    basis: str    # where the numbers come from (shown as help)
+
+
+def typical_durations(th: Thresholds = THRESHOLDS) -> dict[str, StageDuration]:
+    """Typical months per stage (DESIGN.md; 辅导 and 验收 limits from config)."""
+    return {
+        "后备资源库": StageDuration(6, 24, 24, "入库培育，一般 2 年内启动股改"),
+        "股改": StageDuration(6, 18, 18, "股改后规范运作、完成审计，一般 6–18 个月内辅导备案"),
+        # same limit as the overview's red flag (辅导备案 longer than the acceptance validity)
+        "辅导备案": StageDuration(th.guidance_min_months, 12, th.acceptance_valid_months,
+                              f"辅导期不少于 {th.guidance_min_months} 个月；"
+                              f"超过 {th.acceptance_valid_months} 个月未验收视为停滞"),
+        "辅导验收": StageDuration(1, 6, th.acceptance_valid_months,
+                              f"验收约 20 个工作日；验收结论有效期 {th.acceptance_valid_months} 个月，期内须申报"),
+        "申报受理": StageDuration(1, 2, 3, "受理后约 20 个工作日内发出首轮问询"),
+        "审核问询": StageDuration(3, 9, 12, "交易所约 3 个月内出具审核意见（不含企业回复时间）"),
+        "注册": StageDuration(1, 3, 12, "证监会 20 个工作日内作出注册决定，批文 12 个月内有效"),
+    }
+
+
+TYPICAL: dict[str, StageDuration] = typical_durations()
+
+
+# --- pure rules -----------------------------------------------------------------
+def _date(value: str | dt.date) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
+
+
+def months_in_stage(since: str | dt.date, as_of: str) -> int:
+    """Completed months from ``since`` to the end of month ``as_of`` (0 if later)."""
+    start, end = _date(since), periods.month_end(as_of)
+    if start > end:
+        return 0
+    return (end.year - start.year) * 12 + end.month - start.month
+
+
+def is_stuck(stage: str, months: int, typical: Mapping[str, StageDuration] = TYPICAL) -> bool:
+    d = typical.get(stage)
+    return d is not None and months > d.limit
+
+
+@dataclasses.dataclass(frozen=True)
+class Projection:
+    earliest: str          # 'YYYY-MM'
+    latest: str
+    beyond_typical: bool   # already longer than typical in the current stage
+
+    def text(self) -> str:
+        return f"{self.earliest} 至 {self.latest}" + ("（已超典型时长）" if self.beyond_typical else "")
+
+
+def project_listing(stage: str, since: str | dt.date, as_of: str,
+                    typical: Mapping[str, StageDuration] = TYPICAL) -> Projection | None:
+    """The window of months in which the company may list, from typical durations.
+
+    The current stage still takes ``low - elapsed`` (``high - elapsed``) months,
+    at least one (at the end of ``as_of`` it has not moved yet); each later stage
+    before 发行上市 adds its ``low`` (``high``). None for 后备资源库 (no timetable
+    yet) and for a listed company.
+    """
+    if stage not in typical or stage == RESERVE:
+        return None
+    m = months_in_stage(since, as_of)
+    d = typical[stage]
+    later = [typical[s] for s in STAGES[STAGES.index(stage) + 1:] if s in typical]
+    lo = max(d.low - m, 1) + sum(x.low for x in later)
+    hi = max(d.high - m, 1) + sum(x.high for x in later)
+    return Projection(periods.add_months(as_of, lo), periods.add_months(as_of, hi), m > d.high)
+
+
+class EditError(ValueError):
+    """A change refused by the pipeline rules; the message is Chinese, for the user."""
+
+
+FORWARD, BACK, FIRST = "前进", "回退", "入库"
+
+
+def allowed_targets(current: str | None) -> list[str]:
+    """Stages a company in ``current`` may move to: the next one, then earlier ones."""
+    if current is None:
+        return list(STAGES)
+    if current == LISTED:
+        return []
+    i = STAGES.index(current)
+    return [STAGES[i + 1]] + list(reversed(STAGES[:i]))
+
+
+def check_move(current: str | None, current_since: str | dt.date | None, new_stage: str,
+               when: str | dt.date, note: str | None, today: dt.date) -> str:
+    """Validate a move; return its kind (入库 / 前进 / 回退) or raise :class:`EditError`."""
+    if new_stage not in STAGES:
+        raise EditError(f"阶段“{new_stage}”不存在。")
+    try:
+        when = _date(when)
+    except ValueError:
+        raise EditError(f"日期“{when}”无效。") from None
+    if when > today:
+        raise EditError(f"日期 {when} 晚于今天（{today}），不能登记未来的阶段变动。")
+    if current is None:
+        return FIRST
+    if current_since is not None and when < _date(current_since):
+        raise EditError(f"日期 {when} 早于进入当前阶段“{current}”的日期 {_date(current_since)}。")
+    if current == LISTED:
+        raise EditError("企业已发行上市，不能再变更阶段。")
+    if new_stage == current:
+        raise EditError(f"企业已处于“{current}”阶段。")
+    i, j = STAGES.index(current), STAGES.index(new_stage)
+    if j > i + 1:
+        raise EditError(f"不能跳过阶段：当前为“{current}”，下一阶段应为“{STAGES[i + 1]}”。")
+    if j < i and not (note or "").strip():
+        raise EditError("阶段回退（如撤回申报、终止审核）须填写原因。")
+    return FORWARD if j == i + 1 else BACK
+
+
+# --- page parameters ---------------------------------------------------------------
+@dataclasses.dataclass(frozen=True)
+class Selection:
+    """Page filters (empty = all): current stages, target boards, industries."""
+
+    stages: tuple[str, ...] = ()
+    boards: tuple[str, ...] = ()
+    industries: tuple[str, ...] = ()
+
+    def without_stages(self) -> "Selection":
+        return dataclasses.replace(self, stages=())
+
+
+@dataclasses.dataclass(frozen=True)
+class IpoOptions:
+    boards: tuple[str, ...]
+    industries: tuple[str, ...]
+    companies: tuple[str, ...]
+
+
+def options(db: sqlite_utils.Database) -> IpoOptions:
+    boards = [r[0] for r in db.execute("SELECT DISTINCT target_board FROM companies ORDER BY 1")]
+    industries = [r[0] for r in db.execute("SELECT DISTINCT industry FROM companies ORDER BY 1")]
+    companies = [r[0] for r in db.execute("SELECT name FROM companies ORDER BY id")]
+    return IpoOptions(tuple(BOARDS) + tuple(b for b in boards if b not in BOARDS),
+                      tuple(industries), tuple(companies))
+
+
+def validate_params(opts: IpoOptions, raw: Mapping[str, Iterable[str] | str]
+                    ) -> tuple[Selection, str | None, list[str]]:
+    """``stage=``, ``board=``, ``industry=`` (repeatable) and ``company=`` from a link."""
+    stages, n1 = check_choices("stage", "阶段", raw.get("stage"), STAGES)
+    boards, n2 = check_choices("board", "目标板块", raw.get("board"), opts.boards)
+    inds, n3 = check_choices("industry", "行业", raw.get("industry"), opts.industries)
+    notices = n1 + n2 + n3
+    company = None
+    values = _as_list(raw.get("company"))
+    if values:
+        if values[-1] in opts.companies:
+            company = values[-1]
+        else:
+            notices.append(f"链接参数 company（企业）的值“{values[-1]}”不存在，已忽略。")
+    order = {s: i for i, s in enumerate(STAGES)}
+    return Selection(tuple(sorted(stages, key=order.__getitem__)), tuple(boards), tuple(inds)), company, notices
+
+
+# --- reads -----------------------------------------------------------------------
 def current_stages(db: sqlite_utils.Database, f: Filters) -> pd.DataFrame:
     """One row per company of the towns in scope with its stage at the end of
     ``f.as_of`` (companies with no event by then are left out)."""
@@ -41,3 +241,327 @@ def stage_counts(db: sqlite_utils.Database, f: Filters) -> dict[str, int]:
     df = current_stages(db, f)
     counts = df["stage"].value_counts().to_dict() if not df.empty else {}
     return {stage: int(counts.get(stage, 0)) for stage in STAGES}
+
+
+def pipeline(db: sqlite_utils.Database, f: Filters, sel: Selection = Selection(),
+             typical: Mapping[str, StageDuration] = TYPICAL) -> pd.DataFrame:
+    """The pipeline board at the end of ``f.as_of``: one row per company in scope,
+    in stage order, with months in stage, the stuck flag, the projected listing
+    window and the latest monthly note (money in 元)."""
+    where, params = scope_sql(f, town_col="c.town_code", bank_col=None)
+    for col, values in (("c.target_board", sel.boards), ("c.industry", sel.industries)):
+        if values:
+            where += f" AND {col} IN ({','.join('?' * len(values))})"
+            params += list(values)
+    month_end = periods.month_end(f.as_of).isoformat()
+    df = pd.read_sql_query(
+        f"""
+        SELECT c.id, c.name, c.industry, c.town_code, t.name AS town, c.park, c.target_board,
+               c.sponsor, c.owner, e.stage, e.event_date AS since,
+               CASE WHEN c.last_round_date <= ? THEN c.last_round_date END AS round_date,
+               CASE WHEN c.last_round_date <= ? THEN c.last_round_amount END AS round_amount,
+               CASE WHEN c.last_round_date <= ? THEN c.last_round_valuation END AS round_valuation,
+               n.month AS note_month, n.progress, n.problems, n.county_action
+        FROM companies c
+        JOIN towns t ON t.code = c.town_code
+        JOIN ipo_events e ON e.id = (
+            SELECT e2.id FROM ipo_events e2
+            WHERE e2.company_id = c.id AND e2.event_date <= ?
+            ORDER BY e2.event_date DESC, e2.id DESC LIMIT 1)
+        LEFT JOIN ipo_notes n ON n.id = (
+            SELECT n2.id FROM ipo_notes n2 WHERE n2.company_id = c.id AND n2.month <= ?
+            ORDER BY n2.month DESC, n2.created_at DESC, n2.id DESC LIMIT 1)
+        WHERE 1=1{where}
+        """,
+        db.conn,
+        params=[month_end] * 4 + [f.as_of, *params],
+    )
+    if sel.stages:
+        df = df[df["stage"].isin(sel.stages)]
+    df["months"] = [months_in_stage(s, f.as_of) for s in df["since"]]
+    df["stuck"] = [is_stuck(st, m, typical) for st, m in zip(df["stage"], df["months"])]
+    df["limit"] = [typical[s].limit if s in typical else None for s in df["stage"]]
+    proj = [project_listing(st, s, f.as_of, typical) for st, s in zip(df["stage"], df["since"])]
+    df["earliest"] = [p.earliest if p else None for p in proj]
+    df["latest"] = [p.latest if p else None for p in proj]
+    df["beyond_typical"] = [bool(p and p.beyond_typical) for p in proj]
+    df["stage_no"] = df["stage"].map({s: i for i, s in enumerate(STAGES)})
+    return (df.sort_values(["stage_no", "months", "id"], ascending=[True, False, True])
+              .drop(columns="stage_no").reset_index(drop=True))
+
+
+def funnel(db: sqlite_utils.Database, f: Filters, sel: Selection = Selection()) -> pd.DataFrame:
+    """Companies per current stage (all stages, zeros included) for the scope and
+    the board/industry filters; ``selected`` marks the stages picked in ``sel``."""
+    df = pipeline(db, f, sel.without_stages())
+    counts = df["stage"].value_counts().to_dict()
+    stuck = df[df["stuck"]]["stage"].value_counts().to_dict()
+    return pd.DataFrame({
+        "stage": list(STAGES),
+        "companies": [int(counts.get(s, 0)) for s in STAGES],
+        "stuck": [int(stuck.get(s, 0)) for s in STAGES],
+        "selected": [not sel.stages or s in sel.stages for s in STAGES],
+    })
+
+
+def _events(db: sqlite_utils.Database, company_ids: list[int], as_of: str | None) -> pd.DataFrame:
+    """Stage events of the companies, oldest first: up to the end of ``as_of``, or all."""
+    if not company_ids:
+        return pd.DataFrame(columns=["id", "company_id", "stage", "event_date", "note"])
+    marks = ",".join("?" * len(company_ids))
+    until = periods.month_end(as_of).isoformat() if as_of else "9999-12-31"
+    return pd.read_sql_query(
+        f"SELECT id, company_id, stage, event_date, note FROM ipo_events "
+        f"WHERE company_id IN ({marks}) AND event_date <= ? ORDER BY company_id, event_date, id",
+        db.conn, params=[*company_ids, until])
+
+
+def _spans(events: pd.DataFrame, as_of: str) -> pd.DataFrame:
+    """Each event as a span: until the next event of the company, or open."""
+    ev = events.copy()
+    ev["end_date"] = ev.groupby("company_id")["event_date"].shift(-1)
+    ev["current"] = ev["end_date"].isna()
+    prev = ev.groupby("company_id")["stage"].shift(1)
+    order = {s: i for i, s in enumerate(STAGES)}
+    ev["kind"] = [FIRST if pd.isna(p) else (FORWARD if order[s] > order[p] else BACK)
+                  for s, p in zip(ev["stage"], prev)]
+    until = periods.month_end(as_of).isoformat()
+    ev["months"] = [months_in_stage(s, as_of) if pd.isna(e) else
+                    (_date(e).year - _date(s).year) * 12 + _date(e).month - _date(s).month
+                    for s, e in zip(ev["event_date"], ev["end_date"])]
+    ev["bar_end"] = ev["end_date"].fillna(until)
+    return ev
+
+
+def history(db: sqlite_utils.Database, f: Filters, sel: Selection = Selection()) -> pd.DataFrame:
+    """Stage spans of every company on the board (for the Gantt chart and export)."""
+    board = pipeline(db, f, sel)
+    ev = _spans(_events(db, [int(i) for i in board["id"]], f.as_of), f.as_of)
+    names = dict(zip(board["id"], board["name"]))
+    ev.insert(1, "name", ev["company_id"].map(names))
+    return ev.reset_index(drop=True)
+
+
+def moves_in_month(db: sqlite_utils.Database, f: Filters, sel: Selection = Selection()) -> pd.DataFrame:
+    """Stage moves dated in ``f.as_of`` of the companies on the board."""
+    ev = history(db, f, sel)
+    return ev[ev["event_date"].str[:7] == f.as_of].reset_index(drop=True)
+
+
+def summary(db: sqlite_utils.Database, f: Filters, sel: Selection = Selection()) -> list[Kpi]:
+    """The KPI row: companies, moves this month, stuck, under review, listed."""
+    def counts(month: str) -> dict[str, int]:
+        g = f.at(month)
+        board = pipeline(db, g, sel)
+        return {
+            "all": len(board),
+            "moves": len(moves_in_month(db, g, sel)),
+            "stuck": int(board["stuck"].sum()),
+            "review": int(board["stage"].isin(UNDER_REVIEW).sum()),
+            "listed": int((board["stage"] == LISTED).sum()),
+        }
+    now, prev, base = (counts(m) for m in
+                       (f.as_of, periods.add_months(f.as_of, -1), periods.add_months(f.as_of, -12)))
+    spec = [("all", "在库企业", None), ("moves", "本月阶段变动", "本月登记的阶段变动次数（含新入库、前进、回退）"),
+            ("stuck", "停滞企业", "在当前阶段停留超过典型时长上限的企业"),
+            ("review", "在审企业", "处于申报受理、审核问询、注册阶段"), ("listed", "已上市", None)]
+    return [Kpi(f"ipo_{k}", label, COUNT, now[k], prev[k], base[k], unit="家" if k != "moves" else "次",
+                help=help_, good_when_up=k != "stuck") for k, label, help_ in spec]
+
+
+def latest_state(db: sqlite_utils.Database, name: str) -> tuple[str | None, str | None]:
+    """The company's latest stage and since when, whatever the data month (for edits)."""
+    row = db.execute("SELECT e.stage, e.event_date FROM ipo_events e JOIN companies c "
+                     "ON c.id = e.company_id WHERE c.name = ? "
+                     "ORDER BY e.event_date DESC, e.id DESC LIMIT 1", [name]).fetchone()
+    return (row[0], row[1]) if row else (None, None)
+
+
+@dataclasses.dataclass(frozen=True)
+class CompanyDetail:
+    info: dict                   # the companies row plus town name
+    stage: str | None            # at the end of the data month
+    since: str | None
+    months: int | None
+    stuck: bool
+    projection: Projection | None
+    latest: tuple[str, str] | None   # (stage, since) of the latest event, if after the data month
+    history: pd.DataFrame        # ALL spans, oldest first; ``after`` marks those after the data month
+    notes: pd.DataFrame          # ALL notes, newest first; ``after`` as above
+
+
+def company_detail(db: sqlite_utils.Database, name: str, as_of: str,
+                   typical: Mapping[str, StageDuration] = TYPICAL) -> CompanyDetail | None:
+    """A company's file: its stage at the end of ``as_of`` and its whole record
+    (every stage event and every monthly note, also those entered after the data
+    month, marked ``after``). None if unknown."""
+    info_df = pd.read_sql_query(
+        "SELECT c.*, t.name AS town FROM companies c JOIN towns t ON t.code = c.town_code "
+        "WHERE c.name = ?", db.conn, params=[name])
+    if info_df.empty:
+        return None
+    info = {k: (None if pd.isna(v) else v.item() if hasattr(v, "item") else v)
+            for k, v in info_df.iloc[0].items()}
+    month_end = periods.month_end(as_of).isoformat()
+    spans = _spans(_events(db, [info["id"]], None), as_of)
+    spans["after"] = spans["event_date"] > month_end
+    notes = pd.read_sql_query(
+        "SELECT month, progress, problems, county_action, owner, created_at FROM ipo_notes "
+        "WHERE company_id = ? ORDER BY month DESC, created_at DESC, id DESC",
+        db.conn, params=[info["id"]])
+    notes["after"] = notes["month"] > as_of
+    then = spans[~spans["after"]]
+    latest = None
+    if not spans.empty and spans["after"].iloc[-1]:
+        latest = (spans["stage"].iloc[-1], spans["event_date"].iloc[-1])
+    if then.empty:
+        return CompanyDetail(info, None, None, None, False, None, latest, spans, notes)
+    stage, since = then["stage"].iloc[-1], then["event_date"].iloc[-1]
+    months = months_in_stage(since, as_of)
+    return CompanyDetail(info, stage, since, months, is_stuck(stage, months, typical),
+                         project_listing(stage, since, as_of, typical), latest, spans, notes)
+
+
+# --- display tables (Chinese headers, money in 万元 / 亿元) ----------------------------
+def board_table(board: pd.DataFrame) -> pd.DataFrame:
+    def window(r):
+        if r.stage == LISTED:
+            return f"已上市（{r.since[:7]}）"
+        if r.stage == RESERVE:
+            return "未启动股改，暂不测算"
+        return Projection(r.earliest, r.latest, r.beyond_typical).text()
+    board = board.fillna({c: "—" for c in ("park", "sponsor", "round_date", "note_month", "problems",
+                                           "county_action")})
+    return pd.DataFrame({
+        "阶段": board["stage"], "企业": board["name"], "行业": board["industry"],
+        "乡镇/园区": [t if p == "—" else f"{t} · {p}" for t, p in zip(board["town"], board["park"])],
+        "目标板块": board["target_board"],
+        "保荐机构": board["sponsor"], "包保责任人": board["owner"],
+        "进入本阶段": board["since"], "本阶段月数": board["months"].astype(int),
+        "状态": ["停滞" if s else "正常" for s in board["stuck"]],
+        "最近融资日期": board["round_date"],
+        "最近融资金额（万元）": [money.to_wan(v) if pd.notna(v) else None for v in board["round_amount"]],
+        "投后估值（亿元）": [money.to_yi(v) if pd.notna(v) else None for v in board["round_valuation"]],
+        "预计上市（测算区间）": [window(r) for r in board.itertuples()],
+        "最近调度月份": board["note_month"], "存在问题": board["problems"],
+        "需县里协调": board["county_action"],
+    })
+
+
+def history_table(spans: pd.DataFrame) -> pd.DataFrame:
+    out = pd.DataFrame({
+        "阶段": spans["stage"], "进入日期": spans["event_date"],
+        "离开日期": spans["end_date"].fillna("（当前）"), "停留月数": spans["months"].astype(int),
+        "变动": spans["kind"], "说明": spans["note"].fillna("—"),
+    })
+    if "after" in spans and spans["after"].any():
+        out["晚于数据月份"] = ["是" if a else "" for a in spans["after"]]
+    if "name" in spans:
+        out.insert(0, "企业", spans["name"])
+    return out
+
+
+def notes_table(notes: pd.DataFrame) -> pd.DataFrame:
+    out = pd.DataFrame({
+        "月份": notes["month"], "工作进展": notes["progress"], "存在问题": notes["problems"].fillna("—"),
+        "需县里协调": notes["county_action"].fillna("—"), "包保责任人": notes["owner"], "录入时间": notes["created_at"],
+    })
+    if "after" in notes and notes["after"].any():
+        out["晚于数据月份"] = ["是" if a else "" for a in notes["after"]]
+    return out
+
+
+def all_notes(db: sqlite_utils.Database, f: Filters, sel: Selection = Selection()) -> pd.DataFrame:
+    """Monthly notes of the companies on the board up to ``f.as_of``, newest first (export)."""
+    board = pipeline(db, f, sel)
+    ids = [int(i) for i in board["id"]]
+    df = pd.read_sql_query(
+        f"SELECT c.name, n.month, n.progress, n.problems, n.county_action, n.owner, n.created_at "
+        f"FROM ipo_notes n JOIN companies c ON c.id = n.company_id "
+        f"WHERE n.company_id IN ({','.join('?' * len(ids)) or 'NULL'}) AND n.month <= ? "
+        f"ORDER BY n.month DESC, c.id, n.created_at DESC, n.id DESC",
+        db.conn, params=[*ids, f.as_of])
+    out = notes_table(df)
+    out.insert(0, "企业", df["name"])
+    return out
+
+
+def typical_table(typical: Mapping[str, StageDuration] = TYPICAL) -> pd.DataFrame:
+    return pd.DataFrame({
+        "阶段": list(typical), "典型时长（月）": [f"{d.low}–{d.high}" for d in typical.values()],
+        "超过即停滞（月）": [d.limit for d in typical.values()], "依据": [d.basis for d in typical.values()],
+    })
+
+
+# --- writes ---------------------------------------------------------------------
+def _company(db: sqlite_utils.Database, name: str) -> int:
+    row = db.execute("SELECT id FROM companies WHERE name = ?", [name]).fetchone()
+    if row is None:
+        raise EditError(f"企业“{name}”不存在。")
+    return int(row[0])
+
+
+def move_stage(db: sqlite_utils.Database, company: str, new_stage: str, when: str | dt.date,
+               note: str | None, user: str, today: dt.date | None = None) -> str:
+    """Record a stage move (rules of :func:`check_move`) and its audit entry in one
+    transaction; return the kind of move."""
+    today = today or dt.date.today()
+    note = (note or "").strip()[:TEXT_MAX] or None
+    with write_transaction(db):
+        cid = _company(db, company)
+        current, since = latest_state(db, company)
+        kind = check_move(current, since, new_stage, when, note, today)
+        when = _date(when).isoformat()
+        db.execute("INSERT INTO ipo_events (company_id, stage, event_date, note) VALUES (?, ?, ?, ?)",
+                   [cid, new_stage, when, note or f"进入{new_stage}阶段"])
+        audit.record(db, user, "edit", f"企业上市/{company}",
+                     {"change": "stage", "kind": kind, "from": current, "to": new_stage,
+                      "date": when, "note": note})
+    return kind
+
+
+def add_note(db: sqlite_utils.Database, company: str, month: str, progress: str,
+             problems: str | None, county_action: str | None, owner: str, user: str,
+             today: dt.date | None = None) -> None:
+    """Add a monthly review note (月调度) and its audit entry in one transaction."""
+    today = today or dt.date.today()
+    month = str(month).strip()
+    if not periods.is_month(month):
+        raise EditError(f"月份“{month}”格式无效（应为 YYYY-MM）。")
+    if month > periods.month_str(today.year, today.month):
+        raise EditError(f"月份 {month} 晚于本月，不能登记未来的调度记录。")
+    clean = [(v or "").strip()[:TEXT_MAX] or None for v in (progress, problems, county_action, owner)]
+    progress, problems, county_action, owner = clean
+    if not progress:
+        raise EditError("请填写工作进展。")
+    if not owner:
+        raise EditError("请填写包保责任人。")
+    with write_transaction(db):
+        cid = _company(db, company)
+        created = audit.now().replace("T", " ")
+        db.execute("INSERT INTO ipo_notes (company_id, month, progress, problems, county_action, owner, "
+                   "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                   [cid, month, progress, problems, county_action, owner, created])
+        audit.record(db, user, "edit", f"企业上市/{company}",
+                     {"change": "note", "month": month, "progress": progress, "problems": problems,
+                      "county_action": county_action, "owner": owner})
+
+
+# --- page header and exports ------------------------------------------------------------
+def scope_label(opts: FilterOptions, f: Filters) -> str:
+    """'城关镇、清溪镇 · 数据月份 2026-10' (the bank filter does not apply to this area)."""
+    towns = "、".join(opts.town_names[c] for c in f.towns) or "全县"
+    return f"{towns} · 数据月份 {f.as_of}"
+
+
+def export_tables(db: sqlite_utils.Database, f: Filters, sel: Selection = Selection()) -> dict[str, pd.DataFrame]:
+    """The sheets of the page's export: board, stage history, monthly notes, typical durations."""
+    return {"企业名单": board_table(pipeline(db, f, sel)), "阶段历程": history_table(history(db, f, sel)),
+            "月调度记录": all_notes(db, f, sel), "典型时长": typical_table()}
+
+
+def export_header(opts: FilterOptions, f: Filters, sel: Selection = Selection()) -> dict[str, str]:
+    return {"页面": "企业上市", "范围": scope_label(opts, f), "阶段": "、".join(sel.stages) or "全部",
+            "目标板块": "、".join(sel.boards) or "全部", "行业": "、".join(sel.industries) or "全部",
+            "口径": "阶段为数据月末所处阶段；本阶段月数 = 进入本阶段至数据月末的完整月数",
+            "说明": "预计上市时间按各阶段典型时长测算，为区间估计，不是承诺"}

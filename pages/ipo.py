@@ -1,0 +1,81 @@
+"""企业上市: pipeline board by stage, funnel, stage timeline, company detail and edits."""
+import datetime as dt
+
+import streamlit as st
+
+from finance_core import filters as ff
+from finance_core import ipo
+from ui import auth, data, ipo_panels, widgets
+from ui import filters as uf
+
+TABS = ["管道看板", "进度图表", "企业详情"]
+
+f = uf.current()
+opts = data.options()
+choices = data.call(ipo.options)
+
+st.title("企业上市")
+st.caption(ipo.scope_label(opts, f) + " · 阶段为数据月末所处阶段"
+           + (" · 银行筛选不适用于本页" if f.banks else ""))
+
+# link parameters are checked before the widgets drop what is not valid
+raw = {k: st.query_params.get_all(k) for k in ("stage", "board", "industry", "company")}
+_, linked_company, notices = ipo.validate_params(choices, raw)
+_, tab_notices = ff.check_choices("tab", "页签", st.query_params.get_all("tab"), TABS)
+uf.show_notices(notices + tab_notices)
+
+c1, c2, c3 = st.columns(3)
+stages = c1.multiselect("阶段", ipo.STAGES, key="stage", bind="query-params", placeholder="全部阶段")
+boards = c2.multiselect("目标板块", choices.boards, key="board", bind="query-params", placeholder="全部板块")
+industries = c3.multiselect("行业", choices.industries, key="industry", bind="query-params",
+                            placeholder="全部行业")
+sel = ipo.Selection(tuple(s for s in ipo.STAGES if s in stages), tuple(boards), tuple(industries))
+
+widgets.kpi_row(data.call(ipo.summary, f, sel), per_row=5)
+
+board = data.call(ipo.pipeline, f, sel)
+spans = data.call(ipo.history, f, sel)
+tab_board, tab_charts, tab_detail = st.tabs(
+    TABS, key="tab", bind="query-params", default="企业详情" if linked_company else None)
+
+with tab_board:
+    moves = data.call(ipo.moves_in_month, f, sel)
+    if not moves.empty:
+        st.markdown(f"**{f.as_of} 阶段变动**（{len(moves)} 次）")
+        widgets.flagged_table(ipo.history_table(moves).drop(columns=["离开日期", "停留月数"]),
+                              flag_col="变动", bad=(ipo.BACK,), alt="本月阶段变动")
+    if board.empty:
+        st.info("当前筛选范围内没有企业。", icon=":material/info:")
+    else:
+        ipo_panels.board(ipo.board_table(board))
+    with st.expander("各阶段典型时长与停滞标准"):
+        st.dataframe(ipo.typical_table(), hide_index=True)
+
+with tab_charts:
+    left, right = st.columns([2, 3])
+    with left:
+        st.altair_chart(ipo_panels.funnel_chart(data.call(ipo.funnel, f, sel)), width="stretch")
+    with right:
+        if board["earliest"].notna().any():
+            st.altair_chart(ipo_panels.projection_chart(board, f.as_of), width="stretch")
+        st.caption("预计上市区间 = 当前阶段剩余典型时长 + 后续各阶段典型时长（最短–最长），"
+                   "仅供调度参考，不是承诺；后备资源库企业尚未启动股改，不作测算。")
+    if not spans.empty:
+        st.altair_chart(ipo_panels.gantt_chart(spans, list(board["name"])), width="stretch")
+
+with tab_detail:
+    ipo_panels.flash()
+    company = st.selectbox("选择企业", choices.companies, index=None, key="company", bind="query-params",
+                           placeholder="选择企业查看阶段历程和月调度记录")
+    detail = data.call(ipo.company_detail, company, f.as_of) if company else None
+    if detail is not None:
+        ipo_panels.detail(detail, f.as_of)
+        user = auth.editor()
+        if user:
+            ipo_panels.edit_forms(company, detail.info["owner"], user, dt.date.today())
+        else:
+            st.caption("只读模式：如需登记阶段变动或月调度记录，请由编辑人员操作。")
+
+st.divider()
+widgets.export_buttons(data.call(ipo.export_tables, f, sel), ipo.export_header(opts, f, sel),
+                       f"企业上市-{f.as_of}")
