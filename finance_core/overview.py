@@ -113,7 +113,6 @@ def red_flags(db: sqlite_utils.Database, f: Filters, town_names: dict[str, str],
     for kpi in guarantee_kpis(db, f, th):
         if kpi.flag:
             flags.append(Flag("融资担保", f"{kpi.label} {kpi.text}，{kpi.flag}", "guarantees"))
-    month_end = periods.month_end(f.as_of).isoformat()
     for name, quota, used in db.execute(
         """
         SELECT p.name, p.quota, COALESCE(SUM(g.outstanding), 0)
@@ -128,11 +127,10 @@ def red_flags(db: sqlite_utils.Database, f: Filters, town_names: dict[str, str],
             flags.append(Flag("融资担保", f"“{name}”已用合作授信额度 {money.fmt_pct(share)}"
                               f"（{money.fmt_wan(used, 0)} / {money.fmt_wan(quota, 0)}）", "guarantees",
                               (("product", name),)))
-    # 企业上市: companies in 辅导备案 for longer than the acceptance validity
-    stages = ipo.current_stages(db, f)
-    for row in stages.itertuples():
-        months = periods.days_between(row.since, month_end) / 30.44
-        if row.stage == "辅导备案" and months > th.acceptance_valid_months:
-            flags.append(Flag("企业上市", f"{row.name}处于辅导备案已 {months:.0f} 个月", "ipo",
-                              (("stage", "辅导备案"),)))
+    # 企业上市: companies longer in their stage than its typical limit (the IPO
+    # page's own rule, so the overview and the page agree)
+    board = ipo.pipeline(db, f)
+    for row in board[board["stuck"]].itertuples():
+        flags.append(Flag("企业上市", f"{row.name}处于{row.stage}已 {row.months} 个月"
+                          f"（通常不超过 {row.limit:g} 个月）", "ipo", (("stage", row.stage),)))
     return flags
