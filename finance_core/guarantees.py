@@ -1,22 +1,64 @@
 """政府性融资担保: the county guarantee company, its products and contracts.
 
 Reads the ``guarantee_monthly`` roll-up (month × product × bank × town ×
-borrower type) and ``guarantor_monthly`` (net assets, rating).
+borrower type), ``guarantor_monthly`` (net assets, rating) and the
+``guarantee_products`` reference table.
 
 Definitions (DESIGN.md): 在保余额 = guarantees in force at month end; 放大倍数
 = 在保余额 of the whole company ÷ its net assets (a company-level ratio, not
-split by town or bank); 代偿率 = compensations paid ÷ guarantees released in
-the period; 代偿回收率 = recoveries ÷ compensations.
+split by town, bank or product); 代偿率 = compensations paid ÷ guarantees
+released in the period; 代偿回收率 = recoveries ÷ compensations (cumulative;
+the ledger keeps one recovered amount per contract, booked in the month of the
+compensation); 担保费率 = annual fees of the guarantees in force ÷ 在保余额
+(amount-weighted); 支小支农占比 = small-business + agricultural 在保 ÷ all 在保;
+单户500万元及以下占比 = of the small & agri 在保, the part whose single
+guarantee is ≤ 500万元 (the contract carries no borrower id, so a borrower's
+contracts are not merged). 在保户数 counts guarantees (contracts) in force.
+
+The 放大倍数 limit is 10×, or 15× when the company's small & agri share is at
+least 80%; below 3× the capital is idle. All thresholds come from
+:mod:`finance_core.config`.
 """
 from __future__ import annotations
 
 import dataclasses
+import math
+from decimal import ROUND_HALF_UP, Decimal
 
+import pandas as pd
 import sqlite_utils
 
-from . import periods
+from . import money, periods
+from .config import THRESHOLDS, Thresholds
 from .filters import Filters, scope_sql
+from .kpi import COUNT, MONEY, MULTIPLE, RATIO, Kpi, compare
 from .money import safe_ratio
+
+BORROWER_TYPES: dict[str, str] = {"small": "小微企业", "agri": "涉农", "other": "其他"}
+SMALL_AGRI = ("small", "agri")
+
+# what-if parameters of the page: (URL name, label, min, max, default). The
+# defaults are constants (not thresholds) so that a link without the
+# parameter shows the same view after a configuration change.
+WHATIF_PARAMS: dict[str, tuple[str, float, float, float]] = {
+    "capital_add": ("新增注资（万元）", 0, 500_000, 0),
+    "leverage_target": ("目标放大倍数", 1.0, 15.0, 10.0),
+    "stress_comp": ("压力代偿率", 0.0, 0.5, 0.03),
+}
+
+
+def _scope(f: Filters, products: tuple[str, ...]) -> tuple[str, list]:
+    where, params = scope_sql(f)
+    if products:
+        where += f" AND product_code IN ({','.join('?' * len(products))})"
+        params += list(products)
+    return where, params
+
+
+# --- scope totals ------------------------------------------------------------------
+# rows of guarantee_monthly with a release or a compensation (idx_guarantee_monthly_flows)
+FLOW_ROWS = "(released_count > 0 OR compensated_count > 0)"
+SMALL_AGRI_SQL = "borrower_type IN ('small', 'agri')"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -29,38 +71,102 @@ class GuaranteeTotals:
     released_ytd: int
     compensated_ytd: int
     recovered_ytd: int
+    outstanding_fee: int = 0            # annual fees of the guarantees in force
+    outstanding_small_agri: int = 0     # 在保 of small-business and agri borrowers
+    small_agri_le5m: int = 0            # of which single guarantees <= 500万元
+    compensated_count_ytd: int = 0
 
     @property
     def compensation_rate(self) -> float | None:
         """代偿率 this year: 代偿 ÷ 解保 (both since January)."""
         return safe_ratio(self.compensated_ytd, self.released_ytd)
 
+    @property
+    def fee_rate(self) -> float | None:
+        """Amount-weighted 担保费率 of the guarantees in force."""
+        return safe_ratio(self.outstanding_fee, self.outstanding)
+
+    @property
+    def small_agri_share(self) -> float | None:
+        """支小支农占比."""
+        return safe_ratio(self.outstanding_small_agri, self.outstanding)
+
+    @property
+    def single_le5m_share(self) -> float | None:
+        """Of the small & agri 在保, the share of single guarantees ≤ 500万元."""
+        return safe_ratio(self.small_agri_le5m, self.outstanding_small_agri)
+
 
 def totals(db: sqlite_utils.Database, f: Filters, products: tuple[str, ...] = ()) -> GuaranteeTotals | None:
-    """Scope totals at ``f.as_of`` (towns, banks and optionally products)."""
-    where, params = scope_sql(f)
-    if products:
-        where += f" AND product_code IN ({','.join('?' * len(products))})"
-        params += list(products)
+    """Scope position at ``f.as_of`` and this year's flows up to it (towns,
+    banks and optionally product codes). None when the company reported no
+    figures for that month."""
+    where, params = _scope(f, products)
     (has_month,) = db.execute(
         "SELECT COUNT(*) FROM guarantor_monthly WHERE month = ?", [f.as_of]
     ).fetchone()
     if not has_month:
         return None
-    row = db.execute(
+    position = db.execute(
         f"""
-        SELECT COALESCE(SUM(CASE WHEN month = ? THEN outstanding END), 0),
-               COALESCE(SUM(CASE WHEN month = ? THEN outstanding_count END), 0),
-               COALESCE(SUM(new_amount), 0), COALESCE(SUM(new_count), 0),
+        SELECT COALESCE(SUM(outstanding), 0), COALESCE(SUM(outstanding_count), 0),
+               COALESCE(SUM(outstanding_fee), 0),
+               COALESCE(SUM(CASE WHEN {SMALL_AGRI_SQL} THEN outstanding END), 0),
+               COALESCE(SUM(CASE WHEN {SMALL_AGRI_SQL} THEN outstanding_le5m END), 0)
+        FROM guarantee_monthly WHERE month = ?{where}
+        """,
+        [f.as_of, *params],
+    ).fetchone()
+    flows = db.execute(
+        f"""
+        SELECT COALESCE(SUM(new_amount), 0), COALESCE(SUM(new_count), 0),
                COALESCE(SUM(released_amount), 0), COALESCE(SUM(compensated_amount), 0),
-               COALESCE(SUM(recovered_amount), 0)
+               COALESCE(SUM(recovered_amount), 0), COALESCE(SUM(compensated_count), 0)
         FROM guarantee_monthly WHERE month BETWEEN ? AND ?{where}
         """,
-        [f.as_of, f.as_of, periods.year_start_month(f.as_of), f.as_of, *params],
+        [periods.year_start_month(f.as_of), f.as_of, *params],
     ).fetchone()
-    return GuaranteeTotals(f.as_of, *(int(v) for v in row))
+    (outstanding, count, fee, small_agri, le5m), (*ytd, comp_count) = position, flows
+    return GuaranteeTotals(f.as_of, int(outstanding), int(count), *(int(v) for v in ytd),
+                           int(fee), int(small_agri), int(le5m), int(comp_count))
 
 
+@dataclasses.dataclass(frozen=True)
+class CumulativeFlows:
+    """解保, 代偿 and recoveries since the first guarantee, up to ``month``."""
+    month: str
+    released: int
+    compensated: int
+    recovered: int
+
+    @property
+    def compensation_rate(self) -> float | None:
+        """累计代偿率: all 代偿 ÷ all 解保."""
+        return safe_ratio(self.compensated, self.released)
+
+    @property
+    def recovery_rate(self) -> float | None:
+        """代偿回收率: recoveries ÷ compensations."""
+        return safe_ratio(self.recovered, self.compensated)
+
+
+def cumulative(db: sqlite_utils.Database, f: Filters, products: tuple[str, ...] = ()) -> CumulativeFlows | None:
+    """Cumulative flows of the scope up to ``f.as_of``; None without company figures."""
+    if net_assets(db, f.as_of) is None:
+        return None
+    where, params = _scope(f, products)
+    row = db.execute(
+        f"""
+        SELECT COALESCE(SUM(released_amount), 0), COALESCE(SUM(compensated_amount), 0),
+               COALESCE(SUM(recovered_amount), 0)
+        FROM guarantee_monthly WHERE month <= ? AND {FLOW_ROWS}{where}
+        """,
+        [f.as_of, *params],
+    ).fetchone()
+    return CumulativeFlows(f.as_of, *(int(v) for v in row))
+
+
+# --- the company: net assets, 放大倍数 and its limit --------------------------------
 def net_assets(db: sqlite_utils.Database, month: str) -> int | None:
     row = db.execute(
         "SELECT SUM(net_assets) FROM guarantor_monthly WHERE month = ?", [month]
@@ -77,3 +183,349 @@ def leverage(db: sqlite_utils.Database, month: str) -> float | None:
         "SELECT COALESCE(SUM(outstanding), 0) FROM guarantee_monthly WHERE month = ?", [month]
     ).fetchone()
     return safe_ratio(outstanding, assets)
+
+
+def leverage_limit(db: sqlite_utils.Database, month: str, th: Thresholds = THRESHOLDS) -> float:
+    """The 放大倍数 cap that applies at ``month``: 15× when the whole company's
+    支小支农占比 reaches the threshold, else 10×."""
+    total, small_agri = db.execute(
+        f"""SELECT SUM(outstanding), SUM(CASE WHEN {SMALL_AGRI_SQL} THEN outstanding ELSE 0 END)
+            FROM guarantee_monthly WHERE month = ?""", [month]).fetchone()
+    share = safe_ratio(small_agri, total)
+    if share is not None and share >= th.small_agri_share_min:
+        return th.leverage_max_small_agri
+    return th.leverage_max
+
+
+def leverage_flag(value: float | None, limit: float, th: Thresholds = THRESHOLDS) -> str | None:
+    if value is None:
+        return None
+    if value > limit:
+        return f"超过 {limit:g} 倍上限"
+    if value < th.leverage_min:
+        return f"低于 {th.leverage_min:g} 倍，资本闲置"
+    return None
+
+
+# --- KPI row -----------------------------------------------------------------------
+def kpis(db: sqlite_utils.Database, f: Filters, products: tuple[str, ...] = (),
+         th: Thresholds = THRESHOLDS) -> list[Kpi]:
+    """The KPI row at ``f.as_of``, each compared with last month and a year ago
+    and flagged against its threshold."""
+    months = (f.as_of, periods.add_months(f.as_of, -1), periods.add_months(f.as_of, -12))
+    now, prev, base = (totals(db, f.at(m), products) for m in months)
+    cum = [cumulative(db, f.at(m), products) for m in months]
+    lev = [leverage(db, m) for m in months]
+    limit = leverage_limit(db, f.as_of, th)
+    pct = money.fmt_pct
+
+    def c(key, label, kind, getter, **kw) -> Kpi:
+        return compare(key, label, kind, getter, now, prev, base, **kw)
+
+    comp_max = th.compensation_rate_max
+    out = [
+        c("g_outstanding", "在保余额", MONEY, lambda t: t.outstanding),
+        c("g_count", "在保户数", COUNT, lambda t: t.outstanding_count, unit="户",
+          help="在保合同笔数"),
+        c("g_new_count", "当年新增担保户数", COUNT, lambda t: t.new_count_ytd, unit="户"),
+        c("g_new_amount", "当年新增担保金额", MONEY, lambda t: t.new_amount_ytd),
+        Kpi("g_leverage", "放大倍数（全公司）", MULTIPLE, lev[0], lev[1], lev[2],
+            flag=leverage_flag(lev[0], limit, th),
+            help=f"全公司在保余额 ÷ 净资产，不随乡镇、银行、产品筛选变化。当前适用上限 {limit:g} 倍"
+                 f"（支小支农占比≥{pct(th.small_agri_share_min)} 时 {th.leverage_max_small_agri:g} 倍，"
+                 f"否则 {th.leverage_max:g} 倍）；低于 {th.leverage_min:g} 倍视为资本闲置"),
+        c("g_fee_rate", "加权担保费率", RATIO, lambda t: t.fee_rate, good_when_up=False,
+          help=f"在保项目年担保费 ÷ 在保余额（按金额加权），上限 {pct(th.fee_rate_max)}"),
+        c("g_small_agri", "支小支农占比", RATIO, lambda t: t.small_agri_share,
+          help=f"小微企业和涉农在保余额 ÷ 全部在保余额，不低于 {pct(th.small_agri_share_min)}"),
+        c("g_le5m", "单户500万元及以下占比", RATIO, lambda t: t.single_le5m_share,
+          help=f"支小支农在保中单笔担保金额≤500万元的部分所占比例，不低于 {pct(th.single_le5m_share_min)}"),
+        c("g_comp_rate", "当年代偿率", RATIO, lambda t: t.compensation_rate, good_when_up=False,
+          help=f"当年代偿金额 ÷ 当年解保金额，容忍度 {pct(comp_max)}"),
+        compare("g_comp_rate_total", "累计代偿率", RATIO, lambda t: t.compensation_rate, *cum,
+                good_when_up=False, help=f"累计代偿金额 ÷ 累计解保金额，容忍度 {pct(comp_max)}"),
+        compare("g_recovery", "代偿回收率", RATIO, lambda t: t.recovery_rate, *cum,
+                help="累计代偿回收金额 ÷ 累计代偿金额（回收计入代偿当月）"),
+    ]
+    rules = {
+        "g_fee_rate": (lambda v: v > th.fee_rate_max, f"高于 {pct(th.fee_rate_max)} 上限"),
+        "g_comp_rate": (lambda v: v > comp_max, f"高于容忍度 {pct(comp_max)}"),
+        "g_comp_rate_total": (lambda v: v > comp_max, f"高于容忍度 {pct(comp_max)}"),
+        "g_small_agri": (lambda v: v < th.small_agri_share_min, f"低于 {pct(th.small_agri_share_min)}"),
+        "g_le5m": (lambda v: v < th.single_le5m_share_min, f"低于 {pct(th.single_le5m_share_min)}"),
+    }
+    return [dataclasses.replace(k, flag=rules[k.key][1])
+            if k.key in rules and k.value is not None and rules[k.key][0](k.value) else k
+            for k in out]
+
+
+def kpi_frame(items: list[Kpi]) -> pd.DataFrame:
+    """The KPI row as a table, for the export."""
+    return pd.DataFrame({
+        "指标": [k.label for k in items],
+        "数值": [k.text() for k in items],
+        "较上月": [k.delta_prev_text() or "—" for k in items],
+        "同比": [k.delta_base_text() or "—" for k in items],
+        "提示": [k.flag or "" for k in items],
+    })
+
+
+# --- products ----------------------------------------------------------------------
+def product_options(db: sqlite_utils.Database) -> tuple[tuple[str, str], ...]:
+    """(code, name) of every product; the name is what links carry (``product=``)."""
+    return tuple((c, n) for c, n in db.execute(
+        "SELECT code, name FROM guarantee_products ORDER BY launched_on, code").fetchall())
+
+
+def quota_status(used: int, quota: int, th: Thresholds = THRESHOLDS) -> str:
+    share = safe_ratio(used, quota)
+    if share is None:
+        return "未设额度"
+    if share > 1:
+        return "超出额度"
+    if share >= th.quota_warning:
+        return "接近额度"
+    return "正常"
+
+
+def product_table(db: sqlite_utils.Database, f: Filters, products: tuple[str, ...] = (),
+                  th: Thresholds = THRESHOLDS) -> pd.DataFrame:
+    """One row per product: quota and its use (whole product), and the scope's
+    在保, fees and 代偿. Quota use is company-wide: a cooperation quota is not
+    split by town or bank."""
+    ys = periods.year_start_month(f.as_of)
+    where, params = _scope(f, products)
+    pwhere = f" WHERE p.code IN ({','.join('?' * len(products))})" if products else ""
+    rows = db.execute(
+        f"""
+        SELECT p.code, p.name, p.quota, p.fee_rate_bp,
+               p.share_guarantor_pct, p.share_reguarantor_pct, p.share_bank_pct, p.share_gov_pct,
+               COALESCE(u.used, 0), COALESCE(s.outstanding, 0), COALESCE(s.cnt, 0),
+               COALESCE(s.fee, 0), COALESCE(c.comp_ytd, 0), COALESCE(c.comp_total, 0),
+               COALESCE(c.released_total, 0)
+        FROM guarantee_products p
+        LEFT JOIN (SELECT product_code, SUM(outstanding) AS used FROM guarantee_monthly
+                   WHERE month = ? GROUP BY product_code) u ON u.product_code = p.code
+        LEFT JOIN (SELECT product_code, SUM(outstanding) AS outstanding,
+                          SUM(outstanding_count) AS cnt, SUM(outstanding_fee) AS fee
+                   FROM guarantee_monthly WHERE month = ?{where}
+                   GROUP BY product_code) s ON s.product_code = p.code
+        LEFT JOIN (SELECT product_code,
+                          SUM(CASE WHEN month >= ? THEN compensated_amount ELSE 0 END) AS comp_ytd,
+                          SUM(compensated_amount) AS comp_total, SUM(released_amount) AS released_total
+                   FROM guarantee_monthly WHERE month <= ? AND {FLOW_ROWS}{where}
+                   GROUP BY product_code) c ON c.product_code = p.code
+        {pwhere}
+        ORDER BY p.launched_on, p.code
+        """,
+        [f.as_of, f.as_of, *params, ys, f.as_of, *params, *products],
+    ).fetchall()
+    scoped = bool(f.towns or f.banks)
+    out = []
+    for (code, name, quota, fee_bp, g, r, b, gov, used, outstanding, cnt, fee,
+         comp_ytd, comp_total, released_total) in rows:
+        row = {
+            "产品": name,
+            "合作额度（万元）": money.to_wan(quota),
+            "已用额度（万元）": money.to_wan(used),
+            "使用率（%）": _pct(safe_ratio(used, quota)),
+            "额度状态": quota_status(used, quota, th),
+        }
+        if scoped:
+            row["范围在保（万元）"] = money.to_wan(outstanding)
+        row |= {
+            "在保户数": cnt,
+            "费率（%）": round(fee_bp / 100, 2),
+            "分险（%）": f"{g}/{r}/{b}/{gov}",
+            "当年代偿（万元）": money.to_wan(comp_ytd),
+            "累计代偿率（%）": _pct(safe_ratio(comp_total, released_total)),
+        }
+        out.append(row)
+    return pd.DataFrame(out)
+
+
+def _times(yuan: int, factor: float) -> int:
+    """``yuan × factor`` rounded half-up to whole 元."""
+    return int((Decimal(int(yuan)) * Decimal(str(factor))).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def _pct(ratio: float | None, decimals: int = 1) -> float:
+    """A ratio as a percent number with one decimal (half-up), for tables;
+    NaN (shown as '—') when there is no denominator."""
+    if ratio is None:
+        return math.nan
+    return float(money.fmt_pct(ratio, decimals)[:-1])
+
+
+# --- trend -------------------------------------------------------------------------
+def trend(db: sqlite_utils.Database, f: Filters, products: tuple[str, ...] = (),
+          months: int = 24) -> pd.DataFrame:
+    """在保余额 of the scope and the company's 放大倍数, month by month, for the
+    ``months`` months up to ``f.as_of`` that have company figures."""
+    start = periods.add_months(f.as_of, -(months - 1))
+    where, params = _scope(f, products)
+    rows = db.execute(
+        f"""
+        SELECT a.month, a.net_assets, COALESCE(c.total, 0), COALESCE(c.outstanding, 0)
+        FROM (SELECT month, SUM(net_assets) AS net_assets FROM guarantor_monthly
+              WHERE month BETWEEN ? AND ? GROUP BY month) a
+        LEFT JOIN (SELECT month, SUM(outstanding) AS total,
+                          SUM(CASE WHEN 1=1{where} THEN outstanding ELSE 0 END) AS outstanding
+                   FROM guarantee_monthly WHERE month BETWEEN ? AND ? GROUP BY month) c
+          ON c.month = a.month
+        ORDER BY a.month
+        """,
+        [start, f.as_of, *params, start, f.as_of],
+    ).fetchall()
+    return pd.DataFrame(
+        [(m, money.to_wan(o), money.to_wan(na), round(total / na, 2)) for m, na, total, o in rows],
+        columns=["月份", "在保余额（万元）", "净资产（万元）", "放大倍数（全公司）"],
+    )
+
+
+def limit_lines(th: Thresholds = THRESHOLDS) -> pd.DataFrame:
+    """The 放大倍数 lines drawn on the trend chart."""
+    return pd.DataFrame([
+        ("上限（支小支农≥{:.0%}）".format(th.small_agri_share_min), th.leverage_max_small_agri),
+        ("上限（一般）", th.leverage_max),
+        ("下限（低于为资本闲置）", th.leverage_min),
+    ], columns=["线", "倍数"])
+
+
+# --- breakdowns --------------------------------------------------------------------
+def breakdown(db: sqlite_utils.Database, f: Filters, products: tuple[str, ...] = (),
+              by: str = "bank") -> pd.DataFrame:
+    """在保 and this year's flows of the scope by bank or by borrower type."""
+    if by not in ("bank", "borrower_type"):
+        raise ValueError(by)
+    col = "bank_code" if by == "bank" else "borrower_type"
+    where, params = _scope(f, products)
+    ys = periods.year_start_month(f.as_of)
+    position = {r[0]: r[1:] for r in db.execute(
+        f"""SELECT {col}, SUM(outstanding), SUM(outstanding_count), SUM(outstanding_fee)
+            FROM guarantee_monthly WHERE month = ?{where} GROUP BY {col}""",
+        [f.as_of, *params]).fetchall()}
+    flows = {r[0]: r[1:] for r in db.execute(
+        f"""SELECT {col}, SUM(new_amount), SUM(new_count), SUM(compensated_amount)
+            FROM guarantee_monthly WHERE month BETWEEN ? AND ?{where} GROUP BY {col}""",
+        [ys, f.as_of, *params]).fetchall()}
+    data = {k: position.get(k, (0, 0, 0)) + flows.get(k, (0, 0, 0)) for k in position | flows}
+    if by == "bank":
+        names = dict(db.execute("SELECT code, name FROM banks ORDER BY code").fetchall())
+        keys, label = [k for k in names if k in data], "银行"
+    else:
+        names, keys, label = BORROWER_TYPES, list(BORROWER_TYPES), "借款人类型"
+    total = sum(data.get(k, (0,))[0] for k in keys)
+    out = []
+    for k in keys:
+        outstanding, cnt, fee, new_amount, new_count, comp = data.get(k, (0,) * 6)
+        out.append({
+            label: names[k],
+            "在保余额（万元）": money.to_wan(outstanding),
+            "占比（%）": _pct(safe_ratio(outstanding, total)),
+            "在保户数": cnt,
+            "加权费率（%）": _pct(safe_ratio(fee, outstanding)),
+            "当年新增金额（万元）": money.to_wan(new_amount),
+            "当年新增户数": new_count,
+            "当年代偿（万元）": money.to_wan(comp),
+        })
+    return pd.DataFrame(out)
+
+
+# --- what-if: new capital, a target leverage, a compensation stress ------------------
+@dataclasses.dataclass(frozen=True)
+class WhatIf:
+    month: str
+    net_assets: int              # company, 元
+    outstanding: int             # company 在保, 元
+    limit: float                 # 放大倍数 cap that applies now
+    capital_add: int             # 元
+    leverage_target: float
+    stress_comp: float
+    stressed_base: int           # 在保 of the scope the stress applies to
+    stress_loss: int             # 代偿 under the stress (principal compensated)
+    guarantor_loss: int          # the guarantor's share: capital consumed
+
+    def _scenario(self, net: int, outstanding: int) -> dict:
+        lev = safe_ratio(outstanding, net) if net > 0 else None
+        room = max(0, _times(net, self.leverage_target) - outstanding) if net > 0 else 0
+        return {"net_assets": net, "outstanding": outstanding, "leverage": lev, "headroom": room}
+
+    @property
+    def before(self) -> dict:
+        return self._scenario(self.net_assets, self.outstanding)
+
+    @property
+    def with_capital(self) -> dict:
+        return self._scenario(self.net_assets + self.capital_add, self.outstanding)
+
+    @property
+    def stressed(self) -> dict:
+        """After the capital and the stress: compensated guarantees leave 在保,
+        the guarantor's share of the loss leaves its net assets."""
+        return self._scenario(self.net_assets + self.capital_add - self.guarantor_loss,
+                              self.outstanding - self.stress_loss)
+
+    @property
+    def target_note(self) -> str | None:
+        """A warning when the target leverage is above the cap that applies."""
+        if self.leverage_target > self.limit:
+            return f"目标放大倍数 {self.leverage_target:g} 倍高于当前适用上限 {self.limit:g} 倍，测算结果仅供参考。"
+        return None
+
+    @property
+    def extra_capacity(self) -> int:
+        """How much more can be guaranteed at the target thanks to the new capital."""
+        return self.with_capital["headroom"] - self.before["headroom"]
+
+    def table(self, th: Thresholds = THRESHOLDS) -> pd.DataFrame:
+        cols = {"当前": self.before, "注资后": self.with_capital, "注资并压力测试后": self.stressed}
+
+        def lev_text(s):
+            if s["net_assets"] <= 0:
+                return "净资产耗尽"
+            flag = leverage_flag(s["leverage"], self.limit, th)
+            return f"{s['leverage']:.2f} 倍" + (f"（{flag}）" if flag else "")
+
+        rows = [
+            ("净资产", [money.fmt_wan(s["net_assets"]) for s in cols.values()]),
+            ("在保余额（全公司）", [money.fmt_wan(s["outstanding"]) for s in cols.values()]),
+            ("放大倍数", [lev_text(s) for s in cols.values()]),
+            (f"按 {self.leverage_target:g} 倍可新增担保", [money.fmt_wan(s["headroom"]) for s in cols.values()]),
+            ("压力情景代偿金额", ["—", "—", money.fmt_wan(self.stress_loss)]),
+            ("担保公司承担（消耗净资产）", ["—", "—", money.fmt_wan(self.guarantor_loss)]),
+        ]
+        return pd.DataFrame([[name, *vals] for name, vals in rows], columns=["项目", *cols])
+
+
+def what_if(db: sqlite_utils.Database, f: Filters, products: tuple[str, ...] = (),
+            capital_add_wan: float = 0, leverage_target: float = 10.0, stress_comp: float = 0.03,
+            th: Thresholds = THRESHOLDS) -> WhatIf | None:
+    """Capital and stress scenario at ``f.as_of``. Capital and 放大倍数 are the
+    company's; the stress hits the 在保 of the scope (towns, banks, products),
+    each product's loss split by its risk-sharing agreement (the guarantor
+    bears ``share_guarantor_pct``). None without company figures that month."""
+    assets = net_assets(db, f.as_of)
+    if assets is None:
+        return None
+    (outstanding,) = db.execute(
+        "SELECT COALESCE(SUM(outstanding), 0) FROM guarantee_monthly WHERE month = ?", [f.as_of]
+    ).fetchone()
+    where, params = _scope(f, products)
+    base = loss = guarantor = 0
+    for amount, share in db.execute(
+        f"""
+        SELECT s.amount, p.share_guarantor_pct
+        FROM (SELECT product_code, SUM(outstanding) AS amount FROM guarantee_monthly
+              WHERE month = ?{where} GROUP BY product_code) s
+        JOIN guarantee_products p ON p.code = s.product_code
+        """,
+        [f.as_of, *params],
+    ).fetchall():
+        product_loss = _times(amount, stress_comp)
+        base += amount
+        loss += product_loss
+        guarantor += _times(product_loss, share / 100)
+    return WhatIf(f.as_of, assets, int(outstanding), leverage_limit(db, f.as_of, th),
+                  money.wan_to_yuan(capital_add_wan), float(leverage_target), float(stress_comp),
+                  int(base), int(loss), int(guarantor))

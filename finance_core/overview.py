@@ -50,10 +50,9 @@ def guarantee_kpis(db: sqlite_utils.Database, f: Filters, th: Thresholds = THRES
            (f.as_of, periods.add_months(f.as_of, -1), periods.add_months(f.as_of, -12))]
     lev_kpi = Kpi("g_leverage", "放大倍数（全公司）", MULTIPLE, lev[0], lev[1], lev[2],
                   help="全公司在保余额 ÷ 净资产（不随乡镇、银行筛选变化）")
-    if lev[0] is not None and lev[0] > th.leverage_max:
-        lev_kpi = dataclasses.replace(lev_kpi, flag=f"超过 {th.leverage_max:g} 倍上限")
-    elif lev[0] is not None and lev[0] < th.leverage_min:
-        lev_kpi = dataclasses.replace(lev_kpi, flag=f"低于 {th.leverage_min:g} 倍，资本闲置")
+    flag = guarantees.leverage_flag(lev[0], guarantees.leverage_limit(db, f.as_of, th), th)
+    if flag:
+        lev_kpi = dataclasses.replace(lev_kpi, flag=flag)
     comp = compare("g_comp_rate", "当年代偿率", RATIO, lambda t: t.compensation_rate, now, prev, base,
                    help="当年代偿金额 ÷ 当年解保金额", good_when_up=False)
     if comp.value is not None and comp.value > th.compensation_rate_max:

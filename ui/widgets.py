@@ -36,39 +36,94 @@ def kpi_row(kpis: Sequence[Kpi], per_row: int = 5) -> None:
 
 
 def export_buttons(tables: dict[str, pd.DataFrame], header: dict[str, str], stem: str) -> None:
-    """One Excel workbook (a sheet per table plus a header sheet) and a CSV per table."""
+    """One Excel workbook (a sheet per table plus a header sheet) and a CSV per table.
+
+    The files are built only when a button is clicked (``data`` is a callable),
+    so a rerun does not pay for exports nobody asked for.
+    """
     cols = st.columns(1 + len(tables))
     with cols[0]:
         st.download_button(
             "下载 Excel",
-            data=exports.workbook(tables, header),
+            data=lambda: exports.workbook(tables, header),
             file_name=f"{stem}.xlsx",
             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             icon=":material/download:",
             key=f"xlsx_{stem}",
+            on_click="ignore",
         )
     for col, (name, df) in zip(cols[1:], tables.items()):
         with col:
             st.download_button(
                 f"{name} CSV",
-                data=exports.csv_bytes(df),
+                data=lambda df=df: exports.csv_bytes(df),
                 file_name=f"{stem}-{name}.csv",
                 mime="text/csv",
                 icon=":material/table:",
                 key=f"csv_{stem}_{name}",
+                on_click="ignore",
             )
 
 
 def progress_table(table: pd.DataFrame) -> None:
-    """Targets with 完成率 against 序时进度; rows behind schedule in red."""
-    shown = table.drop(columns=["key"])
-
-    def colour(row):
-        bad = row["进度"] == "落后"
-        return ["color: #B71C1C" if bad else "color: #1B5E20" if c == "进度" else "" for c in row.index]
-
-    styled = shown.style.apply(colour, axis=1).format(
-        {"全年目标": "{:,.2f}", "累计完成": "{:,.2f}", "完成率": "{:.1%}", "序时进度": "{:.1%}"},
-        na_rep="—",
+    """Targets with 完成率 against 序时进度; a row behind schedule is marked red."""
+    shown = table.drop(columns=["key"]).copy()
+    shown["进度"] = shown["进度"].map({"落后": "🔴 落后", "领先": "🟢 领先"}).fillna("—")
+    st.dataframe(
+        shown,
+        hide_index=True,
+        alt="年度目标完成率与序时进度",
+        column_config={
+            "全年目标": st.column_config.NumberColumn(format="%.2f"),
+            "累计完成": st.column_config.NumberColumn(format="%.2f"),
+            "完成率": st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1),
+            "序时进度": st.column_config.NumberColumn(format="percent"),
+        },
     )
-    st.dataframe(styled, hide_index=True, alt="年度目标完成率与序时进度")
+
+
+def flagged_table(df: pd.DataFrame, flag_col: str | None = None, bad: Sequence[str] = (),
+                  alt: str | None = None, formats: dict[str, str] | None = None) -> None:
+    """A table with amounts (columns naming 万元/亿元) shown with thousands
+    separators and two decimals, percentages (columns naming %) with one
+    decimal, missing values as '—', and the rows whose ``flag_col`` is in
+    ``bad`` in red. ``formats`` overrides the format of named columns."""
+    fmt = {c: "{:,.0f}" for c in df.columns if pd.api.types.is_integer_dtype(df[c])}
+    for c in df.columns:
+        if pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_integer_dtype(df[c]):
+            fmt[c] = "{:,.2f}" if ("万元" in c or "亿元" in c) else "{:.1f}" if "%" in c else "{:,.2f}"
+    fmt |= formats or {}
+    styled = df.style.format(na_rep="—").format(fmt, na_rep="—")
+    if flag_col is not None and flag_col in df.columns:
+        styled = styled.apply(
+            lambda row: ["color: #B71C1C; font-weight: 600" if row[flag_col] in bad else ""
+                         for _ in row.index], axis=1)
+    st.dataframe(styled, hide_index=True, alt=alt)
+
+
+def export_buttons_deferred(tables: dict[str, pd.DataFrame], header: dict[str, str], stem: str) -> None:
+    """Like :func:`export_buttons`, but each file is built only when its button is
+    clicked (a workbook of a few thousand rows takes seconds to write, which
+    would otherwise slow every rerun), and a download does not rerun the page."""
+    cols = st.columns(1 + len(tables))
+    with cols[0]:
+        st.download_button(
+            "下载 Excel",
+            data=lambda: exports.workbook(tables, header),
+            file_name=f"{stem}.xlsx",
+            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            icon=":material/download:",
+            key=f"xlsx_{stem}",
+            on_click="ignore",
+        )
+    for col, (name, df) in zip(cols[1:], tables.items()):
+        with col:
+            st.download_button(
+                f"{name} CSV",
+                data=lambda df=df: exports.csv_bytes(df),
+                file_name=f"{stem}-{name}.csv",
+                mime="text/csv",
+                icon=":material/table:",
+                key=f"csv_{stem}_{name}",
+                on_click="ignore",
+            )
