@@ -5,7 +5,9 @@ import dataclasses
 
 import sqlite_utils
 
-from . import credit, guarantees, ipo, microloans, money, periods, targets
+import pandas as pd
+
+from . import credit, guarantees, indicators, ipo, microloans, money, periods, targets
 from .config import THRESHOLDS, Thresholds
 from .filters import Filters
 from .kpi import COUNT, MONEY, MULTIPLE, RATIO, Kpi, compare
@@ -71,6 +73,19 @@ def ipo_kpis(db: sqlite_utils.Database, f: Filters) -> list[Kpi]:
             for i, stage in enumerate(ipo.STAGES)]
 
 
+def indicator_kpis(db: sqlite_utils.Database, f: Filters) -> list[Kpi]:
+    """助企贷款, 五进走访, 资金互助关停, 防贫保 (the indicators ledger)."""
+    return indicators.kpis(db, f)
+
+
+def targets_table(db: sqlite_utils.Database, f: Filters) -> pd.DataFrame:
+    """Every annual target of the scope: the four areas, then the indicators."""
+    frames = [t for t in (targets.progress_table(db, f), indicators.progress_table(db, f)) if not t.empty]
+    if not frames:
+        return targets.progress_table(db, f)
+    return pd.concat(frames, ignore_index=True)
+
+
 @dataclasses.dataclass(frozen=True)
 class Flag:
     area: str          # 信用村 / 小额信贷 / 融资担保 / 企业上市
@@ -111,7 +126,7 @@ def red_flags(db: sqlite_utils.Database, f: Filters, town_names: dict[str, str],
     # 融资担保: leverage, compensation rate, products near their quota
     for kpi in guarantee_kpis(db, f, th):
         if kpi.flag:
-            flags.append(Flag("融资担保", f"{kpi.label} {kpi.text}，{kpi.flag}", "guarantees"))
+            flags.append(Flag("融资担保", f"{kpi.label} {kpi.text()}，{kpi.flag}", "guarantees"))
     for name, quota, used in db.execute(
         """
         SELECT p.name, p.quota, COALESCE(SUM(g.outstanding), 0)

@@ -2,7 +2,7 @@
 import streamlit as st
 
 from finance_core import filters as ff
-from finance_core import overview, targets
+from finance_core import overview
 from ui import data, widgets
 from ui import filters as uf
 from ui.nav import PAGES
@@ -19,6 +19,7 @@ AREAS = [
     ("脱贫人口小额信贷", overview.microloan_kpis, "microloans", 5),
     ("政府性融资担保", overview.guarantee_kpis, "guarantees", 4),
     ("企业上市（各阶段企业数）", overview.ipo_kpis, "ipo", 8),
+    ("金融助企与风险防范", overview.indicator_kpis, "briefing", 6),
 ]
 for title, fn, page, per_row in AREAS:
     head, more = st.columns([4, 1], vertical_alignment="bottom")
@@ -34,7 +35,7 @@ for title, fn, page, per_row in AREAS:
 left, right = st.columns([3, 2])
 with left:
     st.subheader("年度目标完成情况")
-    table = data.call(targets.progress_table, f)
+    table = data.call(overview.targets_table, f)
     if table.empty:
         st.info("当前筛选范围没有设定年度目标（目标按全县、乡镇或银行设定）。", icon=":material/info:")
     else:
