@@ -1,0 +1,101 @@
+"""小额信贷: poverty-relief microloans — position, arrears ageing, maturities,
+rankings against targets and a risk-fund stress what-if."""
+import streamlit as st
+
+from finance_core import filters as ff
+from finance_core import microloans as ml
+from finance_core import money
+from finance_core.config import THRESHOLDS
+from ui import data, widgets
+from ui import filters as uf
+from ui import microloans_view as mv
+
+uf.ensure_app_ran()  # a deep link on a fresh server
+f = uf.current()
+opts = data.options()
+BY = {"乡镇": ml.BY_TOWN, "银行": ml.BY_BANK}
+
+# link parameters are checked before their widgets render: a bad one is dropped with a notice
+notices = uf.page_params([("stress_default", "假设转为不良的比例", 0.0, ml.STRESS_MAX),
+                          ("fund_share", "县级分担比例", 0.0, 1.0)])
+for key, label, allowed in (("by", "分组", tuple(BY)), ("measure", "账龄口径", tuple(mv.MEASURES)),
+                            ("due", "清单到期窗口", tuple(str(w) for w in ml.MATURITY_WINDOWS))):
+    notices += ff.check_choices(key, label, st.query_params.get_all(key), allowed)[1]
+
+st.title("小额信贷")
+st.caption(ff.scope_label(opts, f) + " · 箭头为较上月变化，下方为同比 · 借款人姓名、身份证号均已脱敏")
+uf.show_notices(notices)
+
+kpis = data.call(ml.kpis, f)
+if not kpis:
+    st.info(f"{f.as_of} 没有小额信贷数据，请选择其他数据月份。", icon=":material/info:")
+    st.stop()
+widgets.kpi_row(kpis, per_row=5)
+
+by_label = st.segmented_control("分组查看（账龄、到期、排名）", list(BY), default="乡镇", key="by",
+                                bind="query-params", required=True) or "乡镇"
+by = BY[by_label]
+
+# --- arrears ageing and trend ----------------------------------------------------
+st.subheader("逾期账龄")
+ageing = data.call(ml.ageing, f, by)
+trend = data.call(ml.overdue_trend, f)
+measure = st.segmented_control("账龄口径", list(mv.MEASURES), default="金额", key="measure",
+                               bind="query-params", required=True) or "金额"
+if ageing.empty:
+    st.info("当前筛选范围没有贷款余额。", icon=":material/info:")
+else:
+    mv.ageing_table(ageing, measure, f"按{by_label}的贷款账龄（{measure}）")
+    left, right = st.columns(2)
+    left.altair_chart(mv.ageing_chart(ageing, measure), width="stretch")
+    right.altair_chart(mv.trend_chart(trend, THRESHOLDS.overdue_rate_max * 100), width="stretch")
+    st.caption("逾期率 = 逾期1天以上贷款余额 ÷ 贷款余额；PAR30 / PAR90 = 逾期30 / 90天以上贷款的全部余额 ÷ "
+               f"贷款余额；虚线为逾期率警戒线 {money.fmt_pct(THRESHOLDS.overdue_rate_max)}。")
+
+# --- maturities -----------------------------------------------------------------
+st.subheader(f"到期提醒（{f.as_of} 月末起）")
+summary = data.call(ml.maturity_summary, f, by)
+if summary.empty:
+    st.info("未来 90 天内没有到期贷款。", icon=":material/info:")
+else:
+    mv.table(summary, f"按{by_label}的未来 30/60/90 天到期贷款笔数与金额")
+due = st.segmented_control("到期清单：未来天数", list(ml.MATURITY_WINDOWS), default=90, key="due",
+                           bind="query-params", required=True) or 90
+due_list = data.call(ml.maturity_list, f, int(due))
+st.caption(f"未来 {due} 天内到期 {len(due_list):,} 笔，按银行、到期日排序；借款人姓名和身份证号已脱敏。"
+           "在侧栏选择银行即可得到该行的清单并导出。")
+mv.table(due_list, f"未来 {due} 天内到期的贷款清单（已脱敏）", height=min(420, 38 + 35 * max(len(due_list), 1)))
+
+# --- rankings -------------------------------------------------------------------
+st.subheader(f"{by_label}排名")
+ranks = data.call(ml.rankings, f, by)
+mv.table(ranks, f"{by_label}排名：余额、当年新增投放、获贷率、逾期率与新增投放目标完成率")
+st.caption("按当年新增投放目标完成率排序，低于序时进度为“落后”。"
+           + ("乡镇目标按全部银行设定，选择银行后不显示乡镇完成率。" if by == ml.BY_TOWN and f.banks else "")
+           + ("银行目标按全县设定，选择乡镇后不显示银行完成率。" if by == ml.BY_BANK and f.towns else "")
+           + ("银行获贷率 = 在该行获贷的户数 ÷ 范围内全部脱贫户和监测户。" if by == ml.BY_BANK else ""))
+
+# --- what-if ----------------------------------------------------------------------
+st.subheader("压力测试：风险补偿金能否兜底")
+s1, s2 = st.columns(2)
+stress = s1.slider("假设当前余额转为不良的比例", 0.0, ml.STRESS_MAX, ml.STRESS_DEFAULT, 0.005,
+                   format="percent", key="stress_default", bind="query-params",
+                   help="按当前筛选范围的贷款余额测算")
+share = s2.slider("县级分担比例（风险补偿金承担）", 0.0, 1.0, THRESHOLDS.fund_share_default, 0.05,
+                  format="percent", key="fund_share", bind="query-params")
+result = data.call(ml.stress_test, f, round(float(stress), 4), round(float(share), 4))
+for col, (label, value, help_text) in zip(st.columns(5), result.headline()):
+    col.metric(label, value, help=help_text)
+with st.expander("测算明细"):
+    mv.table(result.table(), "压力测试明细")
+
+# --- export -----------------------------------------------------------------------
+st.subheader("导出")
+header = {"页面": "小额信贷", "筛选范围": ff.scope_label(opts, f), "数据月份": f.as_of, "分组": by_label,
+          "到期清单": f"未来 {due} 天", "假设不良比例": money.fmt_pct(stress), "县级分担比例": money.fmt_pct(share),
+          "个人信息": "借款人姓名、身份证号已脱敏",
+          "分享链接": uf.link("microloans", by=by_label, measure=measure, due=str(due),
+                              stress_default=stress, fund_share=share)}
+mv.export_panel({"指标": ml.kpi_table(kpis), "账龄": ageing, "逾期走势": trend, "到期汇总": summary,
+                 "到期清单": due_list, "排名": ranks, "压力测试": result.table()},
+               header, f"小额信贷-{f.as_of}")

@@ -1,0 +1,114 @@
+"""Tables and charts of the 小额信贷 page (pandas Styler, Altair specs).
+
+Drawing only: every number comes from ``finance_core.microloans``.
+"""
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from finance_core import exports
+from finance_core.microloans import BUCKETS, TOTAL_LABEL
+
+RED = "#B71C1C"
+BUCKET_COLOURS = ["#FBC02D", "#FB8C00", "#E64A19", "#C62828", "#6D1B1B"]
+
+
+def table(df: pd.DataFrame, alt_text: str, height: int | str = "auto") -> None:
+    """万元 to two decimals, (%) to one, counts with separators; the 合计 row
+    in bold and 进度 '落后' in red."""
+    fmt = {}
+    for col in df.columns:
+        if "万元" in col:
+            fmt[col] = "{:,.2f}"
+        elif "%" in col:
+            fmt[col] = "{:.1f}"
+        elif col != "排名" and pd.api.types.is_numeric_dtype(df[col]):
+            fmt[col] = "{:,.0f}"
+    first = df.columns[0] if len(df.columns) else None
+
+    def style_row(row: pd.Series) -> list[str]:
+        bold = first is not None and row[first] == TOTAL_LABEL
+        return [("font-weight: 700;" if bold else "")
+                + (f"color: {RED};" if col == "进度" and row[col] == "落后" else "")
+                for col in row.index]
+
+    styler = df.style.format(fmt, na_rep="—").apply(style_row, axis=1)
+    st.dataframe(styler, hide_index=True, height=height, alt=alt_text, placeholder="—")
+
+
+MEASURES = {"金额": "（万元）", "笔数": "（笔）"}
+
+
+def ageing_table(df: pd.DataFrame, measure: str, alt_text: str) -> None:
+    """The ageing table in one measure (amounts in 万元 or loan counts)."""
+    unit = MEASURES[measure]
+    cols = [df.columns[0], *(c for c in df.columns if c.endswith(unit)), "逾期率（%）"]
+    table(df[cols], alt_text)
+
+
+def ageing_chart(df: pd.DataFrame, measure: str) -> alt.Chart:
+    """Overdue balance (万元) or loans per town or bank, stacked by ageing bucket."""
+    unit = MEASURES[measure]
+    group = df.columns[0]
+    value_cols = [f"{label}{unit}" for _, label in BUCKETS]
+    order = [g for g in df[group] if g != TOTAL_LABEL]
+    value = f"逾期{measure}{unit}"
+    return (
+        alt.Chart(df[[group, *value_cols]])
+        .transform_filter(alt.datum[group] != TOTAL_LABEL)
+        .transform_fold(value_cols, as_=["账龄", value])
+        .transform_calculate(逾期天数=f"replace(datum['账龄'], '{unit}', '')")
+        .mark_bar()
+        .encode(
+            y=alt.Y(f"{group}:N", title=None, sort=order),
+            x=alt.X(f"{value}:Q", title=value, stack="zero"),
+            color=alt.Color("逾期天数:N", title="逾期天数",
+                            scale=alt.Scale(domain=[label for _, label in BUCKETS], range=BUCKET_COLOURS),
+                            legend=alt.Legend(orient="top")),
+            order=alt.Order("逾期天数:N"),
+            tooltip=[alt.Tooltip(f"{group}:N"), alt.Tooltip("逾期天数:N"),
+                     alt.Tooltip(f"{value}:Q", format=",.2f" if measure == "金额" else ",.0f")],
+        )
+        .properties(height=alt.Step(26), title=f"逾期贷款账龄分布（{measure}）")
+    )
+
+
+def trend_chart(df: pd.DataFrame, line_pct: float) -> alt.Chart:
+    """逾期率, PAR30 and PAR90 (%) by month, with the 逾期率 red line."""
+    rates = ["逾期率（%）", "PAR30（%）", "PAR90（%）"]
+    lines = (
+        alt.Chart(df[["月份", *rates]])
+        .transform_fold(rates, as_=["指标", "比率（%）"])
+        .transform_calculate(口径="replace(datum['指标'], '（%）', '')")
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("月份:O", title="月份", axis=alt.Axis(labelAngle=-45)),
+            y=alt.Y("比率（%）:Q", title="占贷款余额（%）"),
+            color=alt.Color("口径:N", title=None, sort=["逾期率", "PAR30", "PAR90"],
+                            scale=alt.Scale(range=["#C62828", "#EF6C00", "#6D4C41"]),
+                            legend=alt.Legend(orient="top")),
+            tooltip=["月份:O", "口径:N", alt.Tooltip("比率（%）:Q", format=".1f")],
+        )
+    )
+    rule = (
+        alt.Chart(pd.DataFrame({"警戒线（%）": [line_pct]}))
+        .mark_rule(color=RED, strokeDash=[4, 4])
+        .encode(y="警戒线（%）:Q", tooltip=[alt.Tooltip("警戒线（%）:Q", format=".1f")])
+    )
+    return (lines + rule).properties(height=420, title="逾期率走势（%）")
+
+
+def export_panel(tables: dict[str, pd.DataFrame], header: dict[str, str], stem: str) -> None:
+    """One Excel workbook and a CSV per table, as buttons that wrap onto
+    several lines (seven tables do not fit one row of columns)."""
+    with st.container(horizontal=True):
+        st.download_button(
+            "下载 Excel（全部表格）", data=exports.workbook(tables, header), file_name=f"{stem}.xlsx",
+            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            icon=":material/download:", key=f"xlsx_{stem}", width="content")
+        for name, df in tables.items():
+            st.download_button(
+                f"{name} CSV", data=exports.csv_bytes(df), file_name=f"{stem}-{name}.csv",
+                mime="text/csv", icon=":material/table:", key=f"csv_{stem}_{name}", width="content")
