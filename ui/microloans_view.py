@@ -8,7 +8,6 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from finance_core import exports
 from finance_core.microloans import BUCKETS, TOTAL_LABEL
 
 RED = "#B71C1C"
@@ -98,17 +97,3 @@ def trend_chart(df: pd.DataFrame, line_pct: float) -> alt.Chart:
         .encode(y="警戒线（%）:Q", tooltip=[alt.Tooltip("警戒线（%）:Q", format=".1f")])
     )
     return (lines + rule).properties(height=420, title="逾期率走势（%）")
-
-
-def export_panel(tables: dict[str, pd.DataFrame], header: dict[str, str], stem: str) -> None:
-    """One Excel workbook and a CSV per table, as buttons that wrap onto
-    several lines (seven tables do not fit one row of columns)."""
-    with st.container(horizontal=True):
-        st.download_button(
-            "下载 Excel（全部表格）", data=exports.workbook(tables, header), file_name=f"{stem}.xlsx",
-            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            icon=":material/download:", key=f"xlsx_{stem}", width="content")
-        for name, df in tables.items():
-            st.download_button(
-                f"{name} CSV", data=exports.csv_bytes(df), file_name=f"{stem}-{name}.csv",
-                mime="text/csv", icon=":material/table:", key=f"csv_{stem}_{name}", width="content")

@@ -36,13 +36,13 @@ def kpi_row(kpis: Sequence[Kpi], per_row: int = 5) -> None:
 
 
 def export_buttons(tables: dict[str, pd.DataFrame], header: dict[str, str], stem: str) -> None:
-    """One Excel workbook (a sheet per table plus a header sheet) and a CSV per table.
+    """One Excel workbook (a sheet per table plus a header sheet) and a CSV per
+    table, as buttons that wrap onto more lines when there are many tables.
 
     The files are built only when a button is clicked (``data`` is a callable),
     so a rerun does not pay for exports nobody asked for.
     """
-    cols = st.columns(1 + len(tables))
-    with cols[0]:
+    with st.container(horizontal=True):
         st.download_button(
             "下载 Excel",
             data=lambda: exports.workbook(tables, header),
@@ -51,9 +51,9 @@ def export_buttons(tables: dict[str, pd.DataFrame], header: dict[str, str], stem
             icon=":material/download:",
             key=f"xlsx_{stem}",
             on_click="ignore",
+            width="content",
         )
-    for col, (name, df) in zip(cols[1:], tables.items()):
-        with col:
+        for name, df in tables.items():
             st.download_button(
                 f"{name} CSV",
                 data=lambda df=df: exports.csv_bytes(df),
@@ -62,6 +62,7 @@ def export_buttons(tables: dict[str, pd.DataFrame], header: dict[str, str], stem
                 icon=":material/table:",
                 key=f"csv_{stem}_{name}",
                 on_click="ignore",
+                width="content",
             )
 
 
