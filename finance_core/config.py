@@ -35,6 +35,7 @@ class Thresholds:
     credit_village_npl_max: float = 0.05
     low_usage_rate: float = 0.10          # rated households but near-zero use
     usage_rate_min: float = 0.40          # red flag below this 用信率
+    credit_rating_max_age: int = 1        # years: households are rated yearly (last year's rating is current)
     # IPO
     guidance_min_months: int = 3
     acceptance_valid_months: int = 12

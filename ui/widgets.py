@@ -101,30 +101,3 @@ def flagged_table(df: pd.DataFrame, flag_col: str | None = None, bad: Sequence[s
                          for _ in row.index], axis=1)
     st.dataframe(styled, hide_index=True, alt=alt)
 
-
-def export_buttons_deferred(tables: dict[str, pd.DataFrame], header: dict[str, str], stem: str) -> None:
-    """Like :func:`export_buttons`, but each file is built only when its button is
-    clicked (a workbook of a few thousand rows takes seconds to write, which
-    would otherwise slow every rerun), and a download does not rerun the page."""
-    cols = st.columns(1 + len(tables))
-    with cols[0]:
-        st.download_button(
-            "下载 Excel",
-            data=lambda: exports.workbook(tables, header),
-            file_name=f"{stem}.xlsx",
-            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            icon=":material/download:",
-            key=f"xlsx_{stem}",
-            on_click="ignore",
-        )
-    for col, (name, df) in zip(cols[1:], tables.items()):
-        with col:
-            st.download_button(
-                f"{name} CSV",
-                data=lambda df=df: exports.csv_bytes(df),
-                file_name=f"{stem}-{name}.csv",
-                mime="text/csv",
-                icon=":material/table:",
-                key=f"csv_{stem}_{name}",
-                on_click="ignore",
-            )
