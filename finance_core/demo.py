@@ -9,9 +9,12 @@ derived from ``seed``: the same seed and end month give the same database.
 
 Stories a monthly meeting would discuss are built in:
 - 高峰乡 lags its credit-village target this year;
+- 邮储银行 did not report 河口镇's credit villages two months before the end
+  (a bank missing a month: the 信用村 page says so instead of comparing unequal sets);
 - 村镇银行's microloans fall overdue more and more over the last months;
 - the livestock-chain product (链担通—黄牛贷) runs near its cooperation quota;
-- companies move through the IPO stages, one stuck in 辅导 for over a year.
+- companies move through the IPO stages, one stuck in 辅导 for over a year, one
+  fell back to 辅导备案 after withdrawing its application.
 
 All names and personal data are invented. ID numbers use the region prefix
 99, which no real region has.
@@ -40,6 +43,7 @@ TOWN_NAMES = [
     "梅岭镇", "东湖乡", "龙泉镇", "高峰乡", "新安镇", "桃源乡", "金竹乡",
 ]
 LAGGING_TOWN = "高峰乡"
+LATE_REPORT = ("PSBC", "河口镇", -2)  # bank, town, month offset from the end: no credit reports
 VILLAGE_FIRST = "石竹杏桂枫柏荷兰松梨枣杉槐柳桑茶莲苇芦榆"
 VILLAGE_SECOND = "岭塘湾坪岗冲畈埠桥庄圩洼坳店湖山溪垄堰"
 SURNAMES = ["王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "胡", "朱",
@@ -57,6 +61,7 @@ BANKS = [
 TROUBLED_BANK = "VTB"
 
 IPO_STAGES = ["后备资源库", "股改", "辅导备案", "辅导验收", "申报受理", "审核问询", "注册", "发行上市"]
+WITHDRAWN_INDEX = 20   # the company (of each 30) whose application was withdrawn
 
 
 # --- helpers -------------------------------------------------------------------
@@ -158,6 +163,7 @@ class _Generator:
         self.risk_fund()
         self.guarantees()
         self.ipo()
+        self.indicators()
         return self.counts
 
     # -- towns, villages, households, credit reports, microloans
@@ -200,6 +206,7 @@ class _Generator:
         if rng.random() < 0.45:
             banks.append(rng.choice(["PSBC", "ABC"]))
         lagging = town_base == LAGGING_TOWN
+        late_month = periods.add_months(self.end, LATE_REPORT[2])
         rows = []
         for bi, bank in enumerate(banks):
             share = 1.0 if len(banks) == 1 else (0.7 if bi == 0 else 0.3)
@@ -228,6 +235,8 @@ class _Generator:
                 used_amt = int(granted_amt * usage * rng.uniform(0.95, 1.05) / 100) * 100
                 used_amt = min(used_amt, granted_amt)
                 npl = int(used_amt * rng.uniform(0.0, 0.025) / 100) * 100
+                if (bank, town_base, month) == (LATE_REPORT[0], LATE_REPORT[1], late_month):
+                    continue  # drawn above all the same, so the other rows stay as they were
                 rows.append((month, vcode, bank, granted_hh, granted_amt, used_hh, used_amt, npl))
         return rows
 
@@ -456,22 +465,101 @@ class _Generator:
                 dates.append((stage, d))
                 back = typical[stage - 1] if stage > 0 else 0
                 d = _add_months_date(d, -(back + rng.randint(1, 4)))
-            for stage, when in sorted(dates, key=lambda x: x[0]):
-                events.append((None, cid, IPO_STAGES[stage], _date(when), f"进入{IPO_STAGES[stage]}阶段"))
+            # (stage, date, note) oldest first; one company withdrew its application
+            # under review and fell back to 辅导备案 (its own rng keeps the others unchanged)
+            withdrawn = i % len(finals) == WITHDRAWN_INDEX
+            history = sorted(((s, w, f"进入{IPO_STAGES[s]}阶段") for s, w in dates), key=lambda x: x[1])
+            if withdrawn:
+                history = self._withdrawn_history()
+            for stage, when, text in history:
+                events.append((None, cid, IPO_STAGES[stage], _date(when), text))
             for back in range(0, 12 if final >= 1 else 4):
                 month = periods.add_months(self.end, -back * (1 if final >= 1 else 3))
-                stage_then = max((s for s, w in dates if _date(w)[:7] <= month), default=None)
+                stage_then = next((s for s, w, _ in reversed(history) if _date(w)[:7] <= month), None)
                 if stage_then is None:
                     continue
-                notes.append((None, cid, month, _progress_note(rng, IPO_STAGES[stage_then], stuck),
-                              rng.choice(["", "募投项目用地手续尚未办结", "环保验收材料待补充",
-                                          "历史沿革中股权代持需清理", "财务内控需整改"]) or None,
-                              rng.choice(["", "协调自然资源局加快用地审批", "县金融办对接省证监局",
-                                          "兑现上市奖补资金", "协调税务部门出具合规证明"]) or None,
-                              companies[-1][7], f"{month}-25 17:00:00"))
+                note = [None, cid, month, _progress_note(rng, IPO_STAGES[stage_then], stuck),
+                        rng.choice(["", "募投项目用地手续尚未办结", "环保验收材料待补充",
+                                    "历史沿革中股权代持需清理", "财务内控需整改"]) or None,
+                        rng.choice(["", "协调自然资源局加快用地审批", "县金融办对接省证监局",
+                                    "兑现上市奖补资金", "协调税务部门出具合规证明"]) or None,
+                        companies[-1][7], f"{month}-25 17:00:00"]
+                if withdrawn and month == _date(history[-1][1])[:7]:
+                    note[3:6] = ["主动撤回首发申请，重新进入辅导",
+                                 "审核问询中对持续经营能力和收入确认提出质疑",
+                                 "县金融办协调保荐机构制定整改方案，择机重新申报"]
+                notes.append(tuple(note))
         self.insert("companies", companies)
         self.insert("ipo_events", events)
         self.insert("ipo_notes", notes)
+
+    def _withdrawn_history(self) -> list[tuple[int, dt.date, str]]:
+        """辅导 → 申报 → 问询, then the application withdrawn: back to 辅导备案."""
+        r = self.rng("ipo-withdrawn")
+        reentry = _add_months_date(self.end_date, -r.randint(4, 6)) - dt.timedelta(days=r.randint(0, 20))
+        review = _add_months_date(reentry, -r.randint(4, 7))
+        filed = _add_months_date(review, -1)
+        accepted = _add_months_date(filed, -r.randint(2, 4))
+        guidance = _add_months_date(accepted, -r.randint(6, 9))
+        reform = _add_months_date(guidance, -r.randint(10, 14))
+        reserve = _add_months_date(reform, -r.randint(2, 4))
+        steps = [(0, reserve), (1, reform), (2, guidance), (3, accepted), (4, filed), (5, review)]
+        return [(s, w, f"进入{IPO_STAGES[s]}阶段") for s, w in steps] + \
+            [(2, reentry, "主动撤回首发申请，回退至辅导备案，重新辅导")]
+
+    # -- indicators ledger (助企贷款, 五进走访, 资金互助关停, 防贫保)
+    def indicators(self) -> None:
+        """Monthly figures of the indicators ledger and their annual county
+        targets: relief loans per bank; visits, active market players, closed
+        mutual-fund cooperatives and 防贫保 (enrolment mostly in Q1) per town."""
+        rng = self.rng("indicators")
+        eligible = dict(self.conn.execute(
+            "SELECT town_code, SUM(poverty_households + monitored_households) FROM villages "
+            "GROUP BY town_code").fetchall())
+        relief_base = {"RCB": 900, "ABC": 600, "CCB": 500, "PSBC": 400, "VTB": 150}  # 万元 a month
+        premium = 100  # 元 per household and year
+        players = {code: rng.randint(300, 900) for code, _, _ in self.towns}
+        visited = dict.fromkeys(players, 0)
+        rows, sums = [], {}
+        for month in self.months:
+            year, m = periods.parse_month(month)
+            acc = sums.setdefault(year, {"players": 0, "eligible": 0})
+            for bank_code, *_ in BANKS:
+                value = int(relief_base[bank_code] * self.scale * rng.uniform(0.6, 1.4)) * 10_000
+                rows.append((month, "relief_loan_new", "bank", bank_code, value, "元"))
+            for code, _name, _base in self.towns:
+                if m == 1 or month == self.start:
+                    if m == 1:
+                        players[code] = int(players[code] * rng.uniform(1.02, 1.06))
+                    visited[code] = 0
+                    acc["players"] += players[code]
+                    acc["eligible"] += eligible.get(code, 0)
+                stock = players[code]
+                visits = max(0, min(int(stock * 0.97) - visited[code], int(stock * rng.uniform(0.06, 0.11))))
+                visited[code] += visits
+                households = int(eligible.get(code, 0) * 0.9 * {1: 0.45, 2: 0.25, 3: 0.15}.get(m, 0.015)
+                                 * rng.uniform(0.85, 1.15))
+                rows += [
+                    (month, "visit_players", "town", code, visits, "家"),
+                    (month, "active_players", "town", code, stock, "家"),
+                    (month, "coop_closed", "town", code, 1 if rng.random() < 0.07 else 0, "家"),
+                    (month, "pab_households", "town", code, households, "户"),
+                    (month, "pab_premium", "town", code, households * premium, "元"),
+                ]
+        self.insert("indicators", rows)
+        targets = []
+        for year, acc in sorted(sums.items()):
+            hh = int(round(acc["eligible"] * 0.9 * rng.uniform(1.0, 1.08), -1))
+            for key, value in (
+                ("relief_loan_new", _round_target(sum(relief_base.values()) * self.scale * 12 * 10_000
+                                                  * rng.uniform(1.0, 1.1))),
+                ("visit_players", int(round(acc["players"] * 0.95, -1))),
+                ("coop_closed", 10 * self.scale),
+                ("pab_households", hh),
+                ("pab_premium", hh * premium),
+            ):
+                targets.append((year, f"indicator:{key}", "county", "", value))
+        self.insert("targets", targets)
 
     # -- annual targets
     def targets(self) -> None:
@@ -484,12 +572,20 @@ class _Generator:
             first = f"{year}-01"
             base = periods.previous_year_end(first)
             for town_code, _name, town_base in self.towns:
-                factor = 1.9 if town_base == LAGGING_TOWN else rng.uniform(0.92, 1.1)
+                # credit targets: last year's full-year increase plus some growth
+                # (as an office sets them); the pace of the data in the first year
+                factor = rng.uniform(0.92, 1.1)
+                prior = self._credit_delta(town_code, periods.previous_year_end(base), base)
                 g = self._credit_delta(town_code, base, last)
-                if g:
-                    for metric, value in zip(("credit_granted_increase", "credit_used_increase"), g):
-                        rows.append((year, metric, "town", town_code,
-                                     _round_target(max(value, 0) * 12 / elapsed * factor)))
+                if prior:
+                    planned = [v * factor for v in prior]
+                elif g:
+                    planned = [v * 12 / elapsed * factor for v in g]
+                else:
+                    planned = None
+                if planned:
+                    for metric, value in zip(("credit_granted_increase", "credit_used_increase"), planned):
+                        rows.append((year, metric, "town", town_code, _round_target(max(value, 0))))
                 amount, hh = self.conn.execute(
                     "SELECT COALESCE(SUM(new_amount),0), 0 FROM microloan_monthly "
                     "WHERE town_code=? AND month BETWEEN ? AND ?", (town_code, first, last)).fetchone()
