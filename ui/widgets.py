@@ -94,6 +94,10 @@ def flagged_table(df: pd.DataFrame, flag_col: str | None = None, bad: Sequence[s
         if pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_integer_dtype(df[c]):
             fmt[c] = "{:,.2f}" if ("万元" in c or "亿元" in c) else "{:.1f}" if "%" in c else "{:,.2f}"
     fmt |= formats or {}
+    df = df.copy()
+    for c in df.columns:  # Streamlit shows a missing text cell as "None" whatever na_rep says
+        if df[c].dtype == object:
+            df[c] = df[c].where(df[c].notna(), "—")
     styled = df.style.format(na_rep="—").format(fmt, na_rep="—")
     if flag_col is not None and flag_col in df.columns:
         styled = styled.apply(
