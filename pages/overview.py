@@ -19,7 +19,7 @@ AREAS = [
     ("脱贫人口小额信贷", overview.microloan_kpis, "microloans", 5),
     ("政府性融资担保", overview.guarantee_kpis, "guarantees", 4),
     ("企业上市（各阶段企业数）", overview.ipo_kpis, "ipo", 8),
-    ("金融助企与风险防范", overview.indicator_kpis, "briefing", 6),
+    ("金融助企与风险防范", overview.indicator_kpis, "briefing", 3),
 ]
 for title, fn, page, per_row in AREAS:
     head, more = st.columns([4, 1], vertical_alignment="bottom")

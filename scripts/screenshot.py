@@ -2,6 +2,7 @@
 
 Usage: python scripts/screenshot.py URL OUT.png [URL OUT.png ...]
 """
+import os
 import sys
 
 from playwright.sync_api import sync_playwright
@@ -13,7 +14,8 @@ def main(argv):
     pairs = list(zip(argv[::2], argv[1::2]))
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
-        pg = b.new_page(viewport={"width": 1600, "height": 1000})
+        height = int(os.environ.get("SHOT_HEIGHT", "1000"))
+        pg = b.new_page(viewport={"width": 1600, "height": height})
         for url, out in pairs:
             pg.goto(url)
             pg.wait_for_selector('[data-testid="stApp"]')

@@ -26,7 +26,7 @@ def test_default_view_shows_latest_month_for_whole_county(app, demo_db):
     assert metrics(at) == want
     shown = at.dataframe[0].value
     assert list(shown["指标"]) == list(table["指标"])
-    assert list(shown["完成率"].round(6)) == list(table["完成率"].round(6))
+    assert list(shown["完成率"].round(6)) == list((table["完成率"] * 100).round(6))  # shown in percent
     assert not at.warning
     text = " ".join(m.value for m in at.markdown)
     assert "高峰乡信用村新增授信完成率" in text and "青禾村镇银行小额信贷逾期率" in text

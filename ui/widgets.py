@@ -67,18 +67,21 @@ def export_buttons(tables: dict[str, pd.DataFrame], header: dict[str, str], stem
 
 
 def progress_table(table: pd.DataFrame) -> None:
-    """Targets with 完成率 against 序时进度; a row behind schedule is marked red."""
+    """Targets with 完成率 against 序时进度 (percent, one decimal); every row shown."""
     shown = table.drop(columns=["key"]).copy()
-    shown["进度"] = shown["进度"].map({"落后": "🔴 落后", "领先": "🟢 领先"}).fillna("—")
+    shown["完成率"] = shown["完成率"] * 100
+    shown["序时进度"] = shown["序时进度"] * 100
+    shown["进度"] = shown["进度"].fillna("—")
     st.dataframe(
         shown,
         hide_index=True,
         alt="年度目标完成率与序时进度",
+        height=36 * (len(shown) + 1) + 4,
         column_config={
             "全年目标": st.column_config.NumberColumn(format="%.2f"),
             "累计完成": st.column_config.NumberColumn(format="%.2f"),
-            "完成率": st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1),
-            "序时进度": st.column_config.NumberColumn(format="percent"),
+            "完成率": st.column_config.ProgressColumn("完成率", format="%.1f%%", min_value=0, max_value=100),
+            "序时进度": st.column_config.NumberColumn("序时进度", format="%.1f%%"),
         },
     )
 
