@@ -200,6 +200,21 @@ CREATE TABLE targets (
     PRIMARY KEY (year, metric, scope_type, scope_code)
 );
 
+-- 指标台账: monthly figures the four areas do not hold (助企贷款, 五进走访,
+-- 资金互助关停, 防贫保), registry in finance_core.indicators. One value per month,
+-- indicator and scope; money in 元, counts as integers, rates in basis points.
+-- Annual targets live in ``targets`` under metric 'indicator:<key>'.
+CREATE TABLE indicators (
+    month       TEXT NOT NULL,
+    indicator   TEXT NOT NULL,
+    scope_type  TEXT NOT NULL CHECK (scope_type IN ('county', 'town', 'bank')),
+    scope_code  TEXT NOT NULL DEFAULT '',
+    value       INTEGER NOT NULL CHECK (value >= 0),
+    unit        TEXT NOT NULL,
+    PRIMARY KEY (month, indicator, scope_type, scope_code)
+);
+CREATE INDEX idx_indicators_key ON indicators(indicator, month);
+
 CREATE TABLE import_log (
     id           INTEGER PRIMARY KEY,
     source       TEXT NOT NULL,
@@ -210,9 +225,30 @@ CREATE TABLE import_log (
     imported_at  TEXT NOT NULL,
     rows_added   INTEGER NOT NULL DEFAULT 0,
     rows_updated INTEGER NOT NULL DEFAULT 0,
+    rows_removed INTEGER NOT NULL DEFAULT 0,
     undone_at    TEXT
 );
 CREATE INDEX idx_import_log_source ON import_log(source, imported_at);
+
+-- what an import replaced, so that it can be undone: JSON
+-- {"tables": [{"table", "added": [keys], "before": [rows]}], "months": [...]}
+CREATE TABLE import_changes (
+    import_id    INTEGER PRIMARY KEY REFERENCES import_log(id),
+    changes      TEXT NOT NULL
+);
+
+-- editors who may change data (viewers need no account). password_hash is
+-- 'scrypt$n$r$p$salt_hex$hash_hex' (hashlib.scrypt); NULL: signs in by OIDC only
+CREATE TABLE users (
+    name            TEXT PRIMARY KEY,
+    password_hash   TEXT,
+    role            TEXT NOT NULL DEFAULT 'editor',
+    created_at      TEXT NOT NULL,
+    disabled        INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1)),
+    failed_logins   INTEGER NOT NULL DEFAULT 0,
+    last_failed_at  TEXT,
+    last_login_at   TEXT
+);
 
 CREATE TABLE audit_log (
     id          INTEGER PRIMARY KEY,
@@ -295,6 +331,27 @@ CREATE TABLE microloan_household_years (
     PRIMARY KEY (year, household_id, bank_code)
 ) WITHOUT ROWID;
 
+-- loans disbursed per month, town and bank over the WHOLE ledger (also before
+-- the first snapshot month): 新增投放 and 累计发放 (loans/amount: 续贷
+-- included, 展期 records not, as they are no new lending), 续贷 and 展期.
+-- First borrowers make 获贷率 additive: bank_new_households = households whose
+-- first loan AT THIS BANK was in the month; new_households = households whose
+-- first loan at ANY bank was in the month (kept on that loan's bank row).
+CREATE TABLE microloan_disbursed_monthly (
+    month               TEXT NOT NULL,
+    town_code           TEXT NOT NULL,
+    bank_code           TEXT NOT NULL,
+    loans               INTEGER NOT NULL,
+    amount              INTEGER NOT NULL,
+    renewal_loans       INTEGER NOT NULL,
+    renewal_amount      INTEGER NOT NULL,
+    extension_loans     INTEGER NOT NULL,
+    extension_amount    INTEGER NOT NULL,
+    bank_new_households INTEGER NOT NULL,
+    new_households      INTEGER NOT NULL,
+    PRIMARY KEY (month, town_code, bank_code)
+) WITHOUT ROWID;
+
 -- eligible households per town (denominator of 获贷率)
 CREATE TABLE household_counts (
     town_code  TEXT PRIMARY KEY,
@@ -321,6 +378,10 @@ CREATE TABLE guarantee_monthly (
     recovered_amount    INTEGER NOT NULL,  -- recoveries on those compensations
     PRIMARY KEY (month, product_code, bank_code, town_code, borrower_type)
 ) WITHOUT ROWID;
+-- cumulative 解保 / 代偿 since the first guarantee read only the (few) rows with such flows
+CREATE INDEX idx_guarantee_monthly_flows ON guarantee_monthly(
+    month, released_count, compensated_count, released_amount, compensated_amount, recovered_amount
+) WHERE released_count > 0 OR compensated_count > 0;
 """
 
 MIGRATIONS: list[str] = [V1, V2]
