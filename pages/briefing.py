@@ -7,7 +7,6 @@ from finance_core import filters as ff
 from ui import data
 from ui import filters as uf
 
-uf.ensure_app_ran()  # a deep link on a fresh server
 f = uf.current()
 opts = data.options()
 

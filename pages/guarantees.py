@@ -9,7 +9,6 @@ from finance_core.kpi import MONEY, MULTIPLE, signed_delta
 from ui import data, widgets
 from ui import filters as uf
 
-uf.ensure_app_ran()  # a deep link on a fresh server
 f = uf.current()
 opts = data.options()
 products = data.call(g.product_options)

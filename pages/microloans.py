@@ -10,7 +10,6 @@ from ui import data, widgets
 from ui import filters as uf
 from ui import microloans_view as mv
 
-uf.ensure_app_ran()  # a deep link on a fresh server
 f = uf.current()
 opts = data.options()
 BY = {"乡镇": ml.BY_TOWN, "银行": ml.BY_BANK}

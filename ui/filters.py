@@ -67,20 +67,3 @@ def link(page: str, **extra) -> str:
     """A relative link to ``page`` carrying the current filters."""
     qs = ffilters.query_string(data.options(), current(), **extra)
     return f"/{page}" + (f"?{qs}" if qs else "")
-
-
-def ensure_app_ran() -> None:
-    """Make a page opened by a deep link on a fresh server go through app.py.
-
-    With a ``pages/`` folder next to app.py, Streamlit's very first run after
-    the server starts uses its legacy pages-directory mode and runs the page
-    named in the URL *without* app.py (no navigation, no filter bar). Turning
-    that mode off and rerunning makes app.py run as the entry point, as for
-    every later visitor.
-    """
-    if FILTERS_KEY in st.session_state:
-        return
-    from streamlit.runtime.pages_manager import PagesManager
-
-    PagesManager.uses_pages_directory = False
-    st.rerun()
