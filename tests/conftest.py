@@ -171,3 +171,12 @@ def wait_for_app(pg, min_metrics: int = 0) -> None:
     pg.wait_for_function(
         "!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=30_000)
     pg.wait_for_timeout(300)
+
+
+def metric_values(pg) -> dict[str, str]:
+    """Label -> shown value of every st.metric on the page."""
+    out = {}
+    for m in pg.query_selector_all('[data-testid="stMetric"]'):
+        label = m.query_selector('[data-testid="stMetricLabel"]').inner_text().strip()
+        out[label] = m.query_selector('[data-testid="stMetricValue"]').inner_text().strip()
+    return out

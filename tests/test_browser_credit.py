@@ -13,7 +13,7 @@ from finance_core import db as fdb
 from finance_core import filters as ff
 from finance_core.money import fmt_money
 from tests.conftest import wait_for_app
-from tests.test_browser_overview import metric_values
+from tests.conftest import metric_values
 
 pytestmark = pytest.mark.browser
 

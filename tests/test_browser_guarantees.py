@@ -7,20 +7,12 @@ from finance_core import db as fdb
 from finance_core import filters as ff
 from finance_core import guarantees as g
 from finance_core import money
-from tests.conftest import wait_for_app
+from tests.conftest import metric_values, wait_for_app
 
 pytestmark = pytest.mark.browser
 
 PARAMS = [("as_of", "2026-06"), ("town", "城关镇"), ("product", "链担通—黄牛贷"),
           ("capital_add", "5000"), ("leverage_target", "12"), ("stress_comp", "0.1")]
-
-
-def metric_values(pg) -> dict[str, str]:
-    out = {}
-    for m in pg.query_selector_all('[data-testid="stMetric"]'):
-        label = m.query_selector('[data-testid="stMetricLabel"]').inner_text().strip()
-        out[label] = m.query_selector('[data-testid="stMetricValue"]').inner_text().strip()
-    return out
 
 
 def test_guarantee_share_link_reproduces_the_view(server, page, demo_db):

@@ -6,18 +6,9 @@ import pytest
 from finance_core import db as fdb
 from finance_core import filters as ff
 from finance_core import overview
-from tests.conftest import wait_for_app
+from tests.conftest import metric_values, wait_for_app
 
 pytestmark = pytest.mark.browser
-
-
-def metric_values(pg) -> dict[str, str]:
-    out = {}
-    for m in pg.query_selector_all('[data-testid="stMetric"]'):
-        label = m.query_selector('[data-testid="stMetricLabel"]').inner_text().strip()
-        value = m.query_selector('[data-testid="stMetricValue"]').inner_text().strip()
-        out[label] = value
-    return out
 
 
 def test_share_link_reproduces_overview_numbers(server, page, demo_db):

@@ -6,19 +6,11 @@ import pytest
 from finance_core import db as fdb
 from finance_core import ipo
 from finance_core.filters import Filters
-from tests.conftest import DEMO_END, wait_for_app
+from tests.conftest import DEMO_END, metric_values, wait_for_app
 
 pytestmark = pytest.mark.browser
 
 WITHDRAWN = "永昌生物医药股份有限公司"
-
-
-def metric_values(pg) -> dict[str, str]:
-    out = {}
-    for m in pg.query_selector_all('[data-testid="stMetric"]'):
-        label = m.query_selector('[data-testid="stMetricLabel"]').inner_text().strip()
-        out[label] = m.query_selector('[data-testid="stMetricValue"]').inner_text().strip()
-    return out
 
 
 def test_ipo_share_link(server, page, demo_db):

@@ -9,17 +9,9 @@ from finance_core import filters as ff
 from finance_core import microloans as ml
 from finance_core import money
 from finance_core.privacy import contains_unmasked_id
-from tests.conftest import wait_for_app
+from tests.conftest import metric_values, wait_for_app
 
 pytestmark = pytest.mark.browser
-
-
-def metric_values(pg) -> dict[str, str]:
-    out = {}
-    for m in pg.query_selector_all('[data-testid="stMetric"]'):
-        label = m.query_selector('[data-testid="stMetricLabel"]').inner_text().strip()
-        out[label] = m.query_selector('[data-testid="stMetricValue"]').inner_text().strip()
-    return out
 
 
 def test_share_link_opens_the_same_microloan_view(server, page, demo_db):
