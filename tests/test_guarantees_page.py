@@ -113,7 +113,7 @@ def test_hand_built_company_shows_known_numbers(app, empty_db, tmp_path):
     assert shown["压力情景消耗净资产"] == "58.00 万元"
     products = at.dataframe[0].value.set_index("产品")
     assert products.loc["税融通", "额度状态"] == "未设额度"
-    assert products.loc["小微贷", "额度状态"] == "接近额度"
+    assert products.loc["小微贷", "额度状态"] == "⚠ 接近额度"  # flagged rows are marked
     # March: leverage above the 10× cap that applies when small & agri < 80%
     march = app({"as_of": "2024-03"}, page=PAGE, db_path=path)
     flags = " ".join(c.value for c in march.caption)

@@ -1,55 +1,22 @@
-"""Charts and table styling for the 信用村 page (Altair specs, pandas Styler)."""
+"""Charts and table display for the 信用村 page (Altair specs)."""
 from __future__ import annotations
 
 import altair as alt
 import pandas as pd
 import streamlit as st
 
-ALERT_OK = ("", "—", "正常", "已报送")
+from ui import widgets
+
+ALERT_OK = ("", "—", "正常", "已报送", "领先")
 ALERTS = ("预警", "进度", "报送情况")
 RED = "#B71C1C"
 
 
-ALERT_MARK = "⚠ "
-
-
-def _pattern(col: str, values: pd.Series) -> tuple[str, str] | None:
-    """(printf format for the grid, the same as a Python format) of a number column."""
-    if "万元" in col or "亿元" in col:
-        return "%,.2f", "{:,.2f}"
-    if "%" in col:
-        return "%.1f", "{:.1f}"
-    if col in ("评定年度", "排名"):
-        return "%d", "{:.0f}"
-    if pd.api.types.is_numeric_dtype(values) or col.endswith("数") or "数（" in col:
-        return "%,d", "{:,.0f}"
-    return None
-
 
 def styled_table(df: pd.DataFrame, alt_text: str, height: int | str = "auto") -> None:
-    """A table with 万元/亿元 amounts to two decimals, percentages to one, counts
-    with separators; set alerts (预警, 进度, 报送情况) start with ⚠.
-
-    Formats are column settings, not a pandas Styler (a Styler costs about a
-    second per thousand rows on every rerun). Streamlit draws a missing cell as
-    "None", so a number column with gaps is sent as right-aligned text with "—".
-    """
-    data, config = df.copy(), {}
-    for col in data.columns:
-        pattern = _pattern(col, data[col])
-        missing = data[col].isna()
-        if pattern is None:
-            data[col] = [("—" if m else (ALERT_MARK + v if col in ALERTS and v not in ALERT_OK else v))
-                         for v, m in zip(data[col].astype(object), missing)]
-            if col in ALERTS:
-                config[col] = st.column_config.TextColumn(col, width="medium")
-        elif missing.any():
-            data[col] = ["—" if m else pattern[1].format(v) for v, m in zip(data[col], missing)]
-            config[col] = st.column_config.TextColumn(col, alignment="right")
-        else:
-            data[col] = pd.to_numeric(data[col])
-            config[col] = st.column_config.NumberColumn(col, format=pattern[0])
-    st.dataframe(data, hide_index=True, height=height, alt=alt_text, column_config=config)
+    """The page's tables; set alerts (预警, 进度, 报送情况) start with ⚠
+    (see :func:`ui.widgets.table`)."""
+    widgets.table(df, alt=alt_text, height=height, alert_cols=ALERTS, ok_values=ALERT_OK)
 
 
 def trend_chart(df: pd.DataFrame) -> alt.Chart:

@@ -8,6 +8,8 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from ui import widgets
+
 from finance_core.microloans import BUCKETS, TOTAL_LABEL
 
 RED = "#B71C1C"
@@ -15,26 +17,9 @@ BUCKET_COLOURS = ["#FBC02D", "#FB8C00", "#E64A19", "#C62828", "#6D1B1B"]
 
 
 def table(df: pd.DataFrame, alt_text: str, height: int | str = "auto") -> None:
-    """万元 to two decimals, (%) to one, counts with separators; the 合计 row
-    in bold and 进度 '落后' in red."""
-    fmt = {}
-    for col in df.columns:
-        if "万元" in col:
-            fmt[col] = "{:,.2f}"
-        elif "%" in col:
-            fmt[col] = "{:.1f}"
-        elif col != "排名" and pd.api.types.is_numeric_dtype(df[col]):
-            fmt[col] = "{:,.0f}"
-    first = df.columns[0] if len(df.columns) else None
-
-    def style_row(row: pd.Series) -> list[str]:
-        bold = first is not None and row[first] == TOTAL_LABEL
-        return [("font-weight: 700;" if bold else "")
-                + (f"color: {RED};" if col == "进度" and row[col] == "落后" else "")
-                for col in row.index]
-
-    styler = df.style.format(fmt, na_rep="—").apply(style_row, axis=1)
-    st.dataframe(styler, hide_index=True, height=height, alt=alt_text, placeholder="—")
+    """The page's tables: 万元 to two decimals, (%) to one, counts with
+    separators, 进度 '落后' marked ⚠ (see :func:`ui.widgets.table`)."""
+    widgets.table(df, alt=alt_text, height=height, alert_cols=("进度",))
 
 
 MEASURES = {"金额": "（万元）", "笔数": "（笔）"}

@@ -86,25 +86,76 @@ def progress_table(table: pd.DataFrame) -> None:
     )
 
 
+ALERT_MARK = "⚠ "
+ALERT_OK = ("", "—", "正常", "已报送", "领先")
+
+
+def _number_format(col: str, values: pd.Series) -> tuple[str, str] | None:
+    """(grid printf format, the same as a Python format) for a number column:
+    万元/亿元 two decimals, (%) one, counts with separators; None for text."""
+    if pd.api.types.is_bool_dtype(values) or not pd.api.types.is_numeric_dtype(values):
+        return None  # text (object columns holding only numbers are converted by the caller)
+    if "万元" in col or "亿元" in col:
+        return "%,.2f", "{:,.2f}"
+    if "%" in col:
+        return "%.1f", "{:.1f}"
+    if col in ("评定年度", "排名", "年度"):
+        return "%d", "{:.0f}"
+    if pd.api.types.is_integer_dtype(values) or values.dropna().mod(1).eq(0).all():
+        return "%,d", "{:,.0f}"
+    return "%,.2f", "{:,.2f}"
+
+
+def _printf(python_format: str) -> str:
+    """'{:,.2f}' -> '%,.2f'; whole numbers as '%,d'."""
+    body = python_format.strip("{}").lstrip(":")
+    if body.endswith(".0f"):
+        return "%,d" if "," in body else "%d"
+    return "%" + body
+
+
+def table(df: pd.DataFrame, alt: str | None = None, height: int | str = "auto",
+          alert_cols: Sequence[str] = (), ok_values: Sequence[str] = ALERT_OK,
+          formats: dict[str, str] | None = None) -> None:
+    """A table with amounts (columns naming 万元/亿元) to two decimals, percentages
+    (columns naming %) to one, counts with separators, missing values as '—', and
+    alerts (a value of an ``alert_cols`` column not in ``ok_values``) marked ⚠.
+
+    Formats are column settings, not a pandas Styler: a Styler is marshalled on
+    every rerun and costs about a second per thousand rows. Streamlit draws a
+    missing number as "None", so a number column with gaps goes as
+    right-aligned text with "—". ``formats`` (Python format strings) overrides
+    the format of named columns.
+    """
+    data, config = df.copy(), {}
+    formats = formats or {}
+    for col in data.columns:
+        if data[col].dtype == object:
+            try:  # numbers with gaps arrive as an object column
+                data[col] = pd.to_numeric(data[col])
+            except (ValueError, TypeError):
+                pass
+        pattern = _number_format(col, data[col])
+        if pattern is not None and col in formats:
+            pattern = (_printf(formats[col]), formats[col])
+        missing = data[col].isna()
+        if pattern is None:
+            data[col] = [("—" if m else (ALERT_MARK + str(v) if col in alert_cols and v not in ok_values else v))
+                         for v, m in zip(data[col].astype(object), missing)]
+            if col in alert_cols:
+                config[col] = st.column_config.TextColumn(col, width="medium")
+        elif missing.any():
+            data[col] = ["—" if m else pattern[1].format(v) for v, m in zip(data[col], missing)]
+            config[col] = st.column_config.TextColumn(col, alignment="right")
+        else:
+            data[col] = pd.to_numeric(data[col])
+            config[col] = st.column_config.NumberColumn(col, format=pattern[0])
+    st.dataframe(data, hide_index=True, height=height, alt=alt, column_config=config)
+
+
 def flagged_table(df: pd.DataFrame, flag_col: str | None = None, bad: Sequence[str] = (),
                   alt: str | None = None, formats: dict[str, str] | None = None) -> None:
-    """A table with amounts (columns naming 万元/亿元) shown with thousands
-    separators and two decimals, percentages (columns naming %) with one
-    decimal, missing values as '—', and the rows whose ``flag_col`` is in
-    ``bad`` in red. ``formats`` overrides the format of named columns."""
-    fmt = {c: "{:,.0f}" for c in df.columns if pd.api.types.is_integer_dtype(df[c])}
-    for c in df.columns:
-        if pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_integer_dtype(df[c]):
-            fmt[c] = "{:,.2f}" if ("万元" in c or "亿元" in c) else "{:.1f}" if "%" in c else "{:,.2f}"
-    fmt |= formats or {}
-    df = df.copy()
-    for c in df.columns:  # Streamlit shows a missing text cell as "None" whatever na_rep says
-        if df[c].dtype == object:
-            df[c] = df[c].where(df[c].notna(), "—")
-    styled = df.style.format(na_rep="—").format(fmt, na_rep="—")
-    if flag_col is not None and flag_col in df.columns:
-        styled = styled.apply(
-            lambda row: ["color: #B71C1C; font-weight: 600" if row[flag_col] in bad else ""
-                         for _ in row.index], axis=1)
-    st.dataframe(styled, hide_index=True, alt=alt)
-
+    """:func:`table` where the rows whose ``flag_col`` is in ``bad`` are marked ⚠."""
+    ok = tuple(v for v in df[flag_col].dropna().unique() if v not in bad) if flag_col in df.columns else ()
+    table(df, alt=alt, alert_cols=(flag_col,) if flag_col in df.columns else (), ok_values=ok + ALERT_OK,
+          formats=formats)
