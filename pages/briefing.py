@@ -4,7 +4,7 @@ import streamlit as st
 
 from finance_core import briefing, docx_export
 from finance_core import filters as ff
-from ui import data
+from ui import data, widgets
 from ui import filters as uf
 
 f = uf.current()
@@ -49,4 +49,4 @@ for section in brief.sections:
             st.markdown(f"**{title}**")
             st.dataframe(table, hide_index=True)
         if chart is not None:
-            st.altair_chart(chart, width="stretch", height=380)
+            widgets.chart(chart, width="stretch", height=380)

@@ -45,7 +45,7 @@ trend = data.call(credit.trend, f)
 if trend.empty:
     st.info("当前筛选范围没有月度数据。", icon=":material/info:")
 else:
-    st.altair_chart(cv.trend_chart(trend), width="stretch")
+    widgets.chart(cv.trend_chart(trend), width="stretch")
 
 # --- town ranking --------------------------------------------------------------
 st.subheader("乡镇排名")
@@ -58,7 +58,7 @@ if towns[value_col].isna().all():
             icon=":material/info:")
 else:
     progress = towns["序时进度（%）"].iloc[0] if "完成率" in rank_by else None
-    st.altair_chart(cv.ranking_bar(towns, "乡镇", value_col, progress), width="stretch")
+    widgets.chart(cv.ranking_bar(towns, "乡镇", value_col, progress), width="stretch")
 cv.styled_table(towns, "乡镇排名：授信、用信、用信率、年度目标完成率与序时进度",
                 height=cv.table_height(len(towns)))
 if f.banks:

@@ -58,7 +58,7 @@ rules = alt.Chart(lines).mark_rule(strokeDash=[6, 4]).encode(
     y="倍数:Q", color=alt.Color("线:N", title="放大倍数界线", scale=alt.Scale(range=["#b71c1c", "#ef6c00", "#607d8b"]),
                               legend=alt.Legend(orient="bottom")))
 chart = alt.layer(bars, alt.layer(lev, rules)).resolve_scale(y="independent").properties(height=320)
-st.altair_chart(chart, width="stretch")
+widgets.chart(chart, width="stretch")
 
 # --- breakdowns -------------------------------------------------------------------
 st.subheader("按合作银行")

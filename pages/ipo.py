@@ -54,14 +54,14 @@ with tab_board:
 with tab_charts:
     left, right = st.columns([2, 3])
     with left:
-        st.altair_chart(ipo_panels.funnel_chart(data.call(ipo.funnel, f, sel)), width="stretch")
+        widgets.chart(ipo_panels.funnel_chart(data.call(ipo.funnel, f, sel)), width="stretch")
     with right:
         if board["earliest"].notna().any():
-            st.altair_chart(ipo_panels.projection_chart(board, f.as_of), width="stretch")
+            widgets.chart(ipo_panels.projection_chart(board, f.as_of), width="stretch")
         st.caption("预计上市区间 = 当前阶段剩余典型时长 + 后续各阶段典型时长（最短–最长），"
                    "仅供调度参考，不是承诺；后备资源库企业尚未启动股改，不作测算。")
     if not spans.empty:
-        st.altair_chart(ipo_panels.gantt_chart(spans, list(board["name"])), width="stretch")
+        widgets.chart(ipo_panels.gantt_chart(spans, list(board["name"])), width="stretch")
 
 with tab_detail:
     ipo_panels.flash()

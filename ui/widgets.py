@@ -159,3 +159,18 @@ def flagged_table(df: pd.DataFrame, flag_col: str | None = None, bad: Sequence[s
     ok = tuple(v for v in df[flag_col].dropna().unique() if v not in bad) if flag_col in df.columns else ()
     table(df, alt=alt, alert_cols=(flag_col,) if flag_col in df.columns else (), ok_values=ok + ALERT_OK,
           formats=formats)
+
+
+def chart(spec, container=None, **kwargs) -> None:
+    """``st.altair_chart`` without re-validating the spec on every rerun.
+
+    Altair checks a chart against the Vega-Lite JSON schema each time it is
+    turned into a dict, which costs more than drawing the rest of a page. Our
+    charts are fixed code (their specs are checked by the page tests), so the
+    spec is built without that check. ``container`` is a column or container
+    to draw in (default: the current one).
+    """
+    import functools
+
+    object.__setattr__(spec, "to_dict", functools.partial(type(spec).to_dict, spec, validate=False))
+    (container or st).altair_chart(spec, **kwargs)
