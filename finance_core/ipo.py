@@ -285,6 +285,9 @@ def pipeline(db: sqlite_utils.Database, f: Filters, sel: Selection = Selection()
     df["earliest"] = [p.earliest if p else None for p in proj]
     df["latest"] = [p.latest if p else None for p in proj]
     df["beyond_typical"] = [bool(p and p.beyond_typical) for p in proj]
+    # an empty scope must still have boolean flags (an empty list makes floats,
+    # and indexing with a float column selects columns instead of rows)
+    df = df.astype({"stuck": bool, "beyond_typical": bool})
     df["stage_no"] = df["stage"].map({s: i for i, s in enumerate(STAGES)})
     return (df.sort_values(["stage_no", "months", "id"], ascending=[True, False, True])
               .drop(columns="stage_no").reset_index(drop=True))

@@ -301,3 +301,18 @@ def test_export_workbook_has_the_board_and_records(small, tmp_path):
     jia = next(r for r in board if r[cols.index("企业")] == "甲材料股份有限公司")
     assert jia[cols.index("最近融资金额（万元）")] == 5000 and jia[cols.index("投后估值（亿元）")] == 6
     assert len(list(wb["阶段历程"].values)) == 1 + 12 and len(list(wb["月调度记录"].values)) == 1 + 4
+
+
+def test_town_without_companies_gives_empty_board_and_zero_funnel(db):
+    from finance_core import filters as ff
+    from finance_core import overview
+
+    opts = ff.load_options(db)
+    have = {r[0] for r in db.execute("SELECT DISTINCT town_code FROM companies")}
+    empty = next(c for c, _ in opts.towns if c not in have)
+    f = ff.Filters(opts.latest, (empty,))
+    board = ipo.pipeline(db, f)
+    assert board.empty and board["stuck"].dtype == bool
+    funnel = ipo.funnel(db, f)
+    assert list(funnel["companies"]) == [0] * len(ipo.STAGES) and list(funnel["stuck"]) == [0] * len(ipo.STAGES)
+    assert not [x for x in overview.red_flags(db, f, opts.town_names, opts.bank_names) if x.area == "企业上市"]
