@@ -743,9 +743,14 @@ class _Writer:
         flags = [(area, text) for area, text in flags if text]
         if not flags:
             return Section("issues", "存在问题", ("当前范围内各项监测指标均未超出预警阈值。",))
-        items = [f"{_ordinal(i)}是{text}" for i, (_, text) in enumerate(flags)]
+        # the prose names the first few; the table lists every one
+        shown = flags[:MAX_ISSUES_IN_TEXT]
+        items = [f"{_ordinal(i)}是{text}" for i, (_, text) in enumerate(shown)]
+        rest = len(flags) - len(shown)
+        tail = f"；另有{rest}项，详见附表" if rest > 0 else ""
         table = pd.DataFrame([{"领域": area, "问题": text} for area, text in flags])
-        return Section("issues", "存在问题", ("存在问题：" + "；".join(items) + "。",), (("需要关注的问题", table),))
+        return Section("issues", "存在问题", ("存在问题：" + "；".join(items) + tail + "。",),
+                       (("需要关注的问题", table),))
 
     # -- 八、下一年工作计划 (年报)
     def plan(self) -> Section:
@@ -798,11 +803,19 @@ _MOVE_PHRASES = {
 }
 
 
+MAX_ISSUES_IN_TEXT = 10
+
+
 def _ordinal(i: int) -> str:
+    """0 -> 一, 9 -> 十, 10 -> 十一, 20 -> 二十一, 99 -> 一百; larger as digits."""
     n = i + 1
     if n <= 10:
         return NUMERALS[n - 1] if n < 10 else "十"
-    return ("" if n < 20 else NUMERALS[n // 10 - 1]) + "十" + ("" if n % 10 == 0 else NUMERALS[n % 10 - 1])
+    if n < 100:
+        return ("" if n < 20 else NUMERALS[n // 10 - 1]) + "十" + ("" if n % 10 == 0 else NUMERALS[n % 10 - 1])
+    if n == 100:
+        return "一百"
+    return str(n)
 
 
 def _numbered(sections: list[Section]) -> tuple[Section, ...]:

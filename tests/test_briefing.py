@@ -261,3 +261,26 @@ def test_demo_brief_changes_and_charts_come_from_the_same_totals(db):
                         "AND month = '2026-10'").fetchone()
     assert relief["2026-10"] == money.to_wan(sql, 0)
     assert len(relief) == 13 and indicators.month_value(db, f, "relief_loan_new") == sql
+
+
+def test_ordinals_and_long_issue_lists():
+    from finance_core.briefing import MAX_ISSUES_IN_TEXT, _ordinal
+
+    assert [_ordinal(i) for i in (0, 8, 9, 10, 19, 20, 98, 99)] == \
+        ["一", "九", "十", "十一", "二十", "二十一", "九十九", "一百"]
+    assert _ordinal(149) == "150"
+    assert MAX_ISSUES_IN_TEXT == 10
+
+
+def test_a_long_list_of_issues_names_ten_and_counts_the_rest(db, monkeypatch):
+    from finance_core import briefing as b
+    from finance_core import overview as ov
+    from finance_core.filters import Filters, load_options
+
+    many = [ov.Flag("企业上市", f"第{i}家企业处于辅导备案已 20 个月", "ipo") for i in range(25)]
+    monkeypatch.setattr(b.overview, "red_flags", lambda *a, **k: many)
+    brief = b.build(db, "月报", Filters(load_options(db).latest))
+    issues = next(s for s in brief.sections if s.key == "issues")
+    text = issues.paragraphs[0]
+    assert text.count("是第") == 10 and "十是第9家" in text and "另有15项，详见附表" in text
+    assert len(issues.tables[0][1]) == 25
