@@ -86,6 +86,23 @@ def targets_table(db: sqlite_utils.Database, f: Filters) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
+def town_credit_completion(db: sqlite_utils.Database, as_of: str) -> dict[str, float]:
+    """完成率 of each town's 信用村新增授信 target at ``as_of`` (all banks): the
+    same figure as ``targets.progress`` for a one-town scope, in three grouped
+    queries instead of three per town."""
+    def granted(month: str) -> dict[str, int]:
+        return dict(db.execute(
+            "SELECT town_code, SUM(granted_amount) FROM credit_monthly WHERE month = ? GROUP BY town_code",
+            [month]).fetchall())
+
+    now, base = granted(as_of), granted(periods.previous_year_end(as_of))
+    goals = dict(db.execute(
+        "SELECT scope_code, value FROM targets WHERE year = ? AND metric = 'credit_granted_increase' "
+        "AND scope_type = 'town'", [periods.year_of(as_of)]).fetchall())
+    return {code: (now[code] - base[code]) / goal for code, goal in goals.items()
+            if goal and code in now and code in base}
+
+
 @dataclasses.dataclass(frozen=True)
 class Flag:
     area: str          # 信用村 / 小额信贷 / 融资担保 / 企业上市
@@ -100,12 +117,11 @@ def red_flags(db: sqlite_utils.Database, f: Filters, town_names: dict[str, str],
     flags: list[Flag] = []
     tp = periods.time_progress(f.as_of)
     # 信用村: towns behind their credit target by more than 10 points
-    metric = targets.METRIC_BY_KEY["credit_granted_increase"]
-    towns = f.towns or tuple(town_names)
-    for code in towns:
-        p = targets.progress(db, Filters(f.as_of, (code,), ()), metric)
-        if p.completion is not None and p.completion < tp - 0.10:
-            flags.append(Flag("信用村", f"{town_names[code]}信用村新增授信完成率 {money.fmt_pct(p.completion)}，"
+    completion = town_credit_completion(db, f.as_of)
+    for code in f.towns or tuple(town_names):
+        c = completion.get(code)
+        if c is not None and c < tp - 0.10:
+            flags.append(Flag("信用村", f"{town_names[code]}信用村新增授信完成率 {money.fmt_pct(c)}，"
                               f"落后序时进度（{money.fmt_pct(tp)}）", "credit-villages",
                               (("town", town_names[code]),)))
     t = credit.totals(db, f)

@@ -155,3 +155,17 @@ def test_guarantee_totals_match_plain_sql_on_ledger(db):
             f"{tw}{bw}", [f"{f.year}-01-01", end, *tp, *bp]).fetchone()[0]
         g = guarantees.totals(db, f)
         assert (g.outstanding, g.outstanding_count, g.new_amount_ytd) == (outstanding, count, new)
+
+
+def test_town_credit_completion_matches_targets_progress(db):
+    from finance_core import periods
+
+    metric = targets.METRIC_BY_KEY["credit_granted_increase"]
+    towns = [r[0] for r in db.execute("SELECT code FROM towns")]
+    for month in ("2026-10", "2025-12", "2025-03"):
+        fast = overview.town_credit_completion(db, month)
+        for code in towns:
+            slow = targets.progress(db, Filters(month, (code,)), metric).completion
+            assert fast.get(code) == (pytest.approx(slow) if slow is not None else None), (month, code)
+    assert overview.town_credit_completion(db, "2023-11") == {}  # no December before the data
+    assert periods.previous_year_end("2023-11") == "2022-12"
