@@ -244,13 +244,8 @@ def town_completion(db: sqlite_utils.Database, f: Filters, metric_key: str) -> l
     targets cover all banks, so a bank-filtered scope has none."""
     if f.banks:
         return []
-    metric = targets.METRIC_BY_KEY[metric_key]
-    out = []
-    for code, name in _town_codes(db, f):
-        c = targets.progress(db, Filters(f.as_of, (code,)), metric).completion
-        if c is not None:
-            out.append(Ranked(name, c))
-    return out
+    completion = targets.town_completions(db, f.as_of, metric_key)
+    return [Ranked(name, completion[code]) for code, name in _town_codes(db, f) if code in completion]
 
 
 def bank_credit_usage(db: sqlite_utils.Database, f: Filters) -> list[Ranked]:

@@ -86,23 +86,6 @@ def targets_table(db: sqlite_utils.Database, f: Filters) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-def town_credit_completion(db: sqlite_utils.Database, as_of: str) -> dict[str, float]:
-    """完成率 of each town's 信用村新增授信 target at ``as_of`` (all banks): the
-    same figure as ``targets.progress`` for a one-town scope, in three grouped
-    queries instead of three per town."""
-    def granted(month: str) -> dict[str, int]:
-        return dict(db.execute(
-            "SELECT town_code, SUM(granted_amount) FROM credit_monthly WHERE month = ? GROUP BY town_code",
-            [month]).fetchall())
-
-    now, base = granted(as_of), granted(periods.previous_year_end(as_of))
-    goals = dict(db.execute(
-        "SELECT scope_code, value FROM targets WHERE year = ? AND metric = 'credit_granted_increase' "
-        "AND scope_type = 'town'", [periods.year_of(as_of)]).fetchall())
-    return {code: (now[code] - base[code]) / goal for code, goal in goals.items()
-            if goal and code in now and code in base}
-
-
 @dataclasses.dataclass(frozen=True)
 class Flag:
     area: str          # 信用村 / 小额信贷 / 融资担保 / 企业上市
@@ -117,7 +100,7 @@ def red_flags(db: sqlite_utils.Database, f: Filters, town_names: dict[str, str],
     flags: list[Flag] = []
     tp = periods.time_progress(f.as_of)
     # 信用村: towns behind their credit target by more than 10 points
-    completion = town_credit_completion(db, f.as_of)
+    completion = targets.town_completions(db, f.as_of, "credit_granted_increase")
     for code in f.towns or tuple(town_names):
         c = completion.get(code)
         if c is not None and c < tp - 0.10:

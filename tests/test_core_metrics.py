@@ -157,15 +157,13 @@ def test_guarantee_totals_match_plain_sql_on_ledger(db):
         assert (g.outstanding, g.outstanding_count, g.new_amount_ytd) == (outstanding, count, new)
 
 
-def test_town_credit_completion_matches_targets_progress(db):
-    from finance_core import periods
-
-    metric = targets.METRIC_BY_KEY["credit_granted_increase"]
+def test_town_completions_match_targets_progress(db):
     towns = [r[0] for r in db.execute("SELECT code FROM towns")]
-    for month in ("2026-10", "2025-12", "2025-03"):
-        fast = overview.town_credit_completion(db, month)
-        for code in towns:
-            slow = targets.progress(db, Filters(month, (code,)), metric).completion
-            assert fast.get(code) == (pytest.approx(slow) if slow is not None else None), (month, code)
-    assert overview.town_credit_completion(db, "2023-11") == {}  # no December before the data
-    assert periods.previous_year_end("2023-11") == "2022-12"
+    for key in ("credit_granted_increase", "credit_used_increase", "microloan_new_amount"):
+        metric = targets.METRIC_BY_KEY[key]
+        for month in ("2026-10", "2025-12", "2025-03"):
+            fast = targets.town_completions(db, month, key)
+            for code in towns:
+                slow = targets.progress(db, Filters(month, (code,)), metric).completion
+                assert fast.get(code) == (pytest.approx(slow) if slow is not None else None), (key, month, code)
+    assert targets.town_completions(db, "2023-11", "credit_granted_increase") == {}  # no December before
