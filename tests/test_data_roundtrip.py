@@ -21,7 +21,10 @@ from finance_core.imports.feeds import METRICS
 from finance_core.demo import id_checksum
 from finance_core.imports import templates
 
+# CI replays a fixed set of examples (derandomize) so a landing never hinges on a
+# lucky draw; local runs explore new ones (DATA_RT_EXAMPLES raises the count)
 SETTINGS = settings(max_examples=int(__import__("os").environ.get("DATA_RT_EXAMPLES", 25)), deadline=None,
+                    derandomize=bool(__import__("os").environ.get("CI")),
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 VILLAGES = [("T01V001", "T01", "石岭村"), ("T01V002", "T01", "松塘村"), ("T02V001", "T02", "石岭村")]
 BANKS = [("RCB", "农商行"), ("ABC", "农业银行"), ("PSBC", "邮储银行")]
@@ -112,7 +115,9 @@ def test_credit_roundtrip(reference, rows, fmt):
 def people(draw):
     birth = draw(st.dates(dt.date(1940, 1, 1), dt.date(1999, 12, 31)))
     body = f"99{draw(st.integers(0, 9999)):04d}{birth:%Y%m%d}{draw(st.integers(0, 999)):03d}"
-    return (body + id_checksum(body), draw(st.sampled_from([v[0] for v in VILLAGES])), draw(text),
+    # a household head's name is at most 40 characters in the template
+    return (body + id_checksum(body), draw(st.sampled_from([v[0] for v in VILLAGES])),
+            draw(text.filter(lambda s: len(s) <= 40)),
             draw(st.sampled_from(["脱贫户", "监测户"])))
 
 
