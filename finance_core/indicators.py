@@ -140,19 +140,35 @@ def _resolve(rows: dict[str, dict[str, int]], f: Filters) -> int | None:
 
 def monthly(db: sqlite_utils.Database, f: Filters, key: str, start: str, end: str) -> dict[str, int]:
     """Stored indicator ``key`` per month from ``start`` to ``end`` for the scope
-    of ``f``: {month: value}; months without a value for the scope are absent."""
-    grouped: dict[str, dict[str, dict[str, int]]] = defaultdict(lambda: defaultdict(dict))
-    for month, scope, code, value in db.execute(
-        "SELECT month, scope_type, scope_code, value FROM indicators "
-        "WHERE indicator = ? AND month BETWEEN ? AND ?",
+    of ``f``: {month: value}; months without a value for the scope are absent.
+
+    The scope rules of :func:`_resolve`, worked out in SQL so that a province
+    with thousands of towns does not ship every town's row to Python.
+    """
+    if f.towns and f.banks:
+        return {}
+    if f.towns or f.banks:
+        scope, codes = ("town", f.towns) if f.towns else ("bank", f.banks)
+        rows = db.execute(
+            f"SELECT month, COUNT(*), SUM(value) FROM indicators WHERE indicator = ? "
+            f"AND month BETWEEN ? AND ? AND scope_type = ? AND scope_code IN ({','.join('?' * len(codes))}) "
+            f"GROUP BY month",
+            [key, start, end, scope, *codes],
+        ).fetchall()
+        return {m: int(total) for m, n, total in sorted(rows) if n == len(codes)}
+    per: dict[str, dict[str, int]] = defaultdict(dict)
+    for month, scope, total in db.execute(
+        "SELECT month, scope_type, SUM(value) FROM indicators WHERE indicator = ? AND month BETWEEN ? AND ? "
+        "AND (scope_type <> 'county' OR scope_code = '') GROUP BY month, scope_type",
         [key, start, end],
     ).fetchall():
-        grouped[month][scope][code] = int(value)
+        per[month][scope] = int(total)
     out = {}
-    for month in sorted(grouped):
-        v = _resolve(grouped[month], f)
-        if v is not None:
-            out[month] = v
+    for month in sorted(per):
+        for scope in ("county", "town", "bank"):  # the county row first, else the sum of towns, else of banks
+            if scope in per[month]:
+                out[month] = per[month][scope]
+                break
     return out
 
 

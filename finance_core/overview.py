@@ -9,7 +9,7 @@ import pandas as pd
 
 from . import credit, guarantees, indicators, ipo, microloans, money, periods, targets
 from .config import THRESHOLDS, Thresholds
-from .filters import Filters
+from .filters import Filters, scope_sql
 from .kpi import COUNT, MONEY, MULTIPLE, RATIO, Kpi, compare
 
 
@@ -86,6 +86,16 @@ def targets_table(db: sqlite_utils.Database, f: Filters) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
+def bank_overdue_rates(db: sqlite_utils.Database, f: Filters) -> dict[str, float]:
+    """逾期率 of each bank's microloans in the towns of ``f`` at ``f.as_of`` (the
+    same figure as ``microloans.totals(...).overdue_rate`` for a one-bank scope),
+    in one grouped query; banks with no balance are left out."""
+    where, params = scope_sql(f, bank_col=None)
+    return {code: overdue / balance for code, balance, overdue in db.execute(
+        f"SELECT bank_code, SUM(balance), SUM(overdue_balance) FROM microloan_monthly "
+        f"WHERE month = ?{where} GROUP BY bank_code", [f.as_of, *params]).fetchall() if balance}
+
+
 @dataclasses.dataclass(frozen=True)
 class Flag:
     area: str          # 信用村 / 小额信贷 / 融资担保 / 企业上市
@@ -112,14 +122,13 @@ def red_flags(db: sqlite_utils.Database, f: Filters, town_names: dict[str, str],
         flags.append(Flag("信用村", f"用信率 {money.fmt_pct(t.usage_rate)}，低于 {money.fmt_pct(th.usage_rate_min)}",
                           "credit-villages"))
     # 小额信贷: banks whose overdue rate is above the line
+    now = bank_overdue_rates(db, f)
+    before = bank_overdue_rates(db, f.at(periods.add_months(f.as_of, -3)))
     for code in f.banks or tuple(bank_names):
-        m = microloans.totals(db, Filters(f.as_of, f.towns, (code,)))
-        if m is not None and m.overdue_rate is not None and m.overdue_rate > th.overdue_rate_max:
-            prev = microloans.totals(db, Filters(periods.add_months(f.as_of, -3), f.towns, (code,)))
-            trend = ""
-            if prev is not None and prev.overdue_rate is not None:
-                trend = f"（三个月前 {money.fmt_pct(prev.overdue_rate)}）"
-            flags.append(Flag("小额信贷", f"{bank_names[code]}小额信贷逾期率 {money.fmt_pct(m.overdue_rate)}{trend}，"
+        rate = now.get(code)
+        if rate is not None and rate > th.overdue_rate_max:
+            trend = f"（三个月前 {money.fmt_pct(before[code])}）" if before.get(code) is not None else ""
+            flags.append(Flag("小额信贷", f"{bank_names[code]}小额信贷逾期率 {money.fmt_pct(rate)}{trend}，"
                               f"高于 {money.fmt_pct(th.overdue_rate_max)}", "microloans",
                               (("bank", bank_names[code]),)))
     # 融资担保: leverage, compensation rate, products near their quota

@@ -150,3 +150,25 @@ def test_demo_ledger_and_kpis_match_sql(db):
     table = ind.progress_table(db, f).set_index("key")
     assert table.loc["indicator:relief_loan_new", "全年目标"] == money.to_wan(target)
     assert table.loc["indicator:relief_loan_new", "完成率"] == pytest.approx(relief / target)
+
+
+def test_monthly_in_sql_matches_the_scope_rules(db):
+    """monthly() resolves scopes in SQL; _resolve states the rules row by row."""
+    from collections import defaultdict
+
+    from finance_core import indicators as ind
+    from finance_core.filters import Filters
+
+    towns = [r[0] for r in db.execute("SELECT code FROM towns ORDER BY code LIMIT 3")]
+    banks = [r[0] for r in db.execute("SELECT code FROM banks ORDER BY code LIMIT 2")]
+    scopes = [Filters("2026-10"), Filters("2026-10", tuple(towns)), Filters("2026-10", (towns[0],)),
+              Filters("2026-10", (), tuple(banks)), Filters("2026-10", (towns[0],), (banks[0],))]
+    for key in ind.KEYS:
+        rows = defaultdict(lambda: defaultdict(dict))
+        for month, scope, code, value in db.execute(
+                "SELECT month, scope_type, scope_code, value FROM indicators WHERE indicator = ? "
+                "AND month BETWEEN '2025-01' AND '2026-10'", [key]):
+            rows[month][scope][code] = value
+        for f in scopes:
+            expected = {m: v for m in sorted(rows) if (v := ind._resolve(rows[m], f)) is not None}
+            assert ind.monthly(db, f, key, "2025-01", "2026-10") == expected, (key, f)

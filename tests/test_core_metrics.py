@@ -167,3 +167,13 @@ def test_town_completions_match_targets_progress(db):
                 slow = targets.progress(db, Filters(month, (code,)), metric).completion
                 assert fast.get(code) == (pytest.approx(slow) if slow is not None else None), (key, month, code)
     assert targets.town_completions(db, "2023-11", "credit_granted_increase") == {}  # no December before
+
+
+def test_bank_overdue_rates_match_microloan_totals(db):
+    banks = [r[0] for r in db.execute("SELECT code FROM banks")]
+    for f in _scopes(db):
+        fast = overview.bank_overdue_rates(db, f)
+        for code in banks:
+            t = microloans.totals(db, Filters(f.as_of, f.towns, (code,)))
+            slow = None if t is None else t.overdue_rate
+            assert fast.get(code) == (pytest.approx(slow) if slow is not None else None), (f, code)
