@@ -259,13 +259,9 @@ def bank_credit_usage(db: sqlite_utils.Database, f: Filters) -> list[Ranked]:
 
 
 def bank_overdue_rate(db: sqlite_utils.Database, f: Filters) -> list[Ranked]:
-    """小额信贷逾期率 per bank in scope with a balance."""
-    out = []
-    for code, name in _bank_codes(db, f):
-        t = microloans.totals(db, Filters(f.as_of, f.towns, (code,)))
-        if t is not None and t.overdue_rate is not None:
-            out.append(Ranked(name, t.overdue_rate))
-    return out
+    """小额信贷逾期率 per bank in scope with a balance (the overview's figure)."""
+    rates = overview.bank_overdue_rates(db, f)
+    return [Ranked(name, rates[code]) for code, name in _bank_codes(db, f) if code in rates]
 
 
 @dataclasses.dataclass(frozen=True)
