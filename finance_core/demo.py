@@ -258,10 +258,11 @@ class _Generator:
             d = dt.date.fromordinal(start_ord - rng.randint(0, 900))
             if rng.random() < 0.35:  # first loan inside the window
                 d = dt.date.fromordinal(start_ord + rng.randint(0, end_ord - start_ord))
-            prev_id, renewal, extension = None, 0, 0
+            prev_id, renewal, extension, prev_amount = None, 0, 0, 0
             while d.toordinal() <= end_ord:
                 years = rng.choice((1, 2, 3, 3, 3)) if not extension else 0
                 maturity = _add_months_date(d, 12 * years) if years else _add_months_date(d, rng.choice((6, 12)))
+                # an extension (展期) carries the balance of the loan it continues
                 amount = prev_amount if extension else rng.choice((20_000, 30_000, 40_000, 50_000, 50_000, 50_000))
                 prev_amount = amount
                 self.loan_seq += 1

@@ -9,7 +9,6 @@ clearing caches by hand.
 from __future__ import annotations
 
 import importlib
-from pathlib import Path
 from typing import Any, Callable
 
 import streamlit as st

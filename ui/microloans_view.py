@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import altair as alt
 import pandas as pd
-import streamlit as st
 
 from ui import widgets
 

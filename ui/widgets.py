@@ -1,7 +1,6 @@
 """KPI rows, tables and export buttons used by several pages."""
 from __future__ import annotations
 
-import io
 from typing import Sequence
 
 import pandas as pd
