@@ -497,6 +497,24 @@ class WhatIf:
         ]
         return pd.DataFrame([[name, *vals] for name, vals in rows], columns=["项目", *cols])
 
+    def export_table(self) -> pd.DataFrame:
+        """:meth:`table` as numbers for the workbook: amounts in 万元, 放大倍数 in 倍
+        (missing where net assets are exhausted), with a 单位 column."""
+        cols = {"当前": self.before, "注资后": self.with_capital, "注资并压力测试后": self.stressed}
+        wan = money.to_wan
+
+        def lev(s):
+            return None if s["net_assets"] <= 0 else round(s["leverage"], 2)
+        rows = [
+            ("净资产", "万元", [wan(s["net_assets"]) for s in cols.values()]),
+            ("在保余额（全公司）", "万元", [wan(s["outstanding"]) for s in cols.values()]),
+            ("放大倍数", "倍", [lev(s) for s in cols.values()]),
+            (f"按 {self.leverage_target:g} 倍可新增担保", "万元", [wan(s["headroom"]) for s in cols.values()]),
+            ("压力情景代偿金额", "万元", [None, None, wan(self.stress_loss)]),
+            ("担保公司承担（消耗净资产）", "万元", [None, None, wan(self.guarantor_loss)]),
+        ]
+        return pd.DataFrame([[name, unit, *vals] for name, unit, vals in rows], columns=["项目", "单位", *cols])
+
 
 def what_if(db: sqlite_utils.Database, f: Filters, products: tuple[str, ...] = (),
             capital_add_wan: float = 0, leverage_target: float = 10.0, stress_comp: float = 0.03,

@@ -2,6 +2,7 @@
 rankings against targets and a risk-fund stress what-if."""
 import streamlit as st
 
+from finance_core import exports
 from finance_core import filters as ff
 from finance_core import microloans as ml
 from finance_core import money
@@ -95,6 +96,6 @@ header = {"页面": "小额信贷", "筛选范围": ff.scope_label(opts, f), "�
           "个人信息": "借款人姓名、身份证号已脱敏",
           "分享链接": uf.link("microloans", by=by_label, measure=measure, due=str(due),
                               stress_default=stress, fund_share=share)}
-widgets.export_buttons({"指标": ml.kpi_table(kpis), "账龄": ageing, "逾期走势": trend, "到期汇总": summary,
-                 "到期清单": due_list, "排名": ranks, "压力测试": result.table()},
+widgets.export_buttons({"指标": exports.kpi_sheet(kpis), "账龄": ageing, "逾期走势": trend, "到期汇总": summary,
+                 "到期清单": due_list, "排名": ranks, "压力测试": result.export_table()},
                header, f"小额信贷-{f.as_of}")

@@ -34,7 +34,7 @@ def kpi_row(kpis: Sequence[Kpi], per_row: int = 5) -> None:
                     st.caption(caption)
 
 
-def export_buttons(tables: dict[str, pd.DataFrame], header: dict[str, str], stem: str) -> None:
+def export_buttons(tables: dict[str, pd.DataFrame | exports.Sheet], header: dict[str, str], stem: str) -> None:
     """One Excel workbook (a sheet per table plus a header sheet) and a CSV per
     table, as buttons that wrap onto more lines when there are many tables.
 
@@ -46,7 +46,7 @@ def export_buttons(tables: dict[str, pd.DataFrame], header: dict[str, str], stem
             "下载 Excel",
             data=lambda: exports.workbook(tables, header),
             file_name=f"{stem}.xlsx",
-            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            mime=exports.MIME_XLSX,
             icon=":material/download:",
             key=f"xlsx_{stem}",
             on_click="ignore",
@@ -55,7 +55,7 @@ def export_buttons(tables: dict[str, pd.DataFrame], header: dict[str, str], stem
         for name, df in tables.items():
             st.download_button(
                 f"{name} CSV",
-                data=lambda df=df: exports.csv_bytes(df),
+                data=lambda df=df: exports.csv_bytes(exports.frame(df)),
                 file_name=f"{stem}-{name}.csv",
                 mime="text/csv",
                 icon=":material/table:",
