@@ -3,6 +3,7 @@ import streamlit as st
 
 from ui import data
 from ui import filters as ui_filters
+from ui import outputs as ui_outputs
 from ui.nav import PAGES
 
 st.set_page_config(page_title="普惠金融监测", page_icon=":material/account_balance:", layout="wide")
@@ -16,4 +17,5 @@ pages = [
 ]
 pg = st.navigation(pages)
 ui_filters.filter_bar()
+ui_outputs.print_style()
 pg.run()

@@ -338,7 +338,7 @@ class _Writer:
         """Column widths in proportion to their longest text (type area 156mm)."""
         def width(text: str) -> float:
             return sum(0.55 if ch.isascii() else 1 for ch in text)
-        need = [max(min(width(_cell_text(r[j])), 14) for r in rows) + 1 for j in range(len(rows[0]))]
+        need = [max(4, max(min(width(_cell_text(r[j])), 14) for r in rows) + 1) for j in range(len(rows[0]))]
         total = sum(need)
         table.autofit = False
         for j, n in enumerate(need):
