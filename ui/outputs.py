@@ -129,8 +129,14 @@ PRINT_CSS = """
   /* cards stay in rows: columns do not wrap or stack */
   [data-testid="stHorizontalBlock"] { flex-wrap: nowrap !important; flex-direction: row !important; gap: 6px !important; }
   [data-testid="stColumn"] { min-width: 0 !important; width: auto !important; flex: 1 1 0 !important; }
+  [data-testid="stHorizontalBlock"] { break-inside: avoid !important; page-break-inside: avoid !important; }
+  /* a row that holds a data table prints each column full width, so the table shows all its columns */
+  [data-testid="stHorizontalBlock"]:has([data-testid="stDataFrame"]) { flex-wrap: wrap !important; }
+  [data-testid="stColumn"]:has([data-testid="stDataFrame"]) { flex: 1 1 100% !important; }
   [data-testid="stMetricValue"] { font-size: 1.35rem !important; white-space: nowrap !important; }
-  [data-testid="stMetricLabel"] p, [data-testid="stMetricDelta"] { font-size: 0.8rem !important; white-space: nowrap !important; }
+  [data-testid="stMetricLabel"] p, [data-testid="stMetricDelta"], [data-testid="stMetricDelta"] * {
+    font-size: 0.75rem !important; white-space: nowrap !important; overflow: hidden !important; }
+  [data-testid="stMarkdownContainer"] a { display: none !important; }   /* "查看详情 →": navigation only */
   /* charts, cards and tables whole on one page */
   [data-testid="stVegaLiteChart"], [data-testid="stArrowVegaLiteChart"], .stVegaLiteChart, [data-testid="stMetric"],
   [data-testid="stVerticalBlockBorderWrapper"], [data-testid="stDataFrame"], [data-testid="stTable"],
