@@ -244,8 +244,8 @@ def _write_sheet(wb, fm: _Formats, name: str, sheet: Sheet, ctx: Context) -> Non
     ws.write_string(1, 0, sub, fm.subtitle)
     ws.set_row(0, 22)
     header_row = HEADER_ROW
-    ws.set_row(header_row, 30)
-    widths = [min(_display_width(c), 16) for c in cols]    # a long header wraps
+    ws.set_row(header_row, 42)                              # three lines of a wrapped header
+    widths = [min(_display_width(c), 10) for c in cols]    # a long header wraps
     numeric = {c: _numeric(df[c]) for c in cols}
     col_formats = {}
     for c in cols:
