@@ -22,7 +22,7 @@ from pathlib import Path
 import pandas as pd
 import sqlite_utils
 
-from . import credit, docx_export, exports, guarantees, ipo, microloans, overview
+from . import completeness, credit, docx_export, exports, guarantees, ipo, microloans, overview
 from .briefing import Brief
 from .filters import Filters, load_options, scope_label
 from .kpi import fmt_value
@@ -84,14 +84,27 @@ def flags_table(db: sqlite_utils.Database, f: Filters) -> pd.DataFrame:
     return pd.DataFrame([{"领域": x.area, "问题": x.text} for x in flags], columns=["领域", "问题"])
 
 
+def gaps_table(db: sqlite_utils.Database, f: Filters) -> pd.DataFrame:
+    """报送情况: one row per missing submission in scope (named, never silently zero)."""
+    lines = completeness.notice_lines(completeness.gaps(db, f))
+    return pd.DataFrame({"未报送情况": lines}, columns=["未报送情况"])
+
+
+def reporting_value(db: sqlite_utils.Database, f: Filters) -> str:
+    """The header's 报送情况 entry (as ui.reporting.header_value words it)."""
+    lines = completeness.notice_lines(completeness.gaps(db, f))
+    return "；".join(lines) if lines else "范围内各单位均已报送"
+
+
 def overview_sheets(db: sqlite_utils.Database, f: Filters) -> dict[str, exports.Sheet | pd.DataFrame]:
-    """The overview page's export: every area's KPIs, targets and flags."""
-    return {"总览指标": overview_kpi_sheet(db, f), "年度目标": targets_sheet(db, f), "需要关注": flags_table(db, f)}
+    """The overview page's export: every area's KPIs, targets, flags and missing submissions."""
+    return {"总览指标": overview_kpi_sheet(db, f), "年度目标": targets_sheet(db, f), "需要关注": flags_table(db, f),
+            "报送情况": gaps_table(db, f)}
 
 
 def overview_header(db: sqlite_utils.Database, f: Filters) -> dict[str, str]:
     return {"页面": "总览", "筛选范围": scope_label(load_options(db), f), "数据月份": f.as_of,
-            "口径": "金额单位万元；比率的较上月、同比变化单位为个百分点"}
+            "报送情况": reporting_value(db, f), "口径": "金额单位万元；比率的较上月、同比变化单位为个百分点"}
 
 
 def headline_sheets(db: sqlite_utils.Database, f: Filters) -> dict[str, exports.Sheet | pd.DataFrame]:
@@ -119,7 +132,8 @@ def workbook(db: sqlite_utils.Database, f: Filters, text: str) -> bytes:
     sheets = headline_sheets(db, f)
     sheets["调度简报"] = brief_sheet(text)
     header = {"材料": "月调度会议材料", "筛选范围": label, "数据月份": f.as_of,
-              "内容": "、".join(sheets), "口径": "金额单位万元；比率的较上月、同比变化单位为个百分点"}
+              "报送情况": reporting_value(db, f), "内容": "、".join(sheets),
+              "口径": "金额单位万元；比率的较上月、同比变化单位为个百分点"}
     return exports.write_workbook(sheets, header, ctx)
 
 
@@ -137,6 +151,9 @@ def _overview_into(doc, db: sqlite_utils.Database, f: Filters) -> None:
     w = docx_export._Writer(doc, {})
     doc.add_paragraph("普惠金融监测总览", style="Title")
     w.paragraph(f"范围：{ctx.scope} · 数据{ctx.month_text()}", "Subtitle")
+    w.paragraph(completeness.summary_line(db, f), "Normal")
+    for line in completeness.notice_lines(completeness.gaps(db, f)):
+        w.paragraph(line, "Normal")
     n = 0
     for title, fn in AREAS:
         kpis = fn(db, f)

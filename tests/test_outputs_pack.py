@@ -27,7 +27,7 @@ def monthly(demo_db):
 def test_workbook_has_every_area_and_the_brief(db, monthly):
     text = monthly.text().replace("全县推进党建引领信用村建设工作", "全县深入推进党建引领信用村建设工作")
     wb = openpyxl.load_workbook(io.BytesIO(pack.workbook(db, Filters(AS_OF), text)))
-    assert wb.sheetnames[:4] == ["说明", "总览指标", "年度目标", "需要关注"]
+    assert wb.sheetnames[:5] == ["说明", "总览指标", "年度目标", "需要关注", "报送情况"]
     for area in ("信用村", "小额信贷", "融资担保", "企业上市"):
         assert any(n.startswith(area + "-") for n in wb.sheetnames), area
     assert wb.sheetnames[-1] == "调度简报"
