@@ -120,6 +120,9 @@ def red_flags(db: sqlite_utils.Database, f: Filters, town_names: dict[str, str],
             flags.append(Flag("信用村", f"{town_names[code]}信用村新增授信完成率 {money.fmt_pct(c)}，"
                               f"落后序时进度（{money.fmt_pct(tp)}）", "credit-villages",
                               (("town", town_names[code]),)))
+    for code in credit.unreported_towns(db, f):
+        flags.append(Flag("信用村", f"{town_names[code]}本月没有任何银行报送信用村数据，未参与排名", "credit-villages",
+                          (("town", town_names[code]),)))
     t = credit.totals(db, f)
     if t is not None and t.usage_rate is not None and t.usage_rate < th.usage_rate_min:
         flags.append(Flag("信用村", f"用信率 {money.fmt_pct(t.usage_rate)}，低于 {money.fmt_pct(th.usage_rate_min)}",

@@ -224,3 +224,25 @@ def test_a_complete_month_shows_no_warning(app, demo_db):
     at = app({"as_of": PREV}, page="pages/microloans.py")
     assert not at.exception
     assert not any(completeness.MISSING in w.value or "报送情况" in w.value for w in at.warning)
+
+
+def test_a_town_nobody_reported_is_named_not_ranked(writable_db):
+    # every bank's reports on 河口镇 (T07) removed for the last month, beyond any carry
+    with fdb.opened(writable_db) as d:
+        c = d.conn
+        c.execute("BEGIN IMMEDIATE")
+        c.execute("DELETE FROM credit_reports WHERE village_code IN (SELECT code FROM villages "
+                  "WHERE town_code = 'T07') AND month >= ?", [periods.add_months(END, -LOOKBACK)])
+        rollups.refresh_all(d)
+        c.execute("COMMIT")
+        f = Filters(END)
+        assert credit.unreported_towns(d, f) == ["T07"]
+        t = credit.town_ranking(d, f, "新增授信完成率")
+        row = t[t["乡镇"] == "河口镇"].iloc[0]
+        assert row["报送情况"] == "本月无报送" and pd.isna(row["排名"]) and pd.isna(row["新增授信完成率（%）"])
+        towns = dict(d.execute("SELECT code, name FROM towns").fetchall())
+        banks = dict(d.execute("SELECT code, name FROM banks").fetchall())
+        flags = [fl.text for fl in overview.red_flags(d, f, towns, banks)]
+        assert "河口镇本月没有任何银行报送信用村数据，未参与排名" in flags
+        issues = "".join(briefing.build(d, briefing.MONTHLY, f).section("issues").paragraphs)
+        assert "河口镇本月没有任何银行报送信用村数据" in issues
