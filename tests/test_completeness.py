@@ -246,3 +246,13 @@ def test_a_town_nobody_reported_is_named_not_ranked(writable_db):
         assert "河口镇本月没有任何银行报送信用村数据，未参与排名" in flags
         issues = "".join(briefing.build(d, briefing.MONTHLY, f).section("issues").paragraphs)
         assert "河口镇本月没有任何银行报送信用村数据" in issues
+
+
+def test_targets_say_when_their_actual_is_incomplete(edb):
+    t = overview.targets_table(edb, Filters(END)).set_index("key")
+    assert t.loc["credit_granted_increase", "数据说明"] == "完成数含沿用9月数据（邮储银行）"
+    assert t.loc["microloan_new_amount", "数据说明"] == "完成数缺邮储银行10月数据"
+    assert t.loc["indicator:relief_loan_new", "数据说明"] == "完成数缺2026年10月数据"
+    assert t.loc["ipo_guidance_filings", "数据说明"] == ""
+    complete = overview.targets_table(edb, Filters(PREV))
+    assert set(complete["数据说明"]) == {""}
