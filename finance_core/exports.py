@@ -352,13 +352,15 @@ def kpi_unit(k: Kpi) -> str:
 
 def kpi_sheet(kpis: Sequence[Kpi], area: str | None = None) -> Sheet:
     """KPIs as numbers: 指标, 单位, 数值, 较上月, 同比 (changes: amounts in 万元,
-    rates in 个百分点, multiples in 倍), 提示. Money is in 万元 whatever the tile shows."""
+    rates in 个百分点, multiples in 倍), 提示, 数据说明 (a missing submission behind
+    the figure). Money is in 万元 whatever the tile shows."""
     rows = []
     for k in kpis:
         row = {"领域": area} if area is not None else {}
         row.update({"指标": k.label, "单位": kpi_unit(k), "数值": _kpi_number(k.kind, k.value),
                     "较上月": _kpi_delta(k.kind, k.value, k.prev),
-                    k.base_label: _kpi_delta(k.kind, k.value, k.base), "提示": k.flag or ""})
+                    k.base_label: _kpi_delta(k.kind, k.value, k.base), "提示": k.flag or "",
+                    "数据说明": getattr(k, "note", None) or ""})     # a missing submission behind the figure
         rows.append((k.kind, row))
     return kpi_rows_sheet(rows)
 
@@ -373,7 +375,7 @@ def kpi_rows_sheet(rows: Sequence[tuple[str, dict]]) -> Sheet:
         kind = kinds[i]
         if col in value_cols:
             return _VALUE_FORMAT.get(kind)
-        if col not in ("领域", "指标", "单位", "提示"):
+        if col not in ("领域", "指标", "单位", "提示", "数据说明"):
             return _DELTA_FORMAT.get(kind)
         return None
     return Sheet(df, unit="见“单位”列；较上月、同比：金额为万元，比率为个百分点", cell_format=fmt)

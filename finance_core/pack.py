@@ -141,8 +141,10 @@ def workbook(db: sqlite_utils.Database, f: Filters, text: str) -> bytes:
 def _kpi_frame(kpis) -> pd.DataFrame:
     def delta(d):
         return "—" if d is None else ("持平" if d == 0 else d)
-    return pd.DataFrame([{"指标": k.label, "数值": k.text(), "较上月": delta(k.delta_prev()),
-                          k.base_label: delta(k.delta_base()), "提示": k.flag or ""} for k in kpis])
+    df = pd.DataFrame([{"指标": k.label, "数值": k.text(), "较上月": delta(k.delta_prev()),
+                        k.base_label: delta(k.delta_base()), "提示": k.flag or "",
+                        "数据说明": k.note or ""} for k in kpis])
+    return df if df["数据说明"].astype(bool).any() else df.drop(columns=["数据说明"])
 
 
 def _overview_into(doc, db: sqlite_utils.Database, f: Filters) -> None:
@@ -172,6 +174,8 @@ def _overview_into(doc, db: sqlite_utils.Database, f: Filters) -> None:
                               "完成率": targets["完成率"].map(lambda v: fmt_value("ratio", None if pd.isna(v) else v)),
                               "序时进度": targets["序时进度"].map(lambda v: fmt_value("ratio", None if pd.isna(v) else v)),
                               "进度": targets["进度"].fillna("—")})
+        if "数据说明" in targets and targets["数据说明"].fillna("").astype(bool).any():
+            shown["数据说明"] = targets["数据说明"].fillna("")
         w.table("年度目标完成情况", shown)
     flags = flags_table(db, f)
     n += 1

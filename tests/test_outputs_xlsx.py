@@ -141,3 +141,13 @@ def test_whatif_sheets_hold_numbers(db):
     assert by["假设转为不良的比例"]["数值"].number_format == "0.0%"
     assert by["当前范围贷款余额"]["数值"].value == pytest.approx(money.to_wan(r.scope_balance))
     assert all(x["数值"].data_type == "n" or x["数值"].value == "—" for x in rows)
+
+
+def test_kpi_sheet_carries_the_missing_submission_note():
+    from finance_core.kpi import MONEY, Kpi
+
+    k = Kpi("x", "贷款余额", MONEY, 1_234_500, 1_000_000, None, note="含沿用9月数据（邮储银行）")
+    ws = _load(exports.workbook({"指标": exports.kpi_sheet([k])}, {}))["指标"]
+    _, rows = _rows(ws)
+    assert rows[0]["数据说明"].value == "含沿用9月数据（邮储银行）"
+    assert rows[0]["数值"].value == pytest.approx(123.45) and rows[0]["同比"].value == "—"
