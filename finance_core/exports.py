@@ -45,6 +45,7 @@ FMT_SIGNED_MONEY = "+#,##0.00;-#,##0.00;0.00"
 FMT_SIGNED_COUNT = "+#,##0;-#,##0;0"
 FMT_SIGNED_MULTIPLE = '+0.00"倍";-0.00"倍";0.00"倍"'
 PLAIN_COLUMNS = ("排名", "评定年度", "年度")
+TEXT_MAX = 24              # widest text column (characters of width); longer text wraps
 # a table with a 单位 column: each row's numbers take the format of its unit
 UNIT_FORMATS = {"万元": FMT_MONEY, "亿元": FMT_MONEY, "元": FMT_MONEY, "%": FMT_RATE, "倍": FMT_MULTIPLE,
                 "个月": "0.0", "户": FMT_COUNT, "笔": FMT_COUNT, "家": FMT_COUNT, "个": FMT_COUNT,
@@ -196,6 +197,7 @@ class _Formats:
         self.header = wb.add_format({**base, "bold": True, "text_wrap": True, "align": "center",
                                      "border": 1, "bg_color": "#E8EEF4"})
         self.text = wb.add_format({**base, "border": 1})
+        self.wrapped = wb.add_format({**base, "border": 1, "text_wrap": True})
         self.missing = wb.add_format({**base, "border": 1, "align": "center", "font_color": "#808080"})
         self.key = wb.add_format({**base, "bold": True})
         self.wrap = wb.add_format({**base, "text_wrap": True, "valign": "top"})
@@ -256,9 +258,16 @@ def _write_sheet(wb, fm: _Formats, name: str, sheet: Sheet, ctx: Context) -> Non
         elif numeric[c] is not None:
             col_formats[c] = column_format(c, df[c])
     row_units = list(df["单位"]) if "单位" in cols else None
+    # long text wraps in a column of TEXT_MAX, so a sheet of notes stays legible one page wide
+    wrap = {c for c in cols if numeric[c] is None and not df.empty
+            and df[c].map(lambda v: _display_width(str(v))).max() > TEXT_MAX}
     for j, c in enumerate(cols):
         ws.write_string(header_row, j, c, fm.header)
     for i, row in enumerate(df.itertuples(index=False), start=header_row + 1):
+        if wrap:   # xlsxwriter cannot autofit: the row is as tall as its longest wrapped text
+            lines = max(-(-_display_width(str(v)) // (TEXT_MAX + 2)) for c, v in zip(cols, row) if c in wrap)
+            if lines > 1:
+                ws.set_row(i, 13.5 * lines)
         for j, (c, v) in enumerate(zip(cols, row)):
             if hasattr(v, "item") and not isinstance(v, str):
                 v = v.item()
@@ -279,9 +288,9 @@ def _write_sheet(wb, fm: _Formats, name: str, sheet: Sheet, ctx: Context) -> Non
                 ws.write_number(i, j, v, fm.number(code))
                 shown = _shown(v, code)
             else:
-                ws.write_string(i, j, str(v), fm.text)
+                ws.write_string(i, j, str(v), fm.wrapped if c in wrap else fm.text)
                 shown = str(v)
-            widths[j] = max(widths[j], _display_width(shown))
+            widths[j] = max(widths[j], min(_display_width(shown), TEXT_MAX) if c in wrap else _display_width(shown))
     last_row = header_row + len(df)
     for j, w in enumerate(widths):
         ws.set_column(j, j, min(60, max(8, w + 2)))
