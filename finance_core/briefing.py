@@ -306,7 +306,7 @@ def guarantor_ratings(db: sqlite_utils.Database, month: str) -> list[tuple[str, 
         "WHERE m.month = ? AND m.rating IS NOT NULL AND m.rating <> '' ORDER BY g.code", [month]).fetchall()]
 
 
-# one definition of a move's kind: finance_core.ipo.classify
+# one definition of a move's kind: finance_core.ipo (stage_events)
 FORWARD, BACK, FIRST, REENTRY = ipo.FORWARD, ipo.BACK, ipo.FIRST, ipo.REENTRY
 
 
@@ -328,7 +328,7 @@ class Move:
 def ipo_moves(db: sqlite_utils.Database, f: Filters, start: str) -> list[Move]:
     """Stage events dated from ``start`` to the end of ``f.as_of`` of the companies
     of the towns in scope, oldest first, each classified on the company's whole
-    history (:func:`finance_core.ipo.classify`)."""
+    history (:func:`finance_core.ipo.stage_events`)."""
     ev = ipo.stage_events(db, f, start)
     return [Move(r.name, r.target_board, r.stage, r.event_date, r.kind, None if pd.isna(r.note) else r.note)
             for r in ev.itertuples()]

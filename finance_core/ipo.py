@@ -25,7 +25,7 @@ Typical durations (:data:`TYPICAL`, one place) drive the stuck flag (months
 in stage above ``limit``) and the projected listing window
 (:func:`project_listing`), a range of months, never a promise.
 
-Progress and setbacks (:func:`classify`, the one definition): each event is
+Progress and setbacks (``_CLASSIFIED``, the one definition): each event is
 入库 (the company's first), 前进 (a stage the company had never reached: new
 progress), 回退 (a fall-back) or 重新进入 (a forward move back into a stage it had
 already reached before falling back). Stages before a company's first event
@@ -186,27 +186,6 @@ def check_move(current: str | None, current_since: str | dt.date | None, new_sta
     return FORWARD if j == i + 1 else BACK
 
 
-def classify(stages: Iterable[str]) -> list[str]:
-    """The kind of each event of ONE company, its events oldest first: 入库,
-    前进 (a stage never reached before), 回退, or 重新进入 (forward again into a
-    stage already reached before a fall-back)."""
-    order = {s: i for i, s in enumerate(STAGES)}
-    kinds, reached, prev = [], -1, None
-    for stage in stages:
-        i = order[stage]
-        if prev is None:
-            kind = FIRST
-        elif i > reached:
-            kind = FORWARD
-        elif i > prev:
-            kind = REENTRY
-        else:
-            kind = BACK
-        kinds.append(kind)
-        reached, prev = max(reached, i), i
-    return kinds
-
-
 # --- page parameters ---------------------------------------------------------------
 @dataclasses.dataclass(frozen=True)
 class Selection:
@@ -352,42 +331,49 @@ def funnel(db: sqlite_utils.Database, f: Filters, sel: Selection = Selection()) 
     })
 
 
+_RANK = "CASE e.stage " + " ".join(f"WHEN '{s}' THEN {i}" for i, s in enumerate(STAGES)) + " END"
+# The one definition of a move's kind (see the module docstring): each event
+# against the company's event before it (``prev``) and the highest stage it had
+# reached before it (``reached``), events ordered by date then id.
+_CLASSIFIED = f"""
+SELECT id, company_id, stage, event_date, note,
+       CASE WHEN prev IS NULL THEN '{FIRST}' WHEN rnk > reached THEN '{FORWARD}'
+            WHEN rnk > prev THEN '{REENTRY}' ELSE '{BACK}' END AS kind
+FROM (SELECT e.id, e.company_id, e.stage, e.event_date, e.note, {_RANK} AS rnk,
+             LAG({_RANK}) OVER w AS prev,
+             MAX({_RANK}) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS reached
+      FROM ipo_events e JOIN companies c ON c.id = e.company_id
+      WHERE e.event_date <= ? {{where}}
+      WINDOW w AS (PARTITION BY e.company_id ORDER BY e.event_date, e.id))
+"""
+
+
 def _events(db: sqlite_utils.Database, company_ids: list[int], as_of: str | None) -> pd.DataFrame:
-    """Stage events of the companies, oldest first: up to the end of ``as_of``, or all."""
+    """Stage events of the companies with their ``kind``, by company, oldest
+    first: up to the end of ``as_of``, or all."""
     if not company_ids:
-        return pd.DataFrame(columns=["id", "company_id", "stage", "event_date", "note"])
+        return pd.DataFrame(columns=["id", "company_id", "stage", "event_date", "note", "kind"])
     marks = ",".join("?" * len(company_ids))
     until = periods.month_end(as_of).isoformat() if as_of else "9999-12-31"
     return pd.read_sql_query(
-        f"SELECT id, company_id, stage, event_date, note FROM ipo_events "
-        f"WHERE company_id IN ({marks}) AND event_date <= ? ORDER BY company_id, event_date, id",
-        db.conn, params=[*company_ids, until])
-
-
-def _kinds(events: pd.DataFrame) -> list[str]:
-    """:func:`classify` per company over events sorted by company, date, id."""
-    out: list[str] = []
-    for _, stages in events.groupby("company_id", sort=False)["stage"]:
-        out += classify(stages)
-    return out
+        _CLASSIFIED.format(where=f"AND e.company_id IN ({marks})") + " ORDER BY company_id, event_date, id",
+        db.conn, params=[until, *company_ids])
 
 
 def stage_events(db: sqlite_utils.Database, f: Filters, start: str | None = None) -> pd.DataFrame:
     """Stage events of the companies of the towns in scope dated from month
     ``start`` (or the first) to the end of ``f.as_of``, oldest first, each with
-    its ``kind`` (:func:`classify`, judged on the company's whole history) and
-    ``new`` (入库 or 前进: a new entry into the stage)."""
+    its ``kind`` (judged on the company's whole history) and ``new`` (入库 or
+    前进: a new entry into the stage)."""
     where, params = scope_sql(f, town_col="c.town_code", bank_col=None)
+    since = periods.month_start(start).isoformat() if start else ""
     ev = pd.read_sql_query(
-        f"""SELECT e.id, e.company_id, c.name, c.target_board, e.stage, e.event_date, e.note
-            FROM ipo_events e JOIN companies c ON c.id = e.company_id
-            WHERE e.event_date <= ?{where} ORDER BY e.company_id, e.event_date, e.id""",
-        db.conn, params=[periods.month_end(f.as_of).isoformat(), *params])
-    ev["kind"] = _kinds(ev) if not ev.empty else pd.Series(dtype=str)
+        f"""SELECT k.*, c.name, c.target_board FROM ({_CLASSIFIED.format(where=where)}) k
+            JOIN companies c ON c.id = k.company_id WHERE k.event_date >= ?
+            ORDER BY k.event_date, k.id""",
+        db.conn, params=[periods.month_end(f.as_of).isoformat(), *params, since])
     ev["new"] = ev["kind"].isin(NEW_PROGRESS).astype(bool)
-    if start:
-        ev = ev[ev["event_date"] >= periods.month_start(start).isoformat()]
-    return ev.sort_values(["event_date", "id"]).reset_index(drop=True)
+    return ev
 
 
 def new_entries(db: sqlite_utils.Database, f: Filters, stage: str, start: str | None = None) -> int:
@@ -403,7 +389,6 @@ def _spans(events: pd.DataFrame, as_of: str) -> pd.DataFrame:
     ev = events.copy()
     ev["end_date"] = ev.groupby("company_id")["event_date"].shift(-1)
     ev["current"] = ev["end_date"].isna()
-    ev["kind"] = _kinds(ev)
     until = periods.month_end(as_of).isoformat()
     ev["months"] = [months_in_stage(s, as_of) if pd.isna(e) else
                     (_date(e).year - _date(s).year) * 12 + _date(e).month - _date(s).month

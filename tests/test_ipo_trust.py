@@ -24,12 +24,14 @@ NEW = "新进材料股份有限公司"      # a genuine new 辅导备案 filing 
 DIRECT = "直入医药股份有限公司"   # joined the list in 辅导备案 in 2024 (round before joining)
 REFORM = "退股改装备股份有限公司"  # fell back from 股改 to 后备资源库 and re-entered 股改 in 2024
 LISTED = "上市电子股份有限公司"   # listed in 2023; a round after listing
+TWICE = "反复科技股份有限公司"    # joined in 辅导备案, fell back to 股改, went through 辅导 again, then filed
 COMPANIES = [
     (11, UP, "新材料", "T1", None, "创业板", "某证券", "王五", None, None, None),
     (12, NEW, "新材料", "T1", None, "北交所", "某证券", "王五", None, None, None),
     (13, DIRECT, "生物医药", "T2", None, "科创板", "某证券", "王五", None, None, None),
     (14, REFORM, "装备制造", "T2", None, "主板", None, "王五", None, None, None),
     (15, LISTED, "电子信息", "T1", None, "主板", "某证券", "王五", None, None, None),
+    (16, TWICE, "电子信息", "T2", None, "主板", "某证券", "王五", None, None, None),
 ]
 EVENTS = [
     (11, 11, "后备资源库", "2021-03-01", None), (12, 11, "股改", "2021-09-01", None),
@@ -43,6 +45,9 @@ EVENTS = [
     (43, 14, "后备资源库", "2023-08-01", "暂缓股改"), (44, 14, "股改", "2024-01-20", None),
     (50, 15, "审核问询", "2022-01-10", None), (51, 15, "注册", "2022-12-01", None),
     (52, 15, "发行上市", "2023-03-01", None),
+    (61, 16, "辅导备案", "2020-01-01", None), (62, 16, "辅导验收", "2020-08-01", None),
+    (63, 16, "股改", "2021-01-01", "重新股改"), (64, 16, "辅导备案", "2021-06-01", None),
+    (65, 16, "辅导验收", "2022-01-01", None), (66, 16, "申报受理", "2022-06-01", None),
 ]
 ROUNDS = [   # id, company, date, amount, post-money, name
     (1, 11, "2021-01-15", 10_000_000, 80_000_000, "天使轮"),        # before joining the list
@@ -99,8 +104,9 @@ def test_kinds_of_the_fall_back_and_the_re_entry(county):
     assert list(up["kind"]) == ["入库", "前进", "前进", "前进", "前进", "前进", "回退", "重新进入"]
     reform = ipo.company_detail(county, REFORM, "2024-06").history
     assert list(reform["kind"]) == ["入库", "前进", "回退", "重新进入"]
-    assert ipo.classify(["辅导备案", "辅导验收", "股改", "辅导备案", "辅导验收", "申报受理"]) == [
-        "入库", "前进", "回退", "重新进入", "重新进入", "前进"]
+    # stages before the first event count as reached: 股改 after joining in 辅导备案 is a fall-back
+    twice = ipo.company_detail(county, TWICE, "2024-06").history
+    assert list(twice["kind"]) == ["入库", "前进", "回退", "重新进入", "重新进入", "前进"]
 
 
 def test_new_guidance_filings_exclude_the_fall_back(county):
@@ -214,13 +220,13 @@ def test_page_shows_re_entry_rounds_and_latest_round(app, county, tmp_path):
     assert "重新进入" in list(moves["变动"])
     m = metrics(at)
     # the latest round up to the data month (B轮 2024-03-05), from ipo_rounds
-    assert (m["最近融资金额"], m["投后估值"]) == ("4,500.00 万元", "5.00 亿元")
+    assert (m["最近融资金额"], m["投后估值"]) == ("4,500 万元", "5.00 亿元")
     rounds = table_with(at, "计入股权融资")
     assert list(rounds["融资日期"]) == ["2021-01-15", "2022-08-01", "2024-03-05"]
     assert list(rounds["首轮"]) == ["是", "", ""]
     at = app(query_params={"as_of": "2024-04"}, page=PAGE, db_path=path)
     funnel = chart_data(at, "各阶段企业数").set_index("stage")
-    assert funnel.loc["辅导备案", "fell_back"] == 1 and "回退 1" in funnel.loc["辅导备案", "label"]
+    assert funnel.loc["辅导备案", "fell_back"] == 1 and funnel.loc["辅导备案", "label"] == "3 家（回退 1）"
 
 
 # --- the demo county -------------------------------------------------------------------------

@@ -22,8 +22,10 @@ OFF_SCREEN = ["进入本阶段", "最近融资日期", "最近调度月份"]   #
 
 def funnel_chart(fun: pd.DataFrame) -> alt.Chart:
     """Companies per stage as a centred funnel; stages not selected are faded."""
-    df = fun.assign(label=[f"{n} 家" + "".join(f"（{w} {k}）" for w, k in (("停滞", s), ("回退", b)) if k)
-                           for n, s, b in zip(fun["companies"], fun["stuck"], fun["fell_back"])],
+    def label(n: int, stuck: int, back: int) -> str:
+        marks = "，".join(f"{w} {k}" for w, k in (("停滞", stuck), ("回退", back)) if k)
+        return f"{n} 家" + (f"（{marks}）" if marks else "")
+    df = fun.assign(label=[label(*x) for x in zip(fun["companies"], fun["stuck"], fun["fell_back"])],
                     left=-fun["companies"] / 2, right=fun["companies"] / 2,
                     opacity=[1.0 if s else 0.3 for s in fun["selected"]])
     y = alt.Y("stage:N", sort=list(ipo.STAGES), title=None, axis=alt.Axis(labelFontSize=13))
@@ -98,7 +100,7 @@ def flash() -> None:
 def detail(d: ipo.CompanyDetail, as_of: str) -> None:
     """Header metrics, facts, the whole stage history and every monthly note (newest first)."""
     info = d.info
-    cols = st.columns([1, 1, 2, 1.2, 1])
+    cols = st.columns([1, 1, 1.8, 1.4, 1])
     cols[0].metric("当前阶段", d.stage or "—", help=f"{as_of} 月末所处阶段")
     cols[1].metric("本阶段月数", "—" if d.months is None else f"{d.months} 个月",
                    delta="停滞" if d.stuck else None, delta_color="inverse" if d.stuck else "normal",
@@ -107,7 +109,7 @@ def detail(d: ipo.CompanyDetail, as_of: str) -> None:
               d.projection.text() if d.projection else "暂不测算")
     cols[2].metric("预计上市（测算区间）", window, help="按各阶段典型时长测算，是区间估计，不是承诺")
     last = d.last_round or {}
-    cols[3].metric("最近融资金额", money.fmt_wan(last.get("amount")),
+    cols[3].metric("最近融资金额", money.fmt_wan(last.get("amount"), 0),
                    help=f"截至 {as_of} 月末最近一轮：{last.get('round_date') or '—'} {last.get('round_name') or ''}")
     cols[4].metric("投后估值", money.fmt_yi(last.get("valuation")))
     st.caption(" · ".join(f"{k}：{v or '—'}" for k, v in (
