@@ -14,7 +14,9 @@ Stories a monthly meeting would discuss are built in:
 - 村镇银行's microloans fall overdue more and more over the last months;
 - the livestock-chain product (链担通—黄牛贷) runs near its cooperation quota;
 - companies move through the IPO stages, one stuck in 辅导 for over a year, one
-  fell back to 辅导备案 after withdrawing its application.
+  fell back to 辅导备案 after withdrawing its application; most raised several
+  financing rounds (天使轮 first), some before joining the list, and a listed
+  company's 定向增发 after its listing.
 
 All names and personal data are invented. ID numbers use the region prefix
 99, which no real region has.
