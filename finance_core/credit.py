@@ -28,6 +28,7 @@ import pandas as pd
 import sqlite_utils
 
 from . import money, periods
+from . import completeness as reporting   # credit.completeness is this module's village-level view
 from .config import THRESHOLDS, Thresholds
 from .filters import Filters, scope_sql
 from .kpi import COUNT, MONEY, RATIO, Kpi, compare
@@ -232,7 +233,7 @@ def kpis(db: sqlite_utils.Database, f: Filters, th: Thresholds = THRESHOLDS) -> 
                   help="不良金额 ÷ 用信金额", good_when_up=False, **kw)
     if npl.value is not None and npl.value >= th.credit_village_npl_max:
         npl = dataclasses.replace(npl, flag=f"达到 {money.fmt_pct(th.credit_village_npl_max)}")
-    return [
+    items = [
         compare("credit_granted", "授信金额", MONEY, lambda t: t.granted_amount, now, prev, base,
                 help="各银行累计授信额度之和", **kw),
         compare("credit_used", "用信金额", MONEY, lambda t: t.used_amount, now, prev, base,
@@ -251,6 +252,7 @@ def kpis(db: sqlite_utils.Database, f: Filters, th: Thresholds = THRESHOLDS) -> 
                 help="上述信用村评定的信用户", **kw),
         npl,
     ]
+    return reporting.annotate(items, reporting.gaps(db, f, ("credit-villages",)))
 
 
 def trend(db: sqlite_utils.Database, f: Filters) -> pd.DataFrame:

@@ -97,15 +97,15 @@ def test_matrix_statuses_and_dates(edb):
     m = completeness.matrix(edb, END, today=today)
     assert list(m.columns) == ["数据源", "报送单位"] + [periods.add_months(END, -i) for i in range(5, -1, -1)]
     row = m[(m["数据源"] == "小额信贷台账/月末状态") & (m["报送单位"] == "邮储银行")].iloc[0]
-    assert row[END] == "未报送" and row[PREV].startswith("已报送 10-")
+    assert row[END] == "未报送" and row[PREV].startswith("已报 10-")
     # 村镇银行 reports every third month after the due day (the demo's story): 逾期报送 with its date
     (at,) = edb.execute("SELECT MIN(submitted_at) FROM submissions WHERE feed = 'microloans' "
                         "AND reporter = 'VTB' AND month = ?", [PREV]).fetchone()
     vtb = m[(m["数据源"] == "小额信贷台账/月末状态") & (m["报送单位"] == "青禾村镇银行")].iloc[0]
-    assert at[:10] > "2026-10-10" and vtb[PREV] == f"逾期报送 {at[5:10]}"
+    assert at[:10] > "2026-10-10" and vtb[PREV] == f"逾期 {at[5:10]}"
     # before the due day a missing month is not yet late
     early = completeness.matrix(edb, END, today=dt.date(2026, 11, 5))
-    assert early[(early["数据源"] == "担保公司净资产")].iloc[0][END] == "未到截止日"
+    assert early[(early["数据源"] == "担保公司净资产")].iloc[0][END] == "未到期"
 
 
 def test_an_import_records_its_submission_time(writable_db):
