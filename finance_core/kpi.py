@@ -113,7 +113,7 @@ def shown(kind: str, value, decimals: int = 1) -> Decimal | None:
         return None
     if kind == RATIO:
         return (Decimal(str(value)) * 100).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
-    return Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return Decimal(f"{value:.2f}")  # exactly as fmt_value writes it
 
 
 def _magnitude(kind: str, mag, unit: str, decimals: int = 1) -> str:

@@ -515,6 +515,7 @@ def rankings(db: sqlite_utils.Database, f: Filters, by: str = BY_TOWN) -> pd.Dat
         codes = [(c, n) for c, n in names if c in borrowed or c in pos]
     metric = targets.METRIC_BY_KEY["microloan_new_amount"]
     progress = periods.time_progress(f.as_of)
+    partial = periods.partial_year(periods.data_start(db), f.as_of)  # no comparable 完成率
     all_eligible = sum(int(v[0]) for v in eligible.values())
     records = []
     for code, name in codes:
@@ -522,7 +523,7 @@ def rankings(db: sqlite_utils.Database, f: Filters, by: str = BY_TOWN) -> pd.Dat
         new_amount = int(new.get(code, (0,))[0])
         sub = Filters(f.as_of, (code,), f.banks) if by == BY_TOWN else Filters(f.as_of, f.towns, (code,))
         target = targets.target_for(db, metric, sub)
-        completion = safe_ratio(new_amount, target)
+        completion = None if partial else safe_ratio(new_amount, target)
         den = int(eligible.get(code, (0,))[0]) if by == BY_TOWN else all_eligible
         records.append({
             label: name,
@@ -534,7 +535,8 @@ def rankings(db: sqlite_utils.Database, f: Filters, by: str = BY_TOWN) -> pd.Dat
             "全年目标（万元）": money.to_wan(target),
             "完成率（%）": pct(completion),
             "序时进度（%）": pct(progress),
-            "进度": "—" if completion is None else ("落后" if completion < progress else "领先"),
+            "进度": (targets.PARTIAL if partial and target is not None else "—" if completion is None
+                   else targets.BEHIND if completion < progress else targets.AHEAD),
             "_new": new_amount,
         })
     records.sort(key=lambda r: (r["完成率（%）"] is None, -(r["完成率（%）"] or 0), -r["_new"]))
