@@ -167,8 +167,12 @@ def borrower_counts(db: sqlite_utils.Database, f: Filters, products: tuple[str, 
     where, params = _scope(f, products)
     cols, args = _borrower_sql(months)
     last = max(periods.month_end(m).isoformat() for m in months)
-    row = db.execute(f"SELECT {', '.join(cols)} FROM guarantee_contracts WHERE start_on <= ?{where}",
-                     [*args, last, *params]).fetchone()
+    first = min(months)
+    # only contracts that can count: in force after the earliest month end, or started since its January
+    row = db.execute(
+        f"SELECT {', '.join(cols)} FROM guarantee_contracts WHERE start_on <= ? "
+        f"AND (released_on IS NULL OR released_on > ? OR start_on >= ?){where}",
+        [*args, last, periods.month_end(first).isoformat(), f"{periods.year_of(first)}-01-01", *params]).fetchone()
     return {m: (int(row[2 * i]), int(row[2 * i + 1])) for i, m in enumerate(months)}
 
 
@@ -182,8 +186,9 @@ def borrower_counts_by(db: sqlite_utils.Database, f: Filters, col: str,
     cols, args = _borrower_sql((f.as_of,))
     end = periods.month_end(f.as_of).isoformat()
     return {k: (int(a), int(b)) for k, a, b in db.execute(
-        f"SELECT {col}, {', '.join(cols)} FROM guarantee_contracts WHERE start_on <= ?{where} GROUP BY {col}",
-        [*args, end, *params]).fetchall()}
+        f"SELECT {col}, {', '.join(cols)} FROM guarantee_contracts WHERE start_on <= ? "
+        f"AND (released_on IS NULL OR released_on > ? OR start_on >= ?){where} GROUP BY {col}",
+        [*args, end, end, f"{periods.year_of(f.as_of)}-01-01", *params]).fetchall()}
 
 
 @dataclasses.dataclass(frozen=True)
