@@ -817,7 +817,7 @@ class _Writer:
     def issues(self) -> Section:
         # the overview's list (every flag the pages show for the scope, targets
         # behind or missed, and EXTRA_FLAG_SOURCES), most severe first
-        flags = [(fl.area, tidy(fl.text))
+        flags = [(fl.area, issue_text(fl))
                  for fl in overview.red_flags(self.db, self.f, self.town_names, self.bank_names)]
         if not flags:
             return Section("issues", "存在问题", ("当前范围内各项监测指标均未超出预警阈值，年度目标均达到序时进度。",))
@@ -858,6 +858,18 @@ class _Writer:
         s2 = sentence("加大企业上市工作力度", *clauses) if clauses else None
         s3 = "加强金融对乡村振兴产业和基础设施等方面的支持。防范化解金融风险，守住不发生系统性金融风险底线。"
         return Section("plan", f"{nxt}年工作计划", (paragraph(s1, s2, s3),))
+
+
+_AREA_PREFIXED = ("信用村", "小额信贷", "融资担保")
+
+
+def issue_text(flag: overview.Flag) -> str:
+    """A red flag as prose: a KPI flag ('逾期率 3.2%，高于 2.0%') is named with its
+    area, as the page shows it under the area's heading ('小额信贷逾期率3.2%…')."""
+    text = tidy(flag.text)
+    if flag.area in _AREA_PREFIXED and flag.area not in text:
+        text = flag.area + text
+    return text
 
 
 _MOVE_PHRASES = {

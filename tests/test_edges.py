@@ -276,7 +276,8 @@ def test_annual_brief_lists_every_page_flag_and_missed_target(db):
     # one list: each KPI flag of the area pages is in the brief, breaches ranked before targets
     from finance_core import credit
 
-    page_flags = [br.tidy(f"{k.label} {k.text()}，{k.flag}") for fn in (credit.kpis, microloans.kpis, g.kpis)
+    page_flags = [area + br.tidy(f"{k.label} {k.text()}，{k.flag}")
+                  for area, fn in (("信用村", credit.kpis), ("小额信贷", microloans.kpis), ("融资担保", g.kpis))
                   for k in fn(db, f) if k.flag]
     assert page_flags and all(p in listed for p in page_flags)
     first_target = min(i for i, t in enumerate(listed) if "全年目标" in t)
@@ -292,10 +293,10 @@ def test_monthly_brief_and_overview_page_share_the_flags(app, db):
     brief = br.build(db, br.MONTHLY, f)
     listed = _issue_table(brief)
     if rate > THRESHOLDS.overdue_rate_max:
-        assert f"逾期率{money.fmt_pct(rate)}，高于2.0%" in listed
+        assert f"小额信贷逾期率{money.fmt_pct(rate)}，高于2.0%" in listed
     opts = load_options(db)
     flags = overview.red_flags(db, f, opts.town_names, opts.bank_names)
-    assert listed == [br.tidy(x.text) for x in flags]
+    assert listed == [br.issue_text(x) for x in flags]
     assert [x.severity for x in flags] == sorted(x.severity for x in flags)
     behind = overview.targets_table(db, f)
     behind = behind[behind["进度"] == targets.BEHIND]
