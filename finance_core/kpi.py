@@ -70,6 +70,7 @@ class Kpi:
         """A year-to-date figure whose 同比 base lies in a partial first year."""
         return (bool(self.ytd) and self.base_label == "同比"
                 and periods.partial_year(self.data_start, periods.add_months(self.as_of, -12)))
+    note: str | None = None                # completeness: '含沿用9月数据（邮储银行）'
 
     def text(self) -> str:
         return fmt_value(self.kind, self.value, self.unit, self.decimals)

@@ -8,7 +8,7 @@ import sqlite_utils
 
 import pandas as pd
 
-from . import credit, guarantees, indicators, ipo, microloans, money, periods, targets
+from . import completeness, credit, guarantees, indicators, ipo, microloans, money, periods, targets
 from .config import THRESHOLDS, Thresholds
 from .filters import Filters, scope_sql
 from .kpi import COUNT, MONEY, RATIO, Kpi, compare
@@ -22,7 +22,7 @@ def _three(fn, db, f: Filters):
 
 def credit_kpis(db: sqlite_utils.Database, f: Filters) -> list[Kpi]:
     now, prev, base = _three(credit.totals, db, f)
-    return [
+    return completeness.annotate([
         compare("credit_granted", "授信金额", MONEY, lambda t: t.granted_amount, now, prev, base),
         compare("credit_used", "用信金额", MONEY, lambda t: t.used_amount, now, prev, base),
         compare("credit_granted_hh", "授信户数", COUNT, lambda t: t.granted_households, now, prev, base, unit="户",
@@ -31,7 +31,7 @@ def credit_kpis(db: sqlite_utils.Database, f: Filters) -> list[Kpi]:
                 help=credit.HOUSEHOLDS_HELP),
         compare("credit_usage", "用信率", RATIO, lambda t: t.usage_rate, now, prev, base,
                 help="用信金额 ÷ 授信金额"),
-    ]
+    ], completeness.gaps(db, f, ("credit-villages",)))
 
 
 def microloan_kpis(db: sqlite_utils.Database, f: Filters) -> list[Kpi]:
@@ -77,9 +77,10 @@ def bank_overdue_rates(db: sqlite_utils.Database, f: Filters) -> dict[str, float
         f"WHERE month = ?{where} GROUP BY bank_code", [f.as_of, *params]).fetchall() if balance}
 
 
-# severities: 1 a limit breached (regulatory or risk threshold), 2 behind a
-# target or capital idle, 3 worth watching (a quota nearly used, a company stuck)
-BREACH, BEHIND, WATCH = 1, 2, 3
+# severities: 0 a missing submission (the figures below may rest on it), 1 a
+# limit breached (regulatory or risk threshold), 2 behind a target or capital
+# idle, 3 worth watching (a quota nearly used, a company stuck)
+GAP, BREACH, BEHIND, WATCH = 0, 1, 2, 3
 
 
 @dataclasses.dataclass(frozen=True)
@@ -140,11 +141,18 @@ def target_flags(db: sqlite_utils.Database, f: Filters) -> list[Flag]:
 def red_flags(db: sqlite_utils.Database, f: Filters, town_names: dict[str, str],
               bank_names: dict[str, str], th: Thresholds = THRESHOLDS) -> list[Flag]:
     """What the meeting must look at, for the scope of ``f``, most severe first:
-    the KPI threshold flags of the area pages, banks above the overdue line,
-    targets behind (or missed), towns far behind their credit target, products
-    near their quota, companies stuck in a stage, then
-    :data:`EXTRA_FLAG_SOURCES`. One list for the overview page and the briefs."""
-    flags: list[Flag] = kpi_flags(db, f, th)
+    who did not report (every figure below may rest on carried data), the KPI
+    threshold flags of the area pages, banks above the overdue line, targets
+    behind (or missed), towns far behind their credit target, products near
+    their quota, companies stuck in a stage, then :data:`EXTRA_FLAG_SOURCES`.
+    One list for the overview page and the briefs."""
+    flags: list[Flag] = [Flag("数据报送", g.text(), "data", severity=GAP) for g in completeness.gaps(db, f)]
+    carried_banks = {g.reporter: g for g in completeness.gaps(db, f, ("microloans",))
+                     if g.reporter_kind == completeness.BANK}
+    for code in credit.unreported_towns(db, f):
+        flags.append(Flag("信用村", f"{town_names[code]}本月没有任何银行报送信用村数据，未参与排名", "credit-villages",
+                          (("town", town_names[code]),), GAP))
+    flags += kpi_flags(db, f, th)
     # 小额信贷: banks whose overdue rate is above the line
     now = bank_overdue_rates(db, f)
     before = bank_overdue_rates(db, f.at(periods.add_months(f.as_of, -3)))
@@ -152,6 +160,8 @@ def red_flags(db: sqlite_utils.Database, f: Filters, town_names: dict[str, str],
         rate = now.get(code)
         if rate is not None and rate > th.overdue_rate_max:
             trend = f"（三个月前 {money.fmt_pct(before[code])}）" if before.get(code) is not None else ""
+            if code in carried_banks:
+                trend += f"（{carried_banks[code].label}）"
             flags.append(Flag("小额信贷", f"{bank_names[code]}小额信贷逾期率 {money.fmt_pct(rate)}{trend}，"
                               f"高于 {money.fmt_pct(th.overdue_rate_max)}", "microloans",
                               (("bank", bank_names[code]),), BREACH))
