@@ -23,6 +23,7 @@ class Kpi:
     flag: str | None = None                # a threshold message when breached
     help: str | None = None
     good_when_up: bool = True              # False for overdue rates, leverage ...
+    neutral: bool = False                  # neither good nor bad when it moves (companies per stage)
 
     def text(self) -> str:
         return fmt_value(self.kind, self.value, self.unit)
@@ -38,7 +39,18 @@ class Kpi:
         return fmt_delta(self.kind, self.value, self.prev, "较上月", self.unit)
 
     def delta_base_text(self) -> str | None:
-        return fmt_delta(self.kind, self.value, self.base, self.base_label, self.unit)
+        """'同比 +5.31 亿元（+18.0%）': an amount's 同比 also as a growth rate."""
+        text = fmt_delta(self.kind, self.value, self.base, self.base_label, self.unit)
+        growth = self.growth()
+        if text is not None and growth is not None and self.base_label == "同比" and self.kind == MONEY:
+            text += f"（{'+' if growth > 0 else ''}{money.fmt_pct(growth)}）"
+        return text
+
+    def growth(self) -> float | None:
+        """(value − base) ÷ base; None without a positive base."""
+        if self.value is None or self.base is None or self.base <= 0:
+            return None
+        return (self.value - self.base) / self.base
 
 
 def fmt_value(kind: str, value, unit: str = "") -> str:

@@ -8,7 +8,8 @@ import streamlit as st
 
 from finance_core import credit
 from finance_core import filters as ff
-from finance_core.money import fmt_count, fmt_money, fmt_pct
+from finance_core.kpi import RATIO, signed_delta
+from finance_core.money import fmt_count, fmt_money, fmt_pct, safe_ratio
 from ui import credit_view as cv
 from ui import data, widgets
 from ui import filters as uf
@@ -25,6 +26,7 @@ for key, label, allowed in (("rank_by", "排名依据", credit.RANK_CHOICES),
     notices += ff.check_choices(key, label, st.query_params.get_all(key), allowed)[1]
 
 st.title("信用村")
+widgets.drill_notice()
 st.caption(ff.scope_label(opts, f) + " · 箭头为较上月变化，下方为较年初（上年 12 月）变化")
 uf.show_notices(notices)
 
@@ -58,7 +60,9 @@ if towns[value_col].isna().all():
             icon=":material/info:")
 else:
     progress = towns["序时进度（%）"].iloc[0] if "完成率" in rank_by else None
-    widgets.chart(cv.ranking_bar(towns, "乡镇", value_col, progress), width="stretch")
+    widgets.chart(cv.ranking_bar(towns, "乡镇", value_col, progress), width="stretch", key="town_bars",
+                  on_select=widgets.drill("town_bars", cv.PICK, "乡镇", "town"), selection_mode=cv.PICK)
+    st.caption("点击乡镇条形可将全页筛选到该乡镇（链接随之更新）。")
 cv.styled_table(towns, "乡镇排名：授信、用信、用信率、年度目标完成率与序时进度",
                 height=cv.table_height(len(towns)))
 if f.banks:
@@ -101,8 +105,10 @@ m[0].metric("需新增用信", fmt_money(w.extra_used))
 m[1].metric("需新增用信户数", fmt_count(w.extra_used_households, "户"))
 m[2].metric("需新增授信户数", fmt_count(w.extra_granted_households, "户"))
 m[3].metric("今年新增用信目标尚需", fmt_money(w.remaining), help="今年新增用信目标 − 年初以来已新增用信")
+now = safe_ratio(w.done, w.target) if w.done is not None else None
 m[4].metric("测算后新增用信目标完成率", fmt_pct(w.completion_after),
-            help="（年初以来已新增用信 + 需新增用信）÷ 今年新增用信目标")
+            delta=signed_delta(RATIO, w.completion_after, now), delta_description=f"较当前 {fmt_pct(now)}",
+            help="（年初以来已新增用信 + 需新增用信）÷ 今年新增用信目标；当前 = 年初以来已新增用信 ÷ 目标")
 st.caption(f"目标用信率 {fmt_pct(usage)}、目标授信覆盖率 {fmt_pct(coverage)}。合计为各乡镇所需之和"
            "（超额的乡镇不抵补其他乡镇）。" + ("乡镇目标按全部银行设定，选择银行后不比较目标。" if f.banks else ""))
 cv.styled_table(w.table, "测算：各乡镇达到目标所需新增用信金额与户数", height=cv.table_height(len(w.table)))

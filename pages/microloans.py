@@ -6,6 +6,7 @@ from finance_core import filters as ff
 from finance_core import microloans as ml
 from finance_core import money
 from finance_core.config import THRESHOLDS
+from finance_core.kpi import MONEY, signed_delta
 from ui import data, widgets
 from ui import filters as uf
 from ui import microloans_view as mv
@@ -84,7 +85,10 @@ share = s2.slider("县级分担比例（风险补偿金承担）", 0.0, 1.0, THR
                   format="percent", key="fund_share", bind="query-params")
 result = data.call(ml.stress_test, f, round(float(stress), 4), round(float(share), 4))
 for col, (label, value, help_text) in zip(st.columns(5), result.headline()):
-    col.metric(label, value, help=help_text)
+    after = label == "代偿后补偿金余额"   # 测算后 beside 当前
+    col.metric(label, value, help=help_text,
+               delta=signed_delta(MONEY, result.fund_after, result.fund_balance) if after else None,
+               delta_description=f"较当前 {money.fmt_money(result.fund_balance)}" if after else None)
 with st.expander("测算明细"):
     mv.table(result.table(), "压力测试明细")
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
+from finance_core.config import ACCENT, GOOD, NEUTRAL, PALETTE, WARN
 from ui import widgets
 
 ALERT_OK = ("", "—", "正常", "已报送", "领先")
 ALERTS = ("预警", "进度", "报送情况")
-RED = "#B71C1C"
 
 
 
@@ -35,12 +35,12 @@ def trend_chart(df: pd.DataFrame) -> alt.Chart:
                  alt.Tooltip("用信率（%）:Q", format=".1f"), "报送不全"],
     )
     lines = base.mark_line(point=True).encode(
-        color=alt.Color("指标:N", title=None, scale=alt.Scale(range=["#1565C0", "#EF6C00"]),
+        color=alt.Color("指标:N", title=None, scale=alt.Scale(range=[ACCENT, "#6A1B9A"]),
                         legend=alt.Legend(orient="top")))
-    # months where some bank did not report: a red ring, so a dip is not read as a fall
+    # months where some bank did not report: an amber ring, so a dip is not read as a fall
     gaps = base.transform_filter(alt.datum["报送不全"] == "是").mark_point(
-        color=RED, size=160, strokeWidth=2)
-    return (lines + gaps).properties(height=300)
+        color=PALETTE[WARN], size=160, strokeWidth=2)
+    return (lines + gaps).properties(height=340)
 
 
 BAR_LIMIT = 30
@@ -54,29 +54,45 @@ def _rate_scale(values: pd.Series) -> alt.Scale:
     return alt.Scale(domain=[lo, hi], clamp=True)
 
 
+PICK = "pick"   # the selection a click on a ranking bar sets (see widgets.drill)
+
+
 def ranking_bar(df: pd.DataFrame, label: str, value: str, progress: float | None = None) -> alt.Chart:
     """Horizontal bars of ``value`` per ``label`` in table order (the first
-    ``BAR_LIMIT``); with ``progress`` (序时进度, %) a rule marks it and bars
-    below it are red."""
+    ``BAR_LIMIT``); with ``progress`` (序时进度, %) a labelled rule marks it and
+    bars are coloured and named by status (达到 / 落后于序时进度). A click on a
+    bar selects its ``label`` (selection ``PICK``), for drilling down."""
     data = df[[label, value]].dropna().head(BAR_LIMIT).copy()
-    data["落后"] = (data[value] < progress) if progress is not None else False
     order = list(data[label])
+    pick = alt.selection_point(name=PICK, fields=[label], on="click", clear="dblclick")
+    if progress is not None:
+        data["状态"] = ["落后于序时进度" if v < progress else "达到序时进度" for v in data[value]]
+        colour = alt.Color("状态:N", title=None, legend=alt.Legend(orient="top"),
+                           scale=alt.Scale(domain=["达到序时进度", "落后于序时进度"],
+                                           range=[PALETTE[GOOD], PALETTE[WARN]]))
+    else:
+        colour = alt.value(ACCENT)
     bars = (
         alt.Chart(data)
-        .mark_bar()
+        .mark_bar(cursor="pointer")
         .encode(
             y=alt.Y(f"{label}:N", sort=order, title=None, axis=alt.Axis(labelOverlap=False)),
             x=alt.X(f"{value}:Q", title=value, scale=_rate_scale(data[value]) if "%" in value else alt.Undefined),
-            color=alt.condition(alt.datum["落后"], alt.value(RED), alt.value("#1565C0")),
+            color=colour,
+            opacity=alt.condition(pick, alt.value(1.0), alt.value(0.45)),
             tooltip=[label, alt.Tooltip(f"{value}:Q", format=",.2f" if "元" in value else ".1f")],
         )
+        .add_params(pick)
     )
     chart = bars
     if progress is not None:
-        rule = alt.Chart(pd.DataFrame({"序时进度（%）": [progress]})).mark_rule(
-            color="#555", strokeDash=[4, 3]).encode(x="序时进度（%）:Q", tooltip=["序时进度（%）"])
-        chart = bars + rule
-    return chart.properties(height=alt.Step(22))
+        ref = alt.Chart(pd.DataFrame({"序时进度（%）": [progress], "标注": [f"序时进度 {progress:.1f}%"]}))
+        rule = ref.mark_rule(color=PALETTE[NEUTRAL], strokeDash=[4, 3], strokeWidth=2).encode(
+            x="序时进度（%）:Q", tooltip=["序时进度（%）"])
+        text = ref.mark_text(align="left", dx=4, dy=-6, fontSize=14, color=PALETTE[NEUTRAL]).encode(
+            x="序时进度（%）:Q", y=alt.value(0), text="标注:N")
+        chart = bars + rule + text
+    return chart.properties(height=alt.Step(26))
 
 
 def table_height(rows: int, limit: int = 600) -> int:

@@ -9,9 +9,9 @@ import pandas as pd
 
 from ui import widgets
 
+from finance_core.config import BAD, PALETTE
 from finance_core.microloans import BUCKETS, TOTAL_LABEL
 
-RED = "#B71C1C"
 BUCKET_COLOURS = ["#FBC02D", "#FB8C00", "#E64A19", "#C62828", "#6D1B1B"]
 
 
@@ -67,17 +67,17 @@ def trend_chart(df: pd.DataFrame, line_pct: float) -> alt.Chart:
         .transform_calculate(口径="replace(datum['指标'], '（%）', '')")
         .mark_line(point=True)
         .encode(
-            x=alt.X("月份:O", title="月份", axis=alt.Axis(labelAngle=-45)),
+            x=alt.X("月份:O", title=None, axis=alt.Axis(labelAngle=-45)),
             y=alt.Y("比率（%）:Q", title="占贷款余额（%）"),
             color=alt.Color("口径:N", title=None, sort=["逾期率", "PAR30", "PAR90"],
-                            scale=alt.Scale(range=["#C62828", "#EF6C00", "#6D4C41"]),
+                            scale=alt.Scale(range=["#1565C0", "#6A1B9A", "#00695C"]),
                             legend=alt.Legend(orient="top")),
             tooltip=["月份:O", "口径:N", alt.Tooltip("比率（%）:Q", format=".1f")],
         )
     )
-    rule = (
-        alt.Chart(pd.DataFrame({"警戒线（%）": [line_pct]}))
-        .mark_rule(color=RED, strokeDash=[4, 4])
-        .encode(y="警戒线（%）:Q", tooltip=[alt.Tooltip("警戒线（%）:Q", format=".1f")])
-    )
-    return (lines + rule).properties(height=420, title="逾期率走势（%）")
+    ref = alt.Chart(pd.DataFrame({"警戒线（%）": [line_pct], "标注": [f"逾期率警戒线 {line_pct:.1f}%"]}))
+    rule = ref.mark_rule(color=PALETTE[BAD], strokeDash=[4, 4], strokeWidth=2).encode(
+        y="警戒线（%）:Q", tooltip=[alt.Tooltip("警戒线（%）:Q", format=".1f")])
+    text = ref.mark_text(align="left", x=4, dy=-8, fontSize=14, color=PALETTE[BAD]).encode(
+        y="警戒线（%）:Q", text="标注:N")
+    return (lines + rule + text).properties(height=420, title="逾期率走势（%）")
