@@ -26,10 +26,10 @@ def tables(at) -> list:
 def rows(df) -> list[list]:
     """Cells as plain values, to compare a table shown with the one finance_core
     returned: the page shows a missing value as "—", a number column with gaps
-    as text ("1,234.50"), and an alert with a leading "⚠ "."""
+    as text ("1,234.50"), and a status with its palette mark ("⚠ 落后", "✓ 正常")."""
     def plain(v):
         if isinstance(v, str):
-            v = v.removeprefix("⚠ ")
+            v = v.removeprefix("⚠ ").removeprefix("✓ ").removeprefix("✕ ")
             if v == "—":
                 return None
             try:
@@ -45,6 +45,9 @@ def rows(df) -> list[list]:
 
 
 def same(shown, frame) -> bool:
+    """The same cells; the page may move status columns (完成率, 进度) next to the name."""
+    if set(shown.columns) == set(frame.columns):
+        shown = shown[list(frame.columns)]
     return rows(shown) == rows(frame)
 
 
