@@ -98,7 +98,6 @@ def progress_table(table: pd.DataFrame) -> None:
         alt="年度目标完成率与序时进度",
         height=table_height(len(shown)),
         column_config={
-            "指标": st.column_config.TextColumn("指标", pinned=True),
             "全年目标": st.column_config.NumberColumn(format="%.2f"),
             "累计完成": st.column_config.NumberColumn(format="%.2f"),
             "完成率": st.column_config.ProgressColumn("完成率", format="%.1f%%", min_value=0, max_value=100,
@@ -117,7 +116,7 @@ def table_height(rows: int, limit: int = 600) -> int:
 ALERT_MARK = MARKS[WARN] + " "
 ALERT_OK = ("", "—", "正常", "已报送", "领先")
 STATUS_WORDS = ("正常", "领先", "已报送")
-KEY_WORDS = ("完成率", "进度", "预警", "状态")   # ok values that get their ✓ mark
+KEY_WORDS = ("完成率", "进度", "预警", "状态", "逾期率")   # ok values that get their ✓ mark
 
 
 def _alert(value) -> str:
@@ -196,9 +195,6 @@ def table(df: pd.DataFrame, alt: str | None = None, height: int | str = "auto",
         else:
             data[col] = pd.to_numeric(data[col])
             config[col] = st.column_config.NumberColumn(col, format=pattern[0])
-    if len(data.columns) > 5:   # wide: the rank and name stay in view when the table scrolls sideways
-        for first in data.columns[:2] if data.columns[0] == "排名" else data.columns[:1]:
-            config[first] = {**(config.get(first) or st.column_config.Column(first)), "pinned": True}
     st.dataframe(data, hide_index=True, height=height, alt=alt, column_config=config)
 
 
@@ -270,3 +266,19 @@ def drill_notice() -> None:
     name = st.session_state.pop(DRILL_KEY, None)
     if name:
         st.toast(f"已筛选到「{name}」，在左侧筛选栏可改回全县", icon=":material/filter_alt:")
+
+
+def detail_link(page: str, label: str = "查看详情", **extra) -> None:
+    """A link to ``page`` (its url path) in the same tab, carrying the current
+    filters and ``extra`` page parameters (the share-link contract)."""
+    from urllib.parse import parse_qsl
+
+    from finance_core import filters as ff
+
+    from . import data
+    from . import filters as uf
+    from .nav import PAGES
+
+    pairs = parse_qsl(ff.query_string(data.options(), uf.current(), **extra))
+    st.page_link(PAGES[page][0], label=label, icon=":material/arrow_forward:", icon_position="right",
+                 query_params=pairs or None)
