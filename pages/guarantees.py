@@ -32,6 +32,9 @@ if all(k.value is None for k in kpis):
     st.info(f"{f.as_of} 没有融资担保数据。", icon=":material/info:")
     st.stop()
 widgets.kpi_row(kpis, per_row=4)
+# a chosen bank or product without business in scope: its panels say so once instead of empty charts
+no_scope = not any(k.value for k in kpis if k.key in ("g_outstanding", "g_new_amount", "g_count"))
+NONE_TEXT = "当前筛选范围内没有在保或当年新增的担保业务。"
 st.caption("放大倍数 = 全公司在保余额 ÷ 净资产，是公司整体指标，不随乡镇、银行、产品筛选变化；"
            "其余指标按当前筛选范围计算。")
 
@@ -46,16 +49,23 @@ st.caption("合作授信额度、已用额度和使用率按产品全口径计�
 # --- trend ------------------------------------------------------------------------
 st.subheader("在保余额与放大倍数走势")
 trend = data.call(g.trend, f, codes)
-for part in gv.trend_charts(trend, g.limit_lines()):
-    widgets.chart(part, width="stretch")
+bars, leverage_chart = gv.trend_charts(trend, g.limit_lines())
+if no_scope:
+    st.info(NONE_TEXT + "下图为全公司放大倍数。", icon=":material/info:")
+else:
+    widgets.chart(bars, width="stretch")
+widgets.chart(leverage_chart, width="stretch")
 
 # --- breakdowns -------------------------------------------------------------------
 st.subheader("按合作银行")
 by_bank = data.call(g.breakdown, f, codes, by="bank")
-widgets.flagged_table(by_bank, alt="按合作银行的在保情况")
+widgets.flagged_table(by_bank, alt="按合作银行的在保情况", empty_text=NONE_TEXT)
 st.subheader("按借款人类型")
 by_type = data.call(g.breakdown, f, codes, by="borrower_type")
-widgets.flagged_table(by_type, alt="按借款人类型的在保情况")
+if no_scope:
+    st.info(NONE_TEXT, icon=":material/info:")
+else:
+    widgets.flagged_table(by_type, alt="按借款人类型的在保情况")
 
 # --- what-if ----------------------------------------------------------------------
 st.subheader("情景测算：注资与代偿压力")

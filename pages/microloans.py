@@ -30,6 +30,12 @@ kpis = data.call(ml.kpis, f)
 if not kpis:
     st.info(f"{f.as_of} 没有小额信贷数据，请选择其他数据月份。", icon=":material/info:")
     st.stop()
+by_key = {k.key: k.value for k in kpis}
+if f.banks and not by_key.get("ml_cumulative_n") and not by_key.get("ml_balance"):
+    # a chosen bank that never lent a microloan: one message, not cards of zeros and empty panels
+    st.info(f"所选银行（{'、'.join(opts.bank_names[b] for b in f.banks)}）在当前范围内没有发放过脱贫人口小额信贷。",
+            icon=":material/info:")
+    st.stop()
 widgets.kpi_row(kpis, per_row=5)
 
 by_label = st.segmented_control("分组查看（账龄、到期、排名）", list(BY), default="乡镇", key="by",

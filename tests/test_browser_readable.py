@@ -79,3 +79,33 @@ def test_a_narrow_card_wraps_the_unit_instead_of_cutting(server, browser):
         assert pg.evaluate(CUT) != []
     finally:
         ctx.close()
+
+
+def test_click_on_a_town_bar_drills_the_page_and_the_link(server, page, demo_db):
+    """信用村 town ranking: a click on a bar sets the 乡镇 filter, so the URL and
+    the numbers follow (the same numbers finance_core gives for that town)."""
+    from finance_core import credit
+    from finance_core import db as fdb
+    from finance_core import filters as ff
+    from urllib.parse import quote
+
+    from tests.conftest import metric_values
+
+    page.goto(server + "/credit-villages")
+    wait_for_app(page, min_metrics=10)
+    chart = page.locator(".stVegaLiteChart").nth(1)   # after the trend chart
+    bars = chart.locator(".mark-rect path")
+    bars.first.wait_for()
+    assert bars.count() >= 10
+    bar = bars.nth(2)
+    bar.scroll_into_view_if_needed()
+    bar.click()
+    page.wait_for_url("**town=*")
+    wait_for_app(page, min_metrics=10)
+    with fdb.opened(demo_db) as db:
+        opts = ff.load_options(db)
+        town = next(n for _, n in opts.towns if f"town={quote(n)}" in page.url)
+        expected = {k.label: k.text() for k in credit.kpis(db, ff.Filters(opts.latest, towns=(opts.town_code(town),)))}
+    shown = metric_values(page)
+    assert all(shown[label] == value for label, value in expected.items())
+    assert town in page.locator('[data-testid="stMultiSelect"]').first.inner_text()

@@ -176,10 +176,10 @@ def test_fixture_county_with_a_town_without_credit(app, empty_db, tmp_path):
     at = app({"as_of": AS_OF, "town": "乙乡"}, page=PAGE, db_path=tmp_path / "fixture.db")
     assert not at.exception
     assert any("没有银行报送" in i.value for i in at.info)
-    t, v, wt = tables(at)  # no bank table: an info says no bank reported
+    t, wt = tables(at)  # no bank table and no village table: an info says so for each
     assert any("没有银行报送信用村数据" in i.value for i in at.info)
+    assert any("没有村级信用数据" in i.value for i in at.info)
     assert list(t["乡镇"]) == ["乙乡"] and t.iloc[0]["授信金额（万元）"] == 0 and t.iloc[0]["排名"] == 1
-    assert v.empty
     # 45% of 500 households = 225 new credit households at the county's average line
     # (25,810,100 / 510 元): 11,386,809 元 granted, 60% of it used
     assert wt.iloc[0]["需新增授信户数"] == 225 and wt.iloc[0]["需新增授信（万元）"] == wan(11_386_809)

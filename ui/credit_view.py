@@ -3,8 +3,12 @@ from __future__ import annotations
 
 import altair as alt
 import pandas as pd
+import streamlit as st
 
 from finance_core.config import ACCENT, GOOD, NEUTRAL, PALETTE, WARN
+from finance_core.credit import WhatIf
+from finance_core.kpi import RATIO, signed_delta
+from finance_core.money import fmt_count, fmt_money, fmt_pct, safe_ratio
 from ui import widgets
 
 ALERT_OK = ("", "—", "正常", "已报送", "领先")
@@ -12,10 +16,11 @@ ALERTS = ("预警", "进度", "报送情况")
 
 
 
-def styled_table(df: pd.DataFrame, alt_text: str, height: int | str = "auto") -> None:
+def styled_table(df: pd.DataFrame, alt_text: str, height: int | str = "auto",
+                 empty_text: str = "当前筛选范围内没有记录。") -> None:
     """The page's tables; set alerts (预警, 进度, 报送情况) start with ⚠
     (see :func:`ui.widgets.table`)."""
-    widgets.table(df, alt=alt_text, height=height, alert_cols=ALERTS, ok_values=ALERT_OK)
+    widgets.table(df, alt=alt_text, height=height, alert_cols=ALERTS, ok_values=ALERT_OK, empty_text=empty_text)
 
 
 def trend_chart(df: pd.DataFrame) -> alt.Chart:
@@ -103,3 +108,19 @@ def table_height(rows: int, limit: int = 600) -> int:
 def value_text(value, fmt: str) -> str:
     """``fmt.format(value)``, or '—' for a missing value (None or NaN)."""
     return "—" if value is None or pd.isna(value) else fmt.format(value)
+
+
+def whatif_panel(w: WhatIf, usage: float, coverage: float, banks_chosen: bool) -> None:
+    """The what-if figures, 测算后 beside 当前, and the per-town table."""
+    m = st.columns(5)
+    m[0].metric("需新增用信", fmt_money(w.extra_used))
+    m[1].metric("需新增用信户数", fmt_count(w.extra_used_households, "户"))
+    m[2].metric("需新增授信户数", fmt_count(w.extra_granted_households, "户"))
+    m[3].metric("今年新增用信目标尚需", fmt_money(w.remaining), help="今年新增用信目标 − 年初以来已新增用信")
+    now = safe_ratio(w.done, w.target) if w.done is not None else None
+    m[4].metric("测算后新增用信目标完成率", fmt_pct(w.completion_after),
+                delta=signed_delta(RATIO, w.completion_after, now), delta_description=f"较当前 {fmt_pct(now)}",
+                help="（年初以来已新增用信 + 需新增用信）÷ 今年新增用信目标；当前 = 年初以来已新增用信 ÷ 目标")
+    st.caption(f"目标用信率 {fmt_pct(usage)}、目标授信覆盖率 {fmt_pct(coverage)}。合计为各乡镇所需之和"
+               "（超额的乡镇不抵补其他乡镇）。" + ("乡镇目标按全部银行设定，选择银行后不比较目标。" if banks_chosen else ""))
+    styled_table(w.table, "测算：各乡镇达到目标所需新增用信金额与户数", height=table_height(len(w.table)))

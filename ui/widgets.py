@@ -152,7 +152,7 @@ def _printf(python_format: str) -> str:
 
 def table(df: pd.DataFrame, alt: str | None = None, height: int | str = "auto",
           alert_cols: Sequence[str] = (), ok_values: Sequence[str] = ALERT_OK,
-          formats: dict[str, str] | None = None) -> None:
+          formats: dict[str, str] | None = None, empty_text: str = "当前筛选范围内没有记录。") -> None:
     """A table with amounts (columns naming 万元/亿元) to two decimals, percentages
     (columns naming %) to one, counts with separators, missing values as '—', and
     alerts (a value of an ``alert_cols`` column not in ``ok_values``) marked ⚠.
@@ -163,6 +163,9 @@ def table(df: pd.DataFrame, alt: str | None = None, height: int | str = "auto",
     right-aligned text with "—". ``formats`` (Python format strings) overrides
     the format of named columns.
     """
+    if df.empty:   # one Chinese sentence, not a grid saying "empty"
+        st.info(empty_text, icon=":material/info:")
+        return
     data, config = df.copy(), {}
     formats = formats or {}
     if height == "auto":
@@ -199,11 +202,12 @@ def table(df: pd.DataFrame, alt: str | None = None, height: int | str = "auto",
 
 
 def flagged_table(df: pd.DataFrame, flag_col: str | None = None, bad: Sequence[str] = (),
-                  alt: str | None = None, formats: dict[str, str] | None = None) -> None:
+                  alt: str | None = None, formats: dict[str, str] | None = None,
+                  empty_text: str = "当前筛选范围内没有记录。") -> None:
     """:func:`table` where the rows whose ``flag_col`` is in ``bad`` are marked ⚠."""
     ok = tuple(v for v in df[flag_col].dropna().unique() if v not in bad) if flag_col in df.columns else ()
     table(df, alt=alt, alert_cols=(flag_col,) if flag_col in df.columns else (), ok_values=ok + ALERT_OK,
-          formats=formats)
+          formats=formats, empty_text=empty_text)
 
 
 # projection theme for charts (config.toml cannot set chart fonts): axis and
