@@ -1,9 +1,7 @@
 """普惠金融监测 — entry point: page config, navigation and the shared filter bar."""
 import streamlit as st
 
-from ui import data, style
-from ui import filters as ui_filters
-from ui.nav import APP_TITLE, PAGES
+from ui.nav import APP_TITLE, PAGES   # light: no pandas, Altair or database yet
 
 pages = [
     st.Page(file, title=title, icon=icon, url_path=path, default=(i == 0))
@@ -11,9 +9,16 @@ pages = [
 ]
 # navigation first: a first visitor of a fresh server sees the Chinese sidebar
 # (not file names) while the database is prepared below
-pg = st.navigation(pages)
+pg = st.navigation(pages, position="hidden")
+with st.sidebar:   # the menu (see .streamlit/config.toml showSidebarNavigation)
+    for page in pages:
+        st.page_link(page, label=page.title, icon=page.icon)
+    st.divider()
 st.set_page_config(page_title=f"{pg.title} · {APP_TITLE}", page_icon=":material/account_balance:",
                    layout="wide")
+from ui import data, style  # noqa: E402  (after the navigation on purpose)
+from ui import filters as ui_filters  # noqa: E402
+
 style.apply()
 
 # one read of the data version per run keys every cached query

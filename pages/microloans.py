@@ -14,6 +14,7 @@ from ui import microloans_view as mv
 f = uf.current()
 opts = data.options()
 BY = {"乡镇": ml.BY_TOWN, "银行": ml.BY_BANK}
+BY_FILTER = {ml.BY_TOWN: "town", ml.BY_BANK: "bank"}   # the shared filter a click on a bar sets
 
 # link parameters are checked before their widgets render: a bad one is dropped with a notice
 notices = uf.page_params([("stress_default", "假设转为不良的比例", 0.0, ml.STRESS_MAX),
@@ -23,6 +24,7 @@ for key, label, allowed in (("by", "分组", tuple(BY)), ("measure", "账龄口�
     notices += ff.check_choices(key, label, st.query_params.get_all(key), allowed)[1]
 
 st.title("小额信贷")
+widgets.drill_notice()
 st.caption(ff.scope_label(opts, f) + " · 箭头为较上月变化，下方为同比 · 借款人姓名、身份证号均已脱敏")
 uf.show_notices(notices)
 gaps = reporting.gap_warning(f, ("microloans",))
@@ -54,7 +56,8 @@ if ageing.empty:
 else:
     mv.ageing_table(ageing, measure, f"按{by_label}的贷款账龄（{measure}）")
     left, right = st.columns(2)
-    widgets.chart(mv.ageing_chart(ageing, measure), left, width="stretch")
+    widgets.chart(mv.ageing_chart(ageing, measure), left, width="stretch", key="ageing_bars",
+                  selection_mode=mv.PICK, on_select=widgets.drill("ageing_bars", mv.PICK, by_label, BY_FILTER[by]))
     widgets.chart(mv.trend_chart(trend, THRESHOLDS.overdue_rate_max * 100), right, width="stretch")
     st.caption("逾期率 = 逾期1天以上贷款余额 ÷ 贷款余额；PAR30 / PAR90 = 逾期30 / 90天以上贷款的全部余额 ÷ "
                f"贷款余额；虚线为逾期率警戒线 {money.fmt_pct(THRESHOLDS.overdue_rate_max)}。")

@@ -22,6 +22,7 @@ def table(df: pd.DataFrame, alt_text: str, height: int | str = "auto") -> None:
 
 
 MEASURES = {"金额": "（万元）", "笔数": "（笔）"}
+PICK = "pick"   # a click on a town's or bank's bar (see ui.widgets.drill)
 
 
 def ageing_table(df: pd.DataFrame, measure: str, alt_text: str) -> None:
@@ -38,14 +39,16 @@ def ageing_chart(df: pd.DataFrame, measure: str) -> alt.Chart:
     value_cols = [f"{label}{unit}" for _, label in BUCKETS]
     order = [g for g in df[group] if g != TOTAL_LABEL]
     value = f"逾期{measure}{unit}"
+    pick = alt.selection_point(name=PICK, fields=[group], on="click", clear="dblclick")
     return (
         alt.Chart(df[[group, *value_cols]])
         .transform_filter(alt.datum[group] != TOTAL_LABEL)
         .transform_fold(value_cols, as_=["账龄", value])
         .transform_calculate(逾期天数=f"replace(datum['账龄'], '{unit}', '')")
-        .mark_bar()
+        .mark_bar(cursor="pointer")
         .encode(
             y=alt.Y(f"{group}:N", title=None, sort=order),
+            opacity=alt.condition(pick, alt.value(1.0), alt.value(0.45)),
             x=alt.X(f"{value}:Q", title=value, stack="zero"),
             color=alt.Color("逾期天数:N", title="逾期天数",
                             scale=alt.Scale(domain=[label for _, label in BUCKETS], range=BUCKET_COLOURS),
@@ -54,7 +57,8 @@ def ageing_chart(df: pd.DataFrame, measure: str) -> alt.Chart:
             tooltip=[alt.Tooltip(f"{group}:N"), alt.Tooltip("逾期天数:N"),
                      alt.Tooltip(f"{value}:Q", format=",.2f" if measure == "金额" else ",.0f")],
         )
-        .properties(height=alt.Step(26), title=f"逾期贷款账龄分布（{measure}）")
+        .add_params(pick)
+        .properties(height=alt.Step(26), title=f"逾期贷款账龄分布（{measure}，点击可筛选）")
     )
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
+import altair as alt
 import pandas as pd
 import streamlit as st
 
@@ -11,6 +12,11 @@ from finance_core.config import BAD, GOOD, MARKS, NEUTRAL, PALETTE, WARN, status
 from finance_core.kpi import Kpi
 
 from . import style
+
+# Altair validates every chart object against the Vega-Lite schema as it is
+# built; our charts are fixed code covered by the page tests, so skip that
+# per-rerun cost (see also chart below).
+alt.utils.schemapi.disable_debug_mode()
 
 
 def kpi_row(kpis: Sequence[Kpi], per_row: int = 5) -> None:
