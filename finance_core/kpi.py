@@ -24,6 +24,7 @@ class Kpi:
     help: str | None = None
     good_when_up: bool = True              # False for overdue rates, leverage ...
     neutral: bool = False                  # neither good nor bad when it moves (companies per stage)
+    note: str | None = None                # completeness: '含沿用9月数据（邮储银行）'
 
     def text(self) -> str:
         return fmt_value(self.kind, self.value, self.unit)
