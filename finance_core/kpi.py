@@ -39,6 +39,7 @@ class Kpi:
     flag: str | None = None                # a threshold message when breached
     help: str | None = None
     good_when_up: bool = True              # False for overdue rates, leverage ...
+    neutral: bool = False                  # neither good nor bad when it moves (companies per stage)
     ytd: str | None = None                 # YTD_SUM / YTD_RATE: a figure counted from January
     as_of: str | None = None               # the data month (required with ``ytd``)
     decimals: int = 1                      # RATIO: decimals of the percentage shown
@@ -88,12 +89,23 @@ class Kpi:
         return fmt_delta(self.kind, self.value, self.prev_basis, "较上月", self.unit, self.decimals)
 
     def delta_base_text(self) -> str | None:
-        """'同比 +12 户'; for a partial first year the reason there is none."""
+        """'同比 +12 户', '同比 +5.31 亿元（+18.0%）' (an amount's 同比 also as a
+        growth rate); for a partial first year the reason there is none."""
         if self.partial:
             return f"{periods.since_text(self.data_start)}，首年累计可能不完整"
         if self.partial_base:
             return f"上年同期不完整（{periods.since_text(self.data_start)}），不作同比"
-        return fmt_delta(self.kind, self.value, self.base, self.base_label, self.unit, self.decimals)
+        text = fmt_delta(self.kind, self.value, self.base, self.base_label, self.unit, self.decimals)
+        growth = self.growth()
+        if text is not None and growth is not None and self.base_label == "同比" and self.kind == MONEY:
+            text += f"（{'+' if growth > 0 else ''}{money.fmt_pct(growth)}）"
+        return text
+
+    def growth(self) -> float | None:
+        """(value − base) ÷ base; None without a positive base."""
+        if self.value is None or self.base is None or self.base <= 0:
+            return None
+        return (self.value - self.base) / self.base
 
 
 def fmt_value(kind: str, value, unit: str = "", decimals: int = 1) -> str:

@@ -50,7 +50,8 @@ def guarantee_kpis(db: sqlite_utils.Database, f: Filters, th: Thresholds = THRES
 
 def ipo_kpis(db: sqlite_utils.Database, f: Filters) -> list[Kpi]:
     now, prev, base = _three(ipo.stage_counts, db, f)
-    return [Kpi(f"ipo_{i}", stage, COUNT, now[stage], prev[stage], base[stage], unit="家")
+    return [Kpi(f"ipo_{i}", stage, COUNT, now[stage], prev[stage], base[stage], unit="家",
+                neutral=stage != ipo.LISTED)   # a company moving on empties its stage: not a fall
             for i, stage in enumerate(ipo.STAGES)]
 
 

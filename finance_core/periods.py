@@ -82,6 +82,12 @@ def days_between(a: str | dt.date, b: str | dt.date) -> int:
     return (dt.date.fromisoformat(str(b)) - dt.date.fromisoformat(str(a))).days
 
 
+def as_of_text(month: str) -> str:
+    """'2026-10' -> '截至2026年10月末', the way reports date a figure."""
+    year, mon = month.split("-")
+    return f"截至{int(year)}年{int(mon)}月末"
+
+
 # --- the first data month: a first year that starts after January is partial -------------
 def data_start(db) -> str | None:
     """The first month with data in any monthly feed (the months the filter bar

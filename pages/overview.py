@@ -30,7 +30,8 @@ for title, fn, page, per_row in AREAS:
     head, more = st.columns([4, 1], vertical_alignment="bottom")
     head.subheader(title)
     if page in PAGES:
-        more.markdown(f"[查看详情 →]({uf.link(page)})")
+        with more:
+            widgets.detail_link(page)
     kpis = data.call(fn, f)
     if all(k.value is None for k in kpis):
         st.info(f"{f.as_of} 没有{title}数据。", icon=":material/info:")
@@ -51,6 +52,7 @@ with right:
     if not flags:
         st.success("当前范围内没有超出阈值的指标。", icon=":material/check_circle:")
     for flag in flags:
-        target = uf.link(flag.page, **dict(flag.params)) if flag.page in PAGES else None
-        text = f"**{flag.area}** · {flag.text}"
-        st.markdown(f"- {text}" + (f" [查看 →]({target})" if target else ""))
+        with st.container(horizontal=True, vertical_alignment="center", gap="small"):
+            st.markdown(f"**{flag.area}** · {flag.text}", width="stretch")
+            if flag.page in PAGES:
+                widgets.detail_link(flag.page, "查看", **dict(flag.params))

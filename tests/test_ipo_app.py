@@ -113,7 +113,7 @@ def test_company_link_opens_its_file(app, demo_db):
     m = metrics(at)
     assert m["当前阶段"] == "辅导备案"
     history = table_with(at, "停留月数")
-    assert list(history["变动"])[-1] == "⚠ 回退" and list(history["阶段"])[-2] == "审核问询"
+    assert list(history["变动"])[-1] == "✕ 回退" and list(history["阶段"])[-2] == "审核问询"
     notes = table_with(at, "工作进展")
     with fdb.opened(demo_db) as d:
         months = [r[0] for r in d.conn.execute(

@@ -295,7 +295,7 @@ def test_export_workbook_has_the_board_and_records(small, tmp_path):
     tables = ipo.export_tables(small, F)
     header = ipo.export_header(load_options(small), Filters("2024-03", towns=("T01",)),
                                ipo.Selection(stages=("股改",)))
-    assert header["范围"] == "城关镇 · 数据月份 2024-03" and header["阶段"] == "股改"
+    assert header["范围"] == "城关镇 · 截至2024年3月末" and header["阶段"] == "股改"
     wb = load_workbook(io.BytesIO(exports.workbook(tables, header)))
     assert wb.sheetnames == ["说明", "企业名单", "阶段历程", "月调度记录", "股权融资", "典型时长"]
     board = list(wb["企业名单"].values)[exports.HEADER_ROW:]     # title rows above the header
