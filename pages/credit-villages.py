@@ -45,7 +45,7 @@ trend = data.call(credit.trend, f)
 if trend.empty:
     st.info("当前筛选范围没有月度数据。", icon=":material/info:")
 else:
-    widgets.chart(cv.trend_chart(trend), width="stretch")
+    widgets.chart(cv.trend_chart, trend, width="stretch")
 
 # --- town ranking --------------------------------------------------------------
 st.subheader("乡镇排名")
@@ -58,7 +58,7 @@ if towns[value_col].isna().all():
             icon=":material/info:")
 else:
     progress = towns["序时进度（%）"].iloc[0] if "完成率" in rank_by else None
-    widgets.chart(cv.ranking_bar(towns, "乡镇", value_col, progress), width="stretch")
+    widgets.chart(cv.ranking_bar, towns, "乡镇", value_col, progress, width="stretch")
 cv.styled_table(towns, "乡镇排名：授信、用信、用信率、年度目标完成率与序时进度",
                 height=cv.table_height(len(towns)))
 if f.banks:
@@ -85,35 +85,42 @@ st.caption(f"{town_name or '全部乡镇'} · {len(villages)} 个村，其中 {i
 cv.styled_table(villages, "村级明细：评定年度、户数、信用户、授信、用信、用信率与预警",
                 height=cv.table_height(len(villages)))
 
-# --- what-if -------------------------------------------------------------------
-st.subheader("测算：达到目标用信率和授信覆盖率需要多少")
-s1, s2 = st.columns(2)
-usage = s1.slider(credit.WHATIF_RANGES["usage_target"][0], 0.0, 1.0, credit.WHATIF_DEFAULTS["usage_target"],
-                  0.01, format="percent", key="usage_target", bind="query-params",
-                  help="用信金额 ÷ 授信金额；户数按同一比例测算")
-coverage = s2.slider(credit.WHATIF_RANGES["coverage_target"][0], 0.0, 1.0,
-                     credit.WHATIF_DEFAULTS["coverage_target"], 0.01, format="percent",
-                     key="coverage_target", bind="query-params",
-                     help="授信户数 ÷ 总户数；新增授信户按本乡镇现有户均授信额测算")
-w = data.call(credit.whatif, f, usage, coverage)
-m = st.columns(5)
-m[0].metric("需新增用信", fmt_money(w.extra_used))
-m[1].metric("需新增用信户数", fmt_count(w.extra_used_households, "户"))
-m[2].metric("需新增授信户数", fmt_count(w.extra_granted_households, "户"))
-m[3].metric("今年新增用信目标尚需", fmt_money(w.remaining), help="今年新增用信目标 − 年初以来已新增用信")
-m[4].metric("测算后新增用信目标完成率", fmt_pct(w.completion_after),
-            help="（年初以来已新增用信 + 需新增用信）÷ 今年新增用信目标")
-st.caption(f"目标用信率 {fmt_pct(usage)}、目标授信覆盖率 {fmt_pct(coverage)}。合计为各乡镇所需之和"
-           "（超额的乡镇不抵补其他乡镇）。" + ("乡镇目标按全部银行设定，选择银行后不比较目标。" if f.banks else ""))
-cv.styled_table(w.table, "测算：各乡镇达到目标所需新增用信金额与户数", height=cv.table_height(len(w.table)))
 
-# --- export --------------------------------------------------------------------
-st.subheader("导出")
-header = {"页面": "信用村", "筛选范围": ff.scope_label(opts, f), "数据月份": f.as_of,
-          "排名依据": rank_by, "下钻乡镇": town_name or "全部乡镇", "只看预警村": "是" if flagged else "否",
-          "目标用信率": fmt_pct(usage), "目标授信覆盖率": fmt_pct(coverage),
-          "数据完整性": "；".join(comp.notes) or "各银行均已报送",
-          "分享链接": uf.link("credit-villages", rank_by=rank_by, village_town=town_name or [],
-                              flagged="true" if flagged else [], usage_target=usage, coverage_target=coverage)}
-widgets.export_buttons({"乡镇排名": towns, "银行排名": banks, "村级明细": villages, "测算": w.table,
-                        "月度走势": trend, "未报送": comp.missing}, header, f"信用村-{f.as_of}")
+@st.fragment
+def what_if_and_export():
+    """A fragment: its sliders rerun only the what-if and the exports it feeds."""
+    # --- what-if -------------------------------------------------------------------
+    st.subheader("测算：达到目标用信率和授信覆盖率需要多少")
+    s1, s2 = st.columns(2)
+    usage = s1.slider(credit.WHATIF_RANGES["usage_target"][0], 0.0, 1.0, credit.WHATIF_DEFAULTS["usage_target"],
+                      0.01, format="percent", key="usage_target", bind="query-params",
+                      help="用信金额 ÷ 授信金额；户数按同一比例测算")
+    coverage = s2.slider(credit.WHATIF_RANGES["coverage_target"][0], 0.0, 1.0,
+                         credit.WHATIF_DEFAULTS["coverage_target"], 0.01, format="percent",
+                         key="coverage_target", bind="query-params",
+                         help="授信户数 ÷ 总户数；新增授信户按本乡镇现有户均授信额测算")
+    w = data.call(credit.whatif, f, usage, coverage)
+    m = st.columns(5)
+    m[0].metric("需新增用信", fmt_money(w.extra_used))
+    m[1].metric("需新增用信户数", fmt_count(w.extra_used_households, "户"))
+    m[2].metric("需新增授信户数", fmt_count(w.extra_granted_households, "户"))
+    m[3].metric("今年新增用信目标尚需", fmt_money(w.remaining), help="今年新增用信目标 − 年初以来已新增用信")
+    m[4].metric("测算后新增用信目标完成率", fmt_pct(w.completion_after),
+                help="（年初以来已新增用信 + 需新增用信）÷ 今年新增用信目标")
+    st.caption(f"目标用信率 {fmt_pct(usage)}、目标授信覆盖率 {fmt_pct(coverage)}。合计为各乡镇所需之和"
+               "（超额的乡镇不抵补其他乡镇）。" + ("乡镇目标按全部银行设定，选择银行后不比较目标。" if f.banks else ""))
+    cv.styled_table(w.table, "测算：各乡镇达到目标所需新增用信金额与户数", height=cv.table_height(len(w.table)))
+
+    # --- export --------------------------------------------------------------------
+    st.subheader("导出")
+    header = {"页面": "信用村", "筛选范围": ff.scope_label(opts, f), "数据月份": f.as_of,
+              "排名依据": rank_by, "下钻乡镇": town_name or "全部乡镇", "只看预警村": "是" if flagged else "否",
+              "目标用信率": fmt_pct(usage), "目标授信覆盖率": fmt_pct(coverage),
+              "数据完整性": "；".join(comp.notes) or "各银行均已报送",
+              "分享链接": uf.link("credit-villages", rank_by=rank_by, village_town=town_name or [],
+                                  flagged="true" if flagged else [], usage_target=usage, coverage_target=coverage)}
+    widgets.export_buttons({"乡镇排名": towns, "银行排名": banks, "村级明细": villages, "测算": w.table,
+                            "月度走势": trend, "未报送": comp.missing}, header, f"信用村-{f.as_of}")
+
+
+what_if_and_export()

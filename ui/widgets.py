@@ -1,8 +1,10 @@
 """KPI rows, tables and export buttons used by several pages."""
 from __future__ import annotations
 
+import functools
 from typing import Sequence
 
+import altair as alt
 import pandas as pd
 import streamlit as st
 
@@ -160,16 +162,35 @@ def flagged_table(df: pd.DataFrame, flag_col: str | None = None, bad: Sequence[s
           formats=formats)
 
 
-def chart(spec, container=None, **kwargs) -> None:
-    """``st.altair_chart`` without re-validating the spec on every rerun.
+def chart(spec, *args, container=None, **kwargs) -> None:
+    """Draw an Altair chart, built and serialised once per data.
 
-    Altair checks a chart against the Vega-Lite JSON schema each time it is
-    turned into a dict, which costs more than drawing the rest of a page. Our
-    charts are fixed code (their specs are checked by the page tests), so the
-    spec is built without that check. ``container`` is a column or container
-    to draw in (default: the current one).
+    ``spec`` is either a builder (a function returning an Altair chart; its
+    ``args`` are the data it is built from) or a built chart. A builder's
+    Vega-Lite dict is cached on the builder and its arguments, so a rerun that
+    draws the same data again (the data is cached per data version) neither
+    rebuilds the Altair objects nor converts the frames: building a chart
+    (Altair deep-copies every encoding) costs more than drawing the rest of a
+    page. Either way the spec is never re-validated against the Vega-Lite
+    schema: our charts are fixed code, checked by the page tests.
+    ``container`` is a column or container to draw in (default: the current one).
     """
-    import functools
-
+    target = container or st
+    if callable(spec) and not isinstance(spec, alt.TopLevelMixin):
+        build_id = f"{spec.__code__.co_filename}:{spec.__qualname__}"
+        target.vega_lite_chart(_vega_spec(spec, build_id, args), **kwargs)
+        return
     object.__setattr__(spec, "to_dict", functools.partial(type(spec).to_dict, spec, validate=False))
-    (container or st).altair_chart(spec, **kwargs)
+    target.altair_chart(spec, **kwargs)
+
+
+@st.cache_data(show_spinner=False, max_entries=1024)
+def _vega_spec(_build, build_id: str, args: tuple) -> dict:
+    """The Vega-Lite dict of ``_build(*args)`` as ``st.altair_chart`` sends it
+    (datasets as Arrow bytes), keyed by ``build_id`` and the hashed arguments
+    (``_build`` itself is not hashed)."""
+    from streamlit.elements.vega_charts import _convert_altair_to_vega_lite_spec  # pinned streamlit
+
+    spec = _build(*args)
+    object.__setattr__(spec, "to_dict", functools.partial(type(spec).to_dict, spec, validate=False))
+    return _convert_altair_to_vega_lite_spec(spec)
