@@ -128,8 +128,20 @@ def table(df: pd.DataFrame, alt: str | None = None, height: int | str = "auto",
     right-aligned text with "—". ``formats`` (Python format strings) overrides
     the format of named columns.
     """
+    args = (df, tuple(alert_cols), tuple(ok_values), tuple(sorted((formats or {}).items())))
+    # Streamlit hashes a frame of 50,000 rows or more by a sample: never cache those
+    data, config = (_prepared if len(df) < CACHE_ROWS_MAX else _prepare)(*args)
+    st.dataframe(data, hide_index=True, height=height, alt=alt, column_config=config)
+
+
+CACHE_ROWS_MAX = 50_000
+
+
+def _prepare(df: pd.DataFrame, alert_cols: tuple, ok_values: tuple, formats: tuple) -> tuple[pd.DataFrame, dict]:
+    """The shown frame and its column settings for :func:`table`; cached on the
+    frame's content, so a rerun with the same data does not format every cell again."""
     data, config = df.copy(), {}
-    formats = formats or {}
+    formats = dict(formats)
     for col in data.columns:
         if data[col].dtype == object:
             try:  # numbers with gaps arrive as an object column
@@ -151,7 +163,10 @@ def table(df: pd.DataFrame, alt: str | None = None, height: int | str = "auto",
         else:
             data[col] = pd.to_numeric(data[col])
             config[col] = st.column_config.NumberColumn(col, format=pattern[0])
-    st.dataframe(data, hide_index=True, height=height, alt=alt, column_config=config)
+    return data, config
+
+
+_prepared = st.cache_data(show_spinner=False, max_entries=1024)(_prepare)
 
 
 def flagged_table(df: pd.DataFrame, flag_col: str | None = None, bad: Sequence[str] = (),
@@ -178,14 +193,14 @@ def chart(spec, *args, container=None, **kwargs) -> None:
     target = container or st
     if callable(spec) and not isinstance(spec, alt.TopLevelMixin):
         build_id = f"{spec.__code__.co_filename}:{spec.__qualname__}"
-        target.vega_lite_chart(_vega_spec(spec, build_id, args), **kwargs)
+        big = any(isinstance(a, pd.DataFrame) and len(a) >= CACHE_ROWS_MAX for a in args)
+        target.vega_lite_chart((_vega_spec_of if big else _vega_spec)(spec, build_id, args), **kwargs)
         return
     object.__setattr__(spec, "to_dict", functools.partial(type(spec).to_dict, spec, validate=False))
     target.altair_chart(spec, **kwargs)
 
 
-@st.cache_data(show_spinner=False, max_entries=1024)
-def _vega_spec(_build, build_id: str, args: tuple) -> dict:
+def _vega_spec_of(_build, build_id: str, args: tuple) -> dict:
     """The Vega-Lite dict of ``_build(*args)`` as ``st.altair_chart`` sends it
     (datasets as Arrow bytes), keyed by ``build_id`` and the hashed arguments
     (``_build`` itself is not hashed)."""
@@ -194,3 +209,6 @@ def _vega_spec(_build, build_id: str, args: tuple) -> dict:
     spec = _build(*args)
     object.__setattr__(spec, "to_dict", functools.partial(type(spec).to_dict, spec, validate=False))
     return _convert_altair_to_vega_lite_spec(spec)
+
+
+_vega_spec = st.cache_data(show_spinner=False, max_entries=1024)(_vega_spec_of)
