@@ -101,12 +101,39 @@ def totals(db: sqlite_utils.Database, f: Filters, products: tuple[str, ...] = ()
     """Scope position at ``f.as_of`` and this year's flows up to it (towns,
     banks and optionally product codes). None when the company reported no
     figures for that month."""
-    where, params = _scope(f, products)
     (has_month,) = db.execute(
         "SELECT COUNT(*) FROM guarantor_monthly WHERE month = ?", [f.as_of]
     ).fetchone()
     if not has_month:
         return None
+    if not f.towns and not f.banks:
+        return _company_totals(db, f.as_of, products)
+    return _scope_totals(db, f, products)
+
+
+def _company_totals(db: sqlite_utils.Database, month: str, products: tuple[str, ...]) -> GuaranteeTotals:
+    """County-wide totals from the company-level roll-up: one month's rows
+    (products x borrower types), year-to-date flows included."""
+    where = f" AND product_code IN ({','.join('?' * len(products))})" if products else ""
+    row = db.execute(
+        f"""
+        SELECT COALESCE(SUM(outstanding), 0), COALESCE(SUM(outstanding_count), 0),
+               COALESCE(SUM(new_amount_ytd), 0), COALESCE(SUM(new_count_ytd), 0),
+               COALESCE(SUM(released_ytd), 0), COALESCE(SUM(compensated_ytd), 0),
+               COALESCE(SUM(recovered_ytd), 0), COALESCE(SUM(outstanding_fee), 0),
+               COALESCE(SUM(CASE WHEN {SMALL_AGRI_SQL} THEN outstanding END), 0),
+               COALESCE(SUM(CASE WHEN {SMALL_AGRI_SQL} THEN outstanding_le5m END), 0),
+               COALESCE(SUM(compensated_count_ytd), 0)
+        FROM guarantee_company_monthly WHERE month = ?{where}
+        """,
+        [month, *products],
+    ).fetchone()
+    return GuaranteeTotals(month, *(int(v) for v in row))
+
+
+def _scope_totals(db: sqlite_utils.Database, f: Filters, products: tuple[str, ...] = ()) -> GuaranteeTotals:
+    """Totals of a town / bank scope from ``guarantee_monthly``."""
+    where, params = _scope(f, products)
     position = db.execute(
         f"""
         SELECT COALESCE(SUM(outstanding), 0), COALESCE(SUM(outstanding_count), 0),

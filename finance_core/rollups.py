@@ -12,6 +12,8 @@ from typing import Iterable
 
 import sqlite_utils
 
+from . import schema
+
 
 def _conn(db) -> sqlite3.Connection:
     return db.conn if isinstance(db, sqlite_utils.Database) else db
@@ -168,9 +170,14 @@ def refresh_microloans(db, months: Iterable[str] | None = None) -> None:
 
 def refresh_guarantees(db) -> None:
     """Rebuild ``guarantee_monthly`` for every month from the first contract to
-    the last month with company figures (or the last contract event)."""
+    the last month with company figures (or the last contract event), and the
+    company-level ``guarantee_company_monthly`` from it."""
     conn = _conn(db)
     conn.execute("DELETE FROM guarantee_monthly")
+    # the company-level roll-up (absent while migrating a database older than it)
+    company = conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'guarantee_company_monthly'").fetchone()
+    if company:
+        conn.execute("DELETE FROM guarantee_company_monthly")
     bounds = conn.execute(
         """
         SELECT MIN(substr(start_on, 1, 7)),
@@ -226,6 +233,8 @@ def refresh_guarantees(db) -> None:
         """,
         (first, first, last),
     )
+    if company:
+        conn.execute(schema.GUARANTEE_COMPANY_FILL)
 
 
 def refresh_all(db) -> None:
