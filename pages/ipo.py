@@ -65,19 +65,26 @@ if tab_charts.open:
         if not spans.empty:
             widgets.chart(ipo_panels.gantt_chart, spans, list(board["name"]), width="stretch")
 
+
+@st.fragment
+def company_panel():
+    """A fragment: choosing a company reruns only this tab (edits rerun the page)."""
+    ipo_panels.flash()
+    company = st.selectbox("选择企业", choices.companies, index=None, key="company", bind="query-params",
+                           placeholder="选择企业查看阶段历程和月调度记录")
+    detail = data.call(ipo.company_detail, company, f.as_of) if company else None
+    if detail is not None:
+        ipo_panels.detail(detail, f.as_of)
+        user = auth.editor()
+        if user:
+            ipo_panels.edit_forms(company, detail.info["owner"], user, dt.date.today())
+        else:
+            st.caption("只读模式：如需登记阶段变动或月调度记录，请由编辑人员操作。")
+
+
 if tab_detail.open:
     with tab_detail:
-        ipo_panels.flash()
-        company = st.selectbox("选择企业", choices.companies, index=None, key="company", bind="query-params",
-                               placeholder="选择企业查看阶段历程和月调度记录")
-        detail = data.call(ipo.company_detail, company, f.as_of) if company else None
-        if detail is not None:
-            ipo_panels.detail(detail, f.as_of)
-            user = auth.editor()
-            if user:
-                ipo_panels.edit_forms(company, detail.info["owner"], user, dt.date.today())
-            else:
-                st.caption("只读模式：如需登记阶段变动或月调度记录，请由编辑人员操作。")
+        company_panel()
 
 st.divider()
 widgets.export_buttons(data.call(ipo.export_tables, f, sel), ipo.export_header(opts, f, sel),
