@@ -106,15 +106,16 @@ def totals(db: sqlite_utils.Database, f: Filters, products: tuple[str, ...] = ()
     ).fetchone()
     if not has_month:
         return None
-    if not f.towns and not f.banks:
-        return _company_totals(db, f.as_of, products)
+    if not f.towns:
+        return _company_totals(db, f, products)
     return _scope_totals(db, f, products)
 
 
-def _company_totals(db: sqlite_utils.Database, month: str, products: tuple[str, ...]) -> GuaranteeTotals:
-    """County-wide totals from the company-level roll-up: one month's rows
-    (products x borrower types), year-to-date flows included."""
-    where = f" AND product_code IN ({','.join('?' * len(products))})" if products else ""
+def _company_totals(db: sqlite_utils.Database, f: Filters, products: tuple[str, ...]) -> GuaranteeTotals:
+    """County-wide totals (all banks or some) from the company-level roll-up:
+    one month's rows (products x banks x borrower types), year-to-date flows included."""
+    where, params = _scope(dataclasses.replace(f, towns=()), products)
+    month = f.as_of
     row = db.execute(
         f"""
         SELECT COALESCE(SUM(outstanding), 0), COALESCE(SUM(outstanding_count), 0),
@@ -126,7 +127,7 @@ def _company_totals(db: sqlite_utils.Database, month: str, products: tuple[str, 
                COALESCE(SUM(compensated_count_ytd), 0)
         FROM guarantee_company_monthly WHERE month = ?{where}
         """,
-        [month, *products],
+        [month, *params],
     ).fetchone()
     return GuaranteeTotals(month, *(int(v) for v in row))
 

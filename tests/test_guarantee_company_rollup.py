@@ -20,11 +20,16 @@ def products(db):
     return [r[0] for r in db.execute("SELECT code FROM guarantee_products ORDER BY code")]
 
 
+def banks(db):
+    return [r[0] for r in db.execute("SELECT code FROM banks ORDER BY code")]
+
+
 def test_county_totals_equal_the_town_level_roll_up_every_month(db):
     for month in months(db):
-        for chosen in [(), *[(p,) for p in products(db)], tuple(products(db)[:2])]:
-            company = g.totals(db, Filters(month), chosen)
-            assert company == g._scope_totals(db, Filters(month), chosen), (month, chosen)
+        for bank_scope in [(), *[(b,) for b in banks(db)], tuple(banks(db)[:2])]:
+            for chosen in [(), *[(p,) for p in products(db)], tuple(products(db)[:2])]:
+                f = Filters(month, banks=bank_scope)
+                assert g.totals(db, f, chosen) == g._scope_totals(db, f, chosen), (month, bank_scope, chosen)
 
 
 def ledger_totals(db, month: str) -> tuple[int, int, int, int, int, int]:
