@@ -412,6 +412,14 @@ CREATE TABLE ipo_rounds (
     UNIQUE (company_id, round_date)
 );
 CREATE INDEX idx_ipo_rounds_date ON ipo_rounds(round_date);
+
+-- carry-forward (DESIGN.md "Completeness"): a reporter that did not report a
+-- month keeps its last reported balances in the roll-ups, marked here
+-- (NULL: reported). credit: village reports carried into the row; microloans:
+-- the whole bank-month's stock columns (its flows stay as the ledger has them).
+ALTER TABLE credit_monthly ADD COLUMN carried_villages INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE credit_monthly ADD COLUMN carried_from TEXT;
+ALTER TABLE microloan_monthly ADD COLUMN carried_from TEXT;
 INSERT INTO ipo_rounds (company_id, round_date, amount, valuation)
 SELECT id, last_round_date, last_round_amount, last_round_valuation FROM companies
 WHERE last_round_date IS NOT NULL AND last_round_amount > 0;
@@ -498,8 +506,10 @@ def migrate(conn: sqlite3.Connection, target: int = LATEST) -> int:
         try:
             for statement in _statements(script):
                 conn.execute(statement)
-            if number + 1 == 2:
-                # the roll-ups of version 2 are filled from the existing ledgers
+            if number + 1 == target and target >= 2:
+                # the roll-ups (version 2) are filled from the existing ledgers by the
+                # last step, with this program's roll-up code (version 3 adds the
+                # carried-forward rows)
                 from . import rollups
 
                 rollups.refresh_all(conn)
