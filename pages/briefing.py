@@ -33,9 +33,10 @@ stem = f"{brief.title}（{brief.scope}）"
 with st.container(horizontal=True):
     st.download_button("下载 Word（.docx）", data=lambda: docx_export.document(edited, brief),
                        file_name=f"{stem}.docx", mime=docx_export.MIME, icon=":material/description:",
-                       key="download_docx", type="primary", help="正文为上方草稿，各部分附数据表和图表")
+                       key="download_docx", type="primary", on_click="ignore", help="正文为上方草稿，各部分附数据表和图表")
     st.download_button("下载文本（.txt）", data=docx_export.text_bytes(edited), file_name=f"{stem}.txt",
-                       mime="text/plain", icon=":material/article:", key="download_txt")
+                       mime="text/plain", icon=":material/article:", key="download_txt",
+                       on_click="ignore")
 if edited.strip() != brief.text().strip():
     st.caption(":orange[草稿已修改]。更换数据月份、范围或简报类型会重新生成草稿，修改内容不会保留。")
 
