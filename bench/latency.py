@@ -31,7 +31,7 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.loadtest import FLOOR, load_average  # noqa: E402
+from bench.loadtest import FLOOR, load_average, server_cpu_s  # noqa: E402
 
 # page -> the key of its what-if slider (None: the page has none)
 SLIDERS = {FLOOR: "share", "overview": None, "credit-villages": "usage_target", "microloans": "stress_default",
@@ -152,14 +152,18 @@ async def _whatif_rtt(base_url: str, page_name: str, query: str, key: str, repea
         _, slider, _ = await run()
         if not slider:
             raise RuntimeError(f"{page_name}: slider {key} not found")
-        times, value, kinds = [], slider["value"][0], set()
+        times, value, kinds, cpu0 = [], slider["value"][0], set(), None
         for i in range(repeats + 1):
+            if i == 1:  # the first step is a warm-up
+                cpu0 = server_cpu_s(base_url)
             value = round(value + slider["step"] * (1 if i % 2 == 0 else -1), 6)
             took, _, kind = await run(slider["id"], value, slider["fragment"] if as_fragment else "")
             kinds.add(kind)
-            if i:  # the first step is a warm-up
+            if i:
                 times.append(took)
-        return statistics.median(times), bool(slider["fragment"]), kinds
+        cpu1 = server_cpu_s(base_url)
+        cpu_ms = None if cpu0 is None or cpu1 is None else (cpu1 - cpu0) * 1000 / repeats
+        return statistics.median(times), bool(slider["fragment"]), kinds, cpu_ms
 
 
 def server_whatif(app_url: str, floor_url: str, pages: list[str], repeats: int) -> dict:
@@ -172,9 +176,11 @@ def server_whatif(app_url: str, floor_url: str, pages: list[str], repeats: int) 
             continue
         base, name = (floor_url, "") if key == FLOOR else (app_url, key)
         query = urlencode({"town": TOWNS[FLOOR][0]} if key == FLOOR else START)
-        frag, in_fragment, kinds = asyncio.run(_whatif_rtt(base, name, query, slider, repeats, True))
-        full, _, _ = asyncio.run(_whatif_rtt(base, name, query, slider, repeats, False))
+        frag, in_fragment, kinds, frag_cpu = asyncio.run(_whatif_rtt(base, name, query, slider, repeats, True))
+        full, _, _, full_cpu = asyncio.run(_whatif_rtt(base, name, query, slider, repeats, False))
+        # server CPU per step: hardly depends on what else the machine runs
         out[key] = {"fragment_run_ms": frag if in_fragment else None, "full_rerun_ms": full,
+                    "fragment_cpu_ms": frag_cpu if in_fragment else None, "full_cpu_ms": full_cpu,
                     "in_fragment": in_fragment,
                     "fragment_only": kinds == {ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY}}
         print(f"  server  {key:16s} {out[key]}", flush=True)
@@ -203,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
               "db": args.db, "repeats": args.repeats, "load_before": load_average()}
     with run_server(Path(args.db), log_dir / "app.log") as app_url, \
             run_server(Path(args.db), log_dir / "floor.log", script="bench/floor_app.py") as floor_url:
-        result["server"] = server_whatif(app_url, floor_url, pages, args.repeats * 2)
+        result["server"] = server_whatif(app_url, floor_url, pages, args.repeats * 4)
         result["browser"] = browser_latency(app_url, floor_url, pages, towns, args.repeats)
     result["load_after"] = load_average()
     Path(args.out).write_text(json.dumps(result, ensure_ascii=False, indent=2))

@@ -95,9 +95,35 @@ def summary(times: list[float]) -> dict:
             "first_s": times[0], "sessions": len(times)}
 
 
+def server_cpu_s(url: str, workers: int = 0) -> float | None:
+    """CPU seconds used so far by the Streamlit process(es) serving ``url``: the
+    one listening on its port, or with ``workers`` the ones on the next ports
+    (scripts/serve.sh). Unlike wall time, this hardly depends on what else the
+    machine runs. None when the processes are not found (a remote server)."""
+    port = int(url.rsplit(":", 1)[1].split("/")[0])
+    ports = [port + i for i in range(1, workers + 1)] if workers else [port]
+    total, found = 0.0, 0
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            args = (proc / "cmdline").read_bytes().split(b"\0")
+            if b"streamlit" not in b" ".join(args) or b"--server.port" not in args:
+                continue
+            if int(args[args.index(b"--server.port") + 1]) not in ports:
+                continue
+            fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            found += 1
+        except (OSError, ValueError, IndexError):
+            continue
+    return total if found == len(ports) else None
+
+
 def measure(app_url: str, floor_url: str, pages: list[str], n: int, rounds: int,
-            timeout: float = 300.0) -> dict:
-    """Rounds interleave the floor page and every app page; one unmeasured wave each first."""
+            timeout: float = 300.0, workers: int = 0) -> dict:
+    """Rounds interleave the floor page and every app page; one unmeasured wave each first.
+    Besides wall times, each wave's server CPU seconds (see :func:`server_cpu_s`)."""
     from ui.nav import PAGES
 
     targets = [(FLOOR, floor_url, "", urlencode({"town": "乡镇01"}))]
@@ -112,10 +138,16 @@ def measure(app_url: str, floor_url: str, pages: list[str], n: int, rounds: int,
             raise RuntimeError(f"{key}: expected the title {expected!r}, got {headings[:3]}")
         asyncio.run(wave(url, name, query, n, timeout))  # every worker warm, not measured
     raw: dict[str, list[list[float]]] = {key: [] for key, *_ in targets}
+    cpu: dict[str, list[float]] = {key: [] for key, *_ in targets}
     for _ in range(rounds):
         for key, url, name, query in targets:
+            before = server_cpu_s(url, workers)
             raw[key].append(asyncio.run(wave(url, name, query, n, timeout)))
-            print(f"  {key:16s} last {raw[key][-1][-1]:6.2f} s", flush=True)
+            after = server_cpu_s(url, workers)
+            if before is not None and after is not None:
+                cpu[key].append(after - before)
+            print(f"  {key:16s} last {raw[key][-1][-1]:6.2f} s, server cpu "
+                  f"{cpu[key][-1] if cpu[key] else float('nan'):6.2f} s", flush=True)
     out = {}
     for key, waves in raw.items():
         per_round = [summary(w) for w in waves]
@@ -123,12 +155,15 @@ def measure(app_url: str, floor_url: str, pages: list[str], n: int, rounds: int,
             "rounds": per_round,
             # the round figures are medians over rounds
             **{k: statistics.median(r[k] for r in per_round) for k in ("median_s", "p95_s", "last_s")},
+            "server_cpu_s": statistics.median(cpu[key]) if cpu[key] else None,
         }
     floor = out[FLOOR]
     for key, r in out.items():
         for k in ("median_s", "p95_s", "last_s"):
             r[k.replace("_s", "_ratio")] = r[k] / floor[k]
         r["throughput_sessions_per_s"] = n / r["last_s"]
+        if r["server_cpu_s"] is not None and floor["server_cpu_s"]:
+            r["server_cpu_ratio"] = r["server_cpu_s"] / floor["server_cpu_s"]
     return out
 
 
@@ -181,18 +216,19 @@ def main(argv: list[str] | None = None) -> int:
     result = {"machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
               "sessions": args.sessions, "rounds": args.rounds, "link": urlencode(LINK),
               "load_before": load_average(), "runs": {}}
-    fronts: list[tuple[str, contextlib.AbstractContextManager]] = []
+    fronts: list[tuple[str, contextlib.AbstractContextManager, int]] = []
     if args.app_url:
-        fronts.append(("given", contextlib.nullcontext((args.app_url, args.floor_url))))
+        fronts.append(("given", contextlib.nullcontext((args.app_url, args.floor_url)), 0))
     elif args.workers:
-        fronts += [(f"{w} worker(s) behind nginx", proxied_servers(Path(args.db), log_dir, int(w)))
+        fronts += [(f"{w} worker(s) behind nginx", proxied_servers(Path(args.db), log_dir, int(w)), int(w))
                    for w in args.workers.split(",")]
     else:
-        fronts.append(("1 worker, direct", direct_servers(Path(args.db), log_dir)))
-    for label, front in fronts:
+        fronts.append(("1 worker, direct", direct_servers(Path(args.db), log_dir), 0))
+    for label, front, workers in fronts:
         print(f"== {label}: {args.sessions} sessions, {args.rounds} rounds", flush=True)
         with front as (app_url, floor_url):
-            result["runs"][label] = measure(app_url, floor_url, pages, args.sessions, args.rounds)
+            result["runs"][label] = measure(app_url, floor_url, pages, args.sessions, args.rounds,
+                                            workers=workers)
         _print(result["runs"][label])
     result["load_after"] = load_average()
     Path(args.out).write_text(json.dumps(result, ensure_ascii=False, indent=2))
@@ -201,9 +237,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _print(run: dict) -> None:
-    print(f"{'page':16s} {'median s':>9s} {'p95 s':>7s} {'last s':>7s} {'last/floor':>11s}")
+    print(f"{'page':16s} {'median s':>9s} {'p95 s':>7s} {'last s':>7s} {'last/floor':>11s} {'cpu/floor':>10s}")
     for key, r in run.items():
-        print(f"{key:16s} {r['median_s']:9.2f} {r['p95_s']:7.2f} {r['last_s']:7.2f} {r['last_ratio']:11.2f}")
+        print(f"{key:16s} {r['median_s']:9.2f} {r['p95_s']:7.2f} {r['last_s']:7.2f} {r['last_ratio']:11.2f} "
+              f"{r.get('server_cpu_ratio', float('nan')):10.2f}")
 
 
 if __name__ == "__main__":

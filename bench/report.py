@@ -13,11 +13,14 @@ def loadtest(r) -> str:
            f"load average {r['load_before']} before, {r['load_after']} after):\n"]
     for label, run in r["runs"].items():
         out.append(f"*{label}*\n")
-        out.append("| page | median s | p95 s | last finished s | last ÷ floor | sessions/s |")
-        out.append("|---|---|---|---|---|---|")
+        out.append("| page | median s | p95 s | last finished s | last ÷ floor | sessions/s | "
+                   "server CPU s | CPU ÷ floor |")
+        out.append("|---|---|---|---|---|---|---|---|")
         for page, x in run.items():
+            cpu = x.get("server_cpu_s")
             out.append(f"| {page} | {x['median_s']:.2f} | {x['p95_s']:.2f} | {x['last_s']:.2f} | "
-                       f"{x['last_ratio']:.2f} | {x['throughput_sessions_per_s']:.1f} |")
+                       f"{x['last_ratio']:.2f} | {x['throughput_sessions_per_s']:.1f} | "
+                       + (f"{cpu:.2f} | {x['server_cpu_ratio']:.2f} |" if cpu is not None else "— | — |"))
         out.append("")
     runs = list(r["runs"].values())
     if len(runs) == 2:
@@ -35,15 +38,18 @@ def latency(r) -> str:
     out = [f"Latency of one change ({r['repeats']} repeats, medians; load average {r['load_before']} before, "
            f"{r['load_after']} after). Browser: from the key press to the painted result.\n"]
     out.append("| page | browser: town filter ms | ÷ floor | browser: what-if step ms | ÷ floor | "
-               "server: what-if step in its fragment ms | server: the same step as a full rerun ms |")
+               "server: what-if step in its fragment, ms (CPU ms) | the same step as a full rerun, ms (CPU ms) |")
     out.append("|---|---|---|---|---|---|---|")
+
+    def ms(x):
+        return "—" if x is None else f"{x:.0f}"
+
     for page, b in r["browser"].items():
         s = r["server"].get(page, {})
-        frag = s.get("fragment_run_ms")
         out.append(f"| {page} | {b['filter_ms']:.0f} | {b['filter_ratio']:.2f} | "
                    f"{b.get('whatif_ms', float('nan')):.0f} | {b.get('whatif_ratio', float('nan')):.2f} | "
-                   f"{'—' if frag is None else f'{frag:.0f}'} | "
-                   f"{s['full_rerun_ms']:.0f} |" if s else
+                   f"{ms(s.get('fragment_run_ms'))} ({ms(s.get('fragment_cpu_ms'))}) | "
+                   f"{ms(s['full_rerun_ms'])} ({ms(s.get('full_cpu_ms'))}) |" if s else
                    f"| {page} | {b['filter_ms']:.0f} | {b['filter_ratio']:.2f} | — | — | — | — |")
     return "\n".join(out) + "\n"
 
