@@ -52,64 +52,69 @@ def browser_latency(app_url: str, floor_url: str, pages: list[str], towns: list[
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         for key in [FLOOR, *pages]:
-            ctx = browser.new_context(viewport={"width": 1600, "height": 1100}, locale="zh-CN")
-            page = ctx.new_page()
-            page.set_default_timeout(120_000)
-            finishes: list[tuple[float, int]] = []
+            try:
+                ctx = browser.new_context(viewport={"width": 1600, "height": 1100}, locale="zh-CN")
+                page = ctx.new_page()
+                page.set_default_timeout(120_000)
+                finishes: list[tuple[float, int]] = []
 
-            def on_frame(payload, finishes=finishes):
-                if isinstance(payload, (bytes, bytearray)):
-                    msg = ForwardMsg()
-                    msg.ParseFromString(bytes(payload))
-                    if msg.WhichOneof("type") == "script_finished":
-                        finishes.append((time.perf_counter(), msg.script_finished))
+                def on_frame(payload, finishes=finishes):
+                    if isinstance(payload, (bytes, bytearray)):
+                        msg = ForwardMsg()
+                        msg.ParseFromString(bytes(payload))
+                        if msg.WhichOneof("type") == "script_finished":
+                            finishes.append((time.perf_counter(), msg.script_finished))
 
-            page.on("websocket", lambda ws: ws.on("framereceived", on_frame))
-            base = floor_url if key == FLOOR else app_url
-            path = "" if key in (FLOOR, "overview") else key
-            first = TOWNS[FLOOR][0] if key == FLOOR else towns[0]
-            page.goto(f"{base}/{path}?{urlencode({'town': first})}")
-            wait_for_app(page, min_metrics=1)
+                page.on("websocket", lambda ws: ws.on("framereceived", on_frame))
+                base = floor_url if key == FLOOR else app_url
+                path = "" if key in (FLOOR, "overview") else key
+                first = TOWNS[FLOOR][0] if key == FLOOR else towns[0]
+                page.goto(f"{base}/{path}?{urlencode({'town': first})}")
+                wait_for_app(page, min_metrics=1)
 
-            def timed(action) -> float:
-                n = len(finishes)
-                t0 = time.perf_counter()
-                action()
-                deadline = time.time() + 120
-                while not any(s in done for _, s in finishes[n:]):
-                    if time.time() > deadline:
-                        raise RuntimeError(f"{key}: no finished run")
-                    page.wait_for_timeout(5)
-                page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
-                took = time.perf_counter() - t0
-                wait_for_app(page)
-                return took * 1000
+                def timed(action) -> float:
+                    n = len(finishes)
+                    t0 = time.perf_counter()
+                    action()
+                    deadline = time.time() + 120
+                    while not any(s in done for _, s in finishes[n:]):
+                        if time.time() > deadline:
+                            raise RuntimeError(f"{key}: no finished run")
+                        page.wait_for_timeout(5)
+                    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+                    took = time.perf_counter() - t0
+                    wait_for_app(page)
+                    return took * 1000
 
-            picks = iter((TOWNS[FLOOR] if key == FLOOR else towns)[1:])
+                picks = iter((TOWNS[FLOOR] if key == FLOOR else towns)[1:])
 
-            def add_town():
-                box = page.locator(".st-key-town input")
-                box.click()
-                box.fill(next(picks))
-                box.press("Enter")
-                page.keyboard.press("Escape")
+                def add_town():
+                    box = page.locator(".st-key-town input")
+                    box.click()
+                    box.fill(next(picks))
+                    box.press("Enter")
+                    page.keyboard.press("Escape")
 
-            row = {"filter_ms": statistics.median([timed(add_town) for _ in range(repeats)])}
-            slider = SLIDERS.get(key)
-            if slider:
-                page.locator(f".st-key-{slider}").scroll_into_view_if_needed()
-                thumb = page.locator(f".st-key-{slider} input[type='range']")
-                thumb.focus()
-                row["whatif_ms"] = statistics.median([timed(lambda: thumb.press("ArrowRight"))
-                                                      for _ in range(repeats)])
-            out[key] = row
-            print(f"  browser {key:16s} {row}", flush=True)
-            ctx.close()
+                row = {"filter_ms": statistics.median([timed(add_town) for _ in range(repeats)])}
+                slider = SLIDERS.get(key)
+                if slider:
+                    page.locator(f".st-key-{slider}").scroll_into_view_if_needed()
+                    thumb = page.locator(f".st-key-{slider} input[type='range']")
+                    thumb.focus()
+                    row["whatif_ms"] = statistics.median([timed(lambda: thumb.press("ArrowRight"))
+                                                          for _ in range(repeats)])
+                out[key] = row
+                print(f"  browser {key:16s} {row}", flush=True)
+                ctx.close()
+            except Exception as exc:  # a loaded machine can time out one page; keep the others
+                out[key] = {"error": f"{type(exc).__name__}: {str(exc)[:200]}"}
+                print(f"  browser {key:16s} failed: {out[key]['error']}", flush=True)
         browser.close()
     floor = out[FLOOR]
     for row in out.values():
-        row["filter_ratio"] = row["filter_ms"] / floor["filter_ms"]
-        if "whatif_ms" in row:
+        if "filter_ms" in row and "filter_ms" in floor:
+            row["filter_ratio"] = row["filter_ms"] / floor["filter_ms"]
+        if "whatif_ms" in row and "whatif_ms" in floor:
             row["whatif_ratio"] = row["whatif_ms"] / floor["whatif_ms"]
     return out
 

@@ -44,8 +44,10 @@ def latency(r) -> str:
     def ms(x):
         return "—" if x is None else f"{x:.0f}"
 
+    nan = float("nan")
     for page, b in r["browser"].items():
         s = r["server"].get(page, {})
+        b = {"filter_ms": nan, "filter_ratio": nan, **b}
         out.append(f"| {page} | {b['filter_ms']:.0f} | {b['filter_ratio']:.2f} | "
                    f"{b.get('whatif_ms', float('nan')):.0f} | {b.get('whatif_ratio', float('nan')):.2f} | "
                    f"{ms(s.get('fragment_run_ms'))} ({ms(s.get('fragment_cpu_ms'))}) | "
