@@ -47,7 +47,9 @@ def latency(r) -> str:
     nan = float("nan")
     for page, b in r["browser"].items():
         s = r["server"].get(page, {})
-        b = {"filter_ms": nan, "filter_ratio": nan, **b}
+        if "error" in b:
+            out.append(f"| {page} | not measured: {b['error'].split(':')[0]} | | | | | |")
+            continue
         out.append(f"| {page} | {b['filter_ms']:.0f} | {b['filter_ratio']:.2f} | "
                    f"{b.get('whatif_ms', float('nan')):.0f} | {b.get('whatif_ratio', float('nan')):.2f} | "
                    f"{ms(s.get('fragment_run_ms'))} ({ms(s.get('fragment_cpu_ms'))}) | "
