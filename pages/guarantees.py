@@ -34,7 +34,8 @@ if all(k.value is None for k in kpis):
     st.stop()
 widgets.kpi_row(kpis, per_row=4)
 st.caption("放大倍数 = 全公司在保余额 ÷ 净资产，是公司整体指标，不随乡镇、银行、产品筛选变化；"
-           "其余指标按当前筛选范围计算。")
+           "其余指标按当前筛选范围计算。户为借款人数（同一借款人多笔合同只计一次），笔为合同数；"
+           "按产品、银行分列时同一借款人在各组分别计数，各组户数之和可能大于合计。")
 
 # --- products ---------------------------------------------------------------------
 st.subheader("担保产品")
@@ -68,10 +69,10 @@ widgets.chart(trend_chart, trend, lines, width="stretch")
 # --- breakdowns -------------------------------------------------------------------
 st.subheader("按合作银行")
 by_bank = data.call(g.breakdown, f, codes, by="bank")
-widgets.flagged_table(by_bank, alt="按合作银行的在保情况")
+widgets.flagged_table(by_bank, alt="按合作银行的在保情况", formats={"加权费率（%）": "{:.2f}"})
 st.subheader("按借款人类型")
 by_type = data.call(g.breakdown, f, codes, by="borrower_type")
-widgets.flagged_table(by_type, alt="按借款人类型的在保情况")
+widgets.flagged_table(by_type, alt="按借款人类型的在保情况", formats={"加权费率（%）": "{:.2f}"})
 
 
 @st.fragment

@@ -213,9 +213,11 @@ def wait_for_app(pg, min_metrics: int = 0) -> None:
     if min_metrics:
         pg.wait_for_function(
             f"document.querySelectorAll('[data-testid=\"stMetric\"]').length >= {min_metrics}")
-    # the status widget shows while a run is in progress
+    # the status widget shows while a run is in progress; under load it may not have
+    # appeared yet, but the placeholders of elements not yet sent are still there
     pg.wait_for_function(
-        "!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=30_000)
+        "!document.querySelector('[data-testid=\"stStatusWidget\"]')"
+        " && !document.querySelector('[data-testid=\"stSkeleton\"]')", timeout=60_000)
     pg.wait_for_timeout(300)
 
 

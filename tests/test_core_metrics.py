@@ -86,7 +86,7 @@ def test_overview_kpis_and_flags(small):
     assert not any("甲镇信用村新增授信完成率" in t for t in texts)
     assert any(t.startswith("农商行小额信贷逾期率 44.4%") for t in texts)  # 40,000 / 90,000
     assert "放大倍数（全公司） 0.67 倍，低于 3 倍，资本闲置" in texts
-    bank_flag = next(f for f in flags if f.area == "小额信贷")
+    bank_flag = next(f for f in flags if f.text.startswith("农商行小额信贷逾期率"))
     assert bank_flag.page == "microloans" and bank_flag.params == (("bank", "农商行"),)
 
 

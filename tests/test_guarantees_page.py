@@ -107,7 +107,7 @@ def test_hand_built_company_shows_known_numbers(app, empty_db, tmp_path):
     assert shown["当年新增担保金额"] == "1,100 万元" and shown["当年新增担保户数"] == "3 户"
     assert shown["放大倍数（全公司）"] == "13.00 倍"
     assert shown["当年代偿率"] == "20.0%" and shown["累计代偿率"] == "21.7%"
-    assert shown["代偿回收率"] == "23.1%" and shown["加权担保费率"] == "0.9%"
+    assert shown["代偿回收率"] == "23.1%" and shown["加权担保费率"] == "0.95%"  # two decimals against the 1% cap
     assert shown["支小支农占比"] == "100.0%" and shown["单户500万元及以下占比"] == "53.8%"
     assert shown["注资后按 15 倍可新增担保"] == "1,700 万元"      # 15 × 2M − 13M
     assert shown["压力情景消耗净资产"] == "58.00 万元"
