@@ -47,13 +47,16 @@ if edited.strip() != brief.text().strip():
 
 st.subheader("各部分数据表与图表")
 st.caption("简报中的数字均由下列数据计算；Word 文件在各部分正文后附这些表和图。")
-for section in brief.sections:
-    chart = briefing.chart(section)
-    if not section.tables and chart is None:
+for i, section in enumerate(brief.sections):
+    if not section.tables and (section.chart is None or section.chart.empty):
         continue
-    with st.expander(section.heading, expanded=False):
-        for title, table in section.tables:
-            st.markdown(f"**{title}**")
-            st.dataframe(table, hide_index=True)
-        if chart is not None:
-            widgets.chart(chart, width="stretch", height=380)
+    # a section's tables and chart are drawn only while its expander is open
+    box = st.expander(section.heading, expanded=False, key=f"section_{i}", on_change="rerun")
+    if box.open:
+        with box:
+            for title, table in section.tables:
+                st.markdown(f"**{title}**")
+                st.dataframe(table, hide_index=True)
+            chart = briefing.chart(section)
+            if chart is not None:
+                widgets.chart(chart, width="stretch", height=380)

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Install what the test suite needs (Debian chromium + CJK fonts + LibreOffice Writer, Python deps), then run it.
+# Install what the test suite needs (Debian chromium + CJK fonts, LibreOffice Writer for the
+# meeting pack's PDF, nginx for the multi-worker proxy test, Python deps), then run it.
 # Usage: bash scripts/test.sh [pytest args]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -7,6 +8,7 @@ cd "$(dirname "$0")/.."
 need_apt=()
 [ -x /usr/bin/chromium ] || need_apt+=(chromium)
 dpkg -s fonts-noto-cjk >/dev/null 2>&1 || need_apt+=(fonts-noto-cjk)
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need_apt+=(nginx)
 # the meeting pack's PDF renderer (LibreOffice headless, without its desktop recommends)
 need_lean=()
 command -v soffice >/dev/null 2>&1 || need_lean+=(libreoffice-writer-nogui)
