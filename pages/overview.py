@@ -11,7 +11,8 @@ f = uf.current()
 opts = data.options()
 
 st.title("总览")
-st.caption(ff.scope_label(opts, f) + " · 箭头为较上月变化，下方为同比")
+st.caption(uf.escape(ff.scope_label(opts, f)) + " · 箭头为较上月变化，下方为同比")
+uf.read([])
 uf.show_notices()
 
 AREAS = [
@@ -47,5 +48,5 @@ with right:
         st.success("当前范围内没有超出阈值的指标。", icon=":material/check_circle:")
     for flag in flags:
         target = uf.link(flag.page, **dict(flag.params)) if flag.page in PAGES else None
-        text = f"**{flag.area}** · {flag.text}"
+        text = f"**{uf.escape(flag.area)}** · {uf.escape(flag.text)}"
         st.markdown(f"- {text}" + (f" [查看 →]({target})" if target else ""))

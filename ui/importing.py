@@ -111,7 +111,7 @@ def _show_preview(p: imports.Preview, user: str) -> None:
         for w in p.parsed.warnings:
             st.caption(w)
         return
-    st.markdown(f"**预览**：{p.parsed.file_name} · 月份 {'、'.join(p.parsed.months) or '—'}")
+    st.markdown(f"**预览**：{uf.escape(p.parsed.file_name)} · 月份 {'、'.join(p.parsed.months) or '—'}")
     cols = st.columns(4)
     for col, (label, value) in zip(cols, (("新增", p.added), ("更新", p.updated), ("不变", p.unchanged),
                                          ("删除", p.removed))):
