@@ -39,6 +39,7 @@ KINDS = (CHOICE, MULTI, NUMBER, BOOL, MONTH)
 # line/paragraph separators; none of them is ever part of a name a link can carry
 _INVISIBLE_CATEGORIES = {"Cf", "Cc", "Zl", "Zp", "Co", "Cs", "Cn"}
 _MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")  # no '1_0', hex or words
 _SHOWN_MAX = 40  # characters of a rejected value quoted in a notice
 
 
@@ -134,10 +135,11 @@ class Param:
             if low in ("true", "false"):
                 return low == "true", None
             return None, "应为 true 或 false"
-        try:
-            value = float(text)
-        except ValueError:
+        if text.lower().lstrip("+-") in ("inf", "infinity", "nan"):
+            return None, "不是有限的数字"
+        if not _NUMBER.fullmatch(text):
             return None, "不是数字"
+        value = float(text)
         if not math.isfinite(value):
             return None, "不是有限的数字"
         if not (self.lo <= value <= self.hi):
