@@ -47,7 +47,8 @@ def new_app(timeout: float = 60):
 
 
 def shown_text(markdown: str) -> str:
-    """Markdown source as read on screen: backslash escapes removed."""
+    """Markdown source as read on screen: backslash escapes and the invisible word
+    joiners of ``ui.filters.escape`` removed."""
     import re
 
-    return re.sub(r"\\(.)", r"\1", markdown)
+    return re.sub(r"\\(.)", r"\1", markdown).replace("\u2060", "")

@@ -29,9 +29,21 @@ KEEP_UNKNOWN_KEY = "_link_keep_unknown"
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~:$&=\"'^%@/;,?])")
 
 
+_WJ = "\u2060"  # word joiner: invisible, stripped again by links.normalise
+
+
 def escape(text: str) -> str:
-    """A value from a link or an import, shown literally inside Markdown."""
-    return _MD_SPECIAL.sub(r"\\\1", str(text)).replace("\n", " ")
+    """A value from a link or an import, shown literally inside Markdown.
+
+    Every ASCII punctuation character is backslash-escaped (no emphasis, links,
+    images, directives, LaTeX or HTML). GFM also turns bare ``http://``,
+    ``www.`` and e-mail addresses into links after escapes are resolved, so
+    those get an invisible word joiner (copied text pasted into a link loses it
+    again in :func:`finance_core.links.normalise`).
+    """
+    text = str(text).replace("\n", " ")
+    text = re.sub(r"(?i)(www)\.", r"\1" + _WJ + ".", text.replace("://", ":" + _WJ + "//").replace("@", _WJ + "@"))
+    return _MD_SPECIAL.sub(r"\\\1", text)
 
 
 # --- the URL ---------------------------------------------------------------------------
