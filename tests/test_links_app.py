@@ -226,3 +226,24 @@ def test_wrong_page_path_notice():
     assert "/Microloans" in notice and "总览" in notice and "/microloans" in notice and "小额信贷" in notice
     assert "/credit-villages" in path_notice("credit_villages")
     assert "可能" not in path_notice("foo")
+
+
+@pytest.mark.parametrize("page, query, key, want, named", [
+    ("pages/credit-villages.py", {"usage_target": ["0.5", "0.7"]}, "usage_target", 0.7, "0.5"),
+    ("pages/microloans.py", {"fund_share": ["1.0", "1.0"]}, "fund_share", 1.0, "出现了 2 次"),
+    ("pages/microloans.py", {"by": ["银行", "乡镇"]}, "by", "乡镇", "银行"),
+    ("pages/credit-villages.py", {"flagged": "TRUE"}, "flagged", True, None),
+    ("pages/guarantees.py", {"capital_add": "100.5"}, "capital_add", 100, "100.5"),
+    ("pages/guarantees.py", {"capital_add": "inf"}, "capital_add", 0, "inf"),
+    ("pages/overview.py", {"as_of": [" 2026-09"]}, "as_of", "2026-09", None),
+    ("pages/overview.py", {"town": ["城关镇", "T02"], "bank": "农商行\u200b"}, "town", ["城关镇", "清溪镇"], None),
+    ("pages/overview.py", {"as_of": ["2099-13", "2025-06"]}, "as_of", "2025-06", "2099-13"),
+])
+def test_issue_examples(run, page, query, key, want, named):
+    """The examples of issues 19 (item 12) and 20, one by one."""
+    at = run(page, query)
+    assert at.session_state[key] == want
+    if named:
+        assert named in notice_text(at)
+    else:
+        assert not at.warning
