@@ -501,6 +501,14 @@ def rankings(db: sqlite_utils.Database, f: Filters, by: str = BY_TOWN) -> pd.Dat
                      f"WHERE year = ? AND first_month <= ?{where} GROUP BY {col}",
                      [f.year, f.as_of, *params])
     borrowed = borrowed_households(db, f, col)
+    # positions carried forward from an earlier month (a bank did not report: DESIGN.md
+    # "Completeness"): named in 报送情况; a bank so carried is not ranked
+    carried: dict[str, list[tuple[str, str]]] = {}
+    for key, bank, since in db.execute(
+            f"SELECT {col}, bank_code, MIN(carried_from) FROM microloan_monthly WHERE month = ? "
+            f"AND carried_from IS NOT NULL{where} GROUP BY {col}, bank_code", [f.as_of, *params]).fetchall():
+        carried.setdefault(key, []).append((bank, since))
+    bank_names = dict(db.execute("SELECT code, name FROM banks").fetchall())
     where_t, params_t = scope_sql(f, bank_col=None)
     eligible = grouped(f"SELECT town_code, eligible FROM household_counts WHERE 1=1{where_t}", params_t)
     names = db.execute(f"SELECT code, name FROM {table} ORDER BY code").fetchall()
@@ -533,14 +541,29 @@ def rankings(db: sqlite_utils.Database, f: Filters, by: str = BY_TOWN) -> pd.Dat
             "完成率（%）": pct(completion),
             "序时进度（%）": pct(progress),
             "进度": "—" if completion is None else ("落后" if completion < progress else "领先"),
+            "报送情况": _carried_status(carried.get(code, ()), by, bank_names, f.as_of),
             "_new": new_amount,
+            "_unranked": by == BY_BANK and code in carried,
         })
-    records.sort(key=lambda r: (r["完成率（%）"] is None, -(r["完成率（%）"] or 0), -r["_new"]))
+    records.sort(key=lambda r: (r["_unranked"], r["完成率（%）"] is None, -(r["完成率（%）"] or 0), -r["_new"]))
     columns = ["排名", label, "贷款余额（万元）", "当年新增投放（万元）", "当年新增户数", "获贷率（%）",
-               "逾期率（%）", "全年目标（万元）", "完成率（%）", "序时进度（%）", "进度"]
-    frame = pd.DataFrame([{"排名": i, **r} for i, r in enumerate(records, start=1)], columns=columns)
+               "逾期率（%）", "全年目标（万元）", "完成率（%）", "序时进度（%）", "进度", "报送情况"]
+    frame = pd.DataFrame([{"排名": None if r["_unranked"] else i, **{k: v for k, v in r.items() if k != "排名"}}
+                          for i, r in enumerate(records, start=1)], columns=columns)
     numeric = [c for c in columns if "（" in c]     # typed even when every value is missing
     return frame.astype({c: "float64" for c in numeric})
+
+
+def _carried_status(items, by: str, bank_names: dict[str, str], as_of: str) -> str:
+    """'未报送（沿用9月数据）' for a bank; '邮储银行未报送（沿用9月数据）' for a town."""
+    if not items:
+        return "已报送"
+    parts = []
+    for bank, since in items:
+        y, m = periods.parse_month(since)
+        when = f"{m}月" if y == periods.year_of(as_of) else f"{y}年{m}月"
+        parts.append(("" if by == BY_BANK else bank_names.get(bank, bank)) + f"未报送（余额沿用{when}数据）")
+    return "；".join(parts)
 
 
 # --- what-if: stress on the balance against the risk fund ---------------------------

@@ -7,7 +7,7 @@ import sqlite_utils
 
 import pandas as pd
 
-from . import credit, guarantees, indicators, ipo, microloans, money, periods, targets
+from . import completeness, credit, guarantees, indicators, ipo, microloans, money, periods, targets
 from .config import THRESHOLDS, Thresholds
 from .filters import Filters, scope_sql
 from .kpi import COUNT, MONEY, MULTIPLE, RATIO, Kpi, compare
@@ -106,8 +106,11 @@ class Flag:
 
 def red_flags(db: sqlite_utils.Database, f: Filters, town_names: dict[str, str],
               bank_names: dict[str, str], th: Thresholds = THRESHOLDS) -> list[Flag]:
-    """What the meeting must look at, for the scope of ``f``."""
-    flags: list[Flag] = []
+    """What the meeting must look at, for the scope of ``f``: first who did not
+    report (every figure below may rest on carried data), then the thresholds."""
+    flags: list[Flag] = [Flag("数据报送", g.text(), "data") for g in completeness.gaps(db, f)]
+    carried_banks = {g.reporter: g for g in completeness.gaps(db, f, ("microloans",))
+                     if g.reporter_kind == completeness.BANK}
     tp = periods.time_progress(f.as_of)
     # 信用村: towns behind their credit target by more than 10 points
     completion = targets.town_completions(db, f.as_of, "credit_granted_increase")
@@ -128,6 +131,8 @@ def red_flags(db: sqlite_utils.Database, f: Filters, town_names: dict[str, str],
         rate = now.get(code)
         if rate is not None and rate > th.overdue_rate_max:
             trend = f"（三个月前 {money.fmt_pct(before[code])}）" if before.get(code) is not None else ""
+            if code in carried_banks:
+                trend += f"（{carried_banks[code].label}）"
             flags.append(Flag("小额信贷", f"{bank_names[code]}小额信贷逾期率 {money.fmt_pct(rate)}{trend}，"
                               f"高于 {money.fmt_pct(th.overdue_rate_max)}", "microloans",
                               (("bank", bank_names[code]),)))

@@ -6,7 +6,7 @@ signed-in editor (ui.auth.editor) sees the import, undo and backup controls.
 import streamlit as st
 
 from finance_core import imports, links
-from ui import auth, data, importing
+from ui import auth, data, importing, reporting
 from ui import filters as uf
 
 TABS = ["导入数据", "导入记录", "操作日志", "数据备份"]
@@ -18,6 +18,8 @@ st.caption("银行、担保公司和各部门报送的月度数据在这里按�
 TAB = links.Param("tab", "页签", links.CHOICE, TABS, TABS[0])
 FEED = links.Param("feed", "数据源", links.CHOICE, importing.FEED_TITLES, importing.FEED_TITLES[0])
 uf.show_notices(uf.read([TAB, FEED])[1])
+
+reporting.matrix(uf.current())
 
 user = auth.sign_in_panel()
 

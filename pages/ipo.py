@@ -5,7 +5,7 @@ import streamlit as st
 
 from finance_core import links
 from finance_core import ipo
-from ui import auth, data, ipo_panels, widgets
+from ui import auth, data, ipo_panels, reporting, widgets
 from ui import filters as uf
 
 TABS = ["管道看板", "进度图表", "企业详情"]
@@ -30,6 +30,7 @@ values, notices = uf.read(list(P.values()))
 P["tab"] = links.Param("tab", "页签", links.CHOICE, TABS, "企业详情" if values["company"] else TABS[0])
 notices += uf.read([P["tab"]])[1]
 uf.show_notices(notices)
+gaps = reporting.gap_warning(f, ("ipo",))
 
 c1, c2, c3 = st.columns(3)
 stages = uf.widget(P["stage"], "multiselect", c1, placeholder="全部阶段")
@@ -82,5 +83,6 @@ with tab_detail:
             st.caption("只读模式：如需登记阶段变动或月调度记录，请由编辑人员操作。")
 
 st.divider()
-widgets.export_buttons(data.call(ipo.export_tables, f, sel), ipo.export_header(opts, f, sel),
+widgets.export_buttons(data.call(ipo.export_tables, f, sel),
+                       ipo.export_header(opts, f, sel) | {"报送情况": reporting.header_value(gaps)},
                        f"企业上市-{f.as_of}")
