@@ -24,26 +24,29 @@ NOTICES_KEY = "_link_notices"
 PARAMS_KEY = "_link_params"
 KEEP_UNKNOWN_KEY = "_link_keep_unknown"
 
-# Markdown, directives (:red[...], :material/x:), LaTeX ($) and HTML: every ASCII
-# punctuation character may be backslash-escaped in CommonMark
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~:$&=\"'^%@/;,?])")
-
-
+# inline Markdown (emphasis, code, links and images, HTML, entities, strikethrough,
+# tables), directives (:red[...], :material/x:) and LaTeX ($): always escaped;
+# block markers (headings, lists, quotes) only where they would act, at the start
+_MD_INLINE = re.compile(r"([\\`*_{}\[\]()!|<>~:$&])")
+_MD_BLOCK_START = re.compile(r"^(\s*)([#>+=-]|\d+[.)])")
 _WJ = "\u2060"  # word joiner: invisible, stripped again by links.normalise
 
 
 def escape(text: str) -> str:
     """A value from a link or an import, shown literally inside Markdown.
 
-    Every ASCII punctuation character is backslash-escaped (no emphasis, links,
-    images, directives, LaTeX or HTML). GFM also turns bare ``http://``,
-    ``www.`` and e-mail addresses into links after escapes are resolved, so
-    those get an invisible word joiner (copied text pasted into a link loses it
-    again in :func:`finance_core.links.normalise`).
+    Markdown's inline characters are backslash-escaped (no emphasis, links,
+    images, directives, LaTeX or HTML), and so is a block marker at the start
+    (values never hold a line break). GFM also turns bare ``http://``, ``www.``
+    and e-mail addresses into links after escapes are resolved, so those get an
+    invisible word joiner (copied text pasted into a link loses it again in
+    :func:`finance_core.links.normalise`).
     """
     text = str(text).replace("\n", " ")
     text = re.sub(r"(?i)(www)\.", r"\1" + _WJ + ".", text.replace("://", ":" + _WJ + "//").replace("@", _WJ + "@"))
-    return _MD_SPECIAL.sub(r"\\\1", text)
+    text = _MD_INLINE.sub(r"\\\1", text)
+    # '# x' -> '\# x', '12. x' -> '12\. x'
+    return _MD_BLOCK_START.sub(lambda m: m.group(1) + m.group(2)[:-1] + "\\" + m.group(2)[-1], text)
 
 
 # --- the URL ---------------------------------------------------------------------------
