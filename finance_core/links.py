@@ -26,6 +26,7 @@ Nothing here imports streamlit; ``ui/filters.py`` binds these to widgets.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import re
 import unicodedata
@@ -126,7 +127,7 @@ class Param:
             lookup = _choice_lookup(self)
             if text in lookup:
                 return lookup[text], None
-            why = {normalise(v): reason for v, reason in self.unavailable}.get(text)
+            why = dict((normalise(v), reason) for v, reason in self.unavailable).get(text) if self.unavailable else None
             if why:
                 return None, why
             return None, "没有数据" if self.kind == MONTH else "不存在"
@@ -166,6 +167,7 @@ def format_number(value, integer: bool = False) -> str:
     return f"{value:.10f}".rstrip("0").rstrip(".")
 
 
+@functools.lru_cache(maxsize=256)
 def _choice_lookup(p: Param) -> dict[str, object]:
     """Normalised spelling -> choice (choices first, then aliases)."""
     out: dict[str, object] = {}
