@@ -40,7 +40,8 @@ BANK, GUARANTOR, TASK_FORCE, INDICATOR = "bank", "guarantor", "task_force", "ind
 TASK_FORCE_CODE = "ipo"                 # the county's IPO task force (上市工作专班) reports the notes
 TASK_FORCE_NAME = "上市工作专班"
 
-REPORTED, LATE, MISSING, NOT_DUE, NOT_EXPECTED = "已报送", "逾期报送", "未报送", "未到截止日", "—"
+# matrix cells: 已报 MM-DD = 已报送 on that day; 逾期 MM-DD = 逾期报送 (after the due day)
+REPORTED, LATE, MISSING, NOT_DUE, NOT_EXPECTED = "已报", "逾期", "未报送", "未到期", "—"
 NOBODY = "本月尚无任何单位报送，不显示本月数据"
 
 
@@ -89,13 +90,11 @@ def _reported_sql(feed: Feed, f: Filters | None, by_town: bool = False) -> tuple
         return (f"SELECT bank_code, month{town} FROM microloan_monthly WHERE carried_from IS NULL AND month "
                 f"BETWEEN ? AND ?{where} {group} HAVING SUM(loans) > 0"), params
     if feed.key == "guarantees":
-        # the contract ledger: a month with a contract event, or an import for it
-        return ("""SELECT p.guarantor_code, m FROM (
-                       SELECT product_code, substr(start_on, 1, 7) AS m FROM guarantee_contracts
-                       UNION SELECT product_code, substr(released_on, 1, 7) FROM guarantee_contracts
-                                    WHERE released_on IS NOT NULL) e
-                   JOIN guarantee_products p ON p.code = e.product_code
-                   WHERE m BETWEEN ?1 AND ?2
+        # the contract ledger: a month with a new or released contract, or an import for it
+        return ("""SELECT p.guarantor_code, g.month FROM guarantee_monthly g
+                   JOIN guarantee_products p ON p.code = g.product_code
+                   WHERE g.month BETWEEN ?1 AND ?2 AND (g.new_count > 0 OR g.released_count > 0)
+                   GROUP BY 1, 2
                    UNION SELECT reporter, month FROM submissions
                    WHERE feed = 'guarantees' AND month BETWEEN ?1 AND ?2"""), []
     if feed.key == "guarantor":
@@ -210,6 +209,27 @@ def gaps(db: sqlite_utils.Database, f: Filters, areas: Iterable[str] | None = No
     return out
 
 
+def annotate(kpis: list, found: list[Gap], flows: Iterable[str] = (), only: Iterable[str] | None = None) -> list:
+    """Put the missing submissions on the KPIs they touch (``Kpi.note``): a
+    balance '含沿用9月数据（邮储银行）', a flow (key in ``flows``) '缺邮储银行10月数据'.
+    ``only``: just these KPI keys (e.g. the company-wide leverage)."""
+    if not found:
+        return kpis
+    flows, only = set(flows), (set(only) if only is not None else None)
+    carried = "、".join(dict.fromkeys(g.reporter_name for g in found))
+    since = min((g.last for g in found if g.last), default=None)
+    month = found[0].month
+    stock_note = f"含沿用{month_word(since, month)}数据（{carried}）" if since and found[0].carried != NOBODY \
+        else f"{carried}未报送"
+    flow_note = f"缺{carried}{month_word(month, month)}数据"
+    out = []
+    for k in kpis:
+        if only is None or k.key in only:
+            k = dataclasses.replace(k, note=flow_note if k.key in flows else stock_note)
+        out.append(k)
+    return out
+
+
 def notice_lines(found: list[Gap]) -> list[str]:
     """One Chinese line per reporter and month, the feeds it missed named."""
     by_reporter: dict[tuple[str, str], list[Gap]] = {}
@@ -240,7 +260,8 @@ def summary_line(db: sqlite_utils.Database, f: Filters, th: Thresholds = THRESHO
         head += f"（其中逾期报送 {late} 项）"
     if not found:
         return head + "，没有未报送的。"
-    return head + "；" + "；".join(notice_lines(found)) + "。"
+    names = list(dict.fromkeys(g.reporter_name for g in found))
+    return head + f"，未报送 {len(found)} 项：" + "、".join(names) + "。"
 
 
 # --- the matrix ----------------------------------------------------------------------------------
@@ -273,9 +294,9 @@ MATRIX_FIXED = ["数据源", "报送单位"]
 
 def matrix(db: sqlite_utils.Database, end: str, months: int = 6, th: Thresholds = THRESHOLDS,
            today: dt.date | None = None) -> pd.DataFrame:
-    """Reporter × feed × the ``months`` months up to ``end``: 已报送 / 逾期报送 /
-    未报送 (or 未到截止日 before the due day), with the submission date; '—' where a
-    reporter was not expected (no delivery in the look-back before)."""
+    """Reporter × feed × the ``months`` months up to ``end``: 已报 (已报送) / 逾期
+    (逾期报送) with the submission date, 未报送 (or 未到期 before the due day); '—'
+    where a reporter was not expected (no delivery in the look-back before)."""
     today = today or dt.date.today()
     shown = [periods.add_months(end, -i) for i in range(months - 1, -1, -1)]
     lo = periods.add_months(shown[0], -th.expected_lookback_months)

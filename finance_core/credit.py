@@ -28,6 +28,7 @@ import pandas as pd
 import sqlite_utils
 
 from . import money, periods
+from . import completeness as reporting   # credit.completeness is this module's village-level view
 from .config import THRESHOLDS, Thresholds
 from .filters import Filters, scope_sql
 from .kpi import COUNT, MONEY, RATIO, Kpi, compare
@@ -232,7 +233,7 @@ def kpis(db: sqlite_utils.Database, f: Filters, th: Thresholds = THRESHOLDS) -> 
                   help="不良金额 ÷ 用信金额", good_when_up=False, **kw)
     if npl.value is not None and npl.value >= th.credit_village_npl_max:
         npl = dataclasses.replace(npl, flag=f"达到 {money.fmt_pct(th.credit_village_npl_max)}")
-    return [
+    items = [
         compare("credit_granted", "授信金额", MONEY, lambda t: t.granted_amount, now, prev, base,
                 help="各银行累计授信额度之和", **kw),
         compare("credit_used", "用信金额", MONEY, lambda t: t.used_amount, now, prev, base,
@@ -251,6 +252,7 @@ def kpis(db: sqlite_utils.Database, f: Filters, th: Thresholds = THRESHOLDS) -> 
                 help="上述信用村评定的信用户", **kw),
         npl,
     ]
+    return reporting.annotate(items, reporting.gaps(db, f, ("credit-villages",)))
 
 
 def trend(db: sqlite_utils.Database, f: Filters) -> pd.DataFrame:
@@ -358,6 +360,20 @@ def town_ranking(db: sqlite_utils.Database, f: Filters, rank_by: str = RANK_CHOI
             "进度": ("落后：" + "、".join(behind)) if behind else ("正常" if cg is not None or cu is not None else None),
         })
     return _frame(_ranked(rows, rank_column(rank_by)), TOWN_COLUMNS)
+
+
+def unreported_towns(db: sqlite_utils.Database, f: Filters) -> list[str]:
+    """Towns in scope that banks in scope reported on before but not at all (nor
+    carried) at ``f.as_of``, in a month others reported: shown as 本月无报送, never
+    ranked, and named by the red flags and the brief."""
+    if not _has_month(db, f.as_of):
+        return []
+    where, params = scope_sql(f)
+    rows = db.execute(
+        f"""SELECT DISTINCT town_code FROM credit_monthly WHERE month < ?{where}
+            AND town_code NOT IN (SELECT town_code FROM credit_monthly WHERE month = ?{where})
+            ORDER BY town_code""", [f.as_of, *params, f.as_of, *params]).fetchall()
+    return [c for (c,) in rows]
 
 
 def _reported_before(db: sqlite_utils.Database, f: Filters, town: str) -> bool:

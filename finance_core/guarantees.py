@@ -28,7 +28,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import pandas as pd
 import sqlite_utils
 
-from . import money, periods
+from . import completeness, money, periods
 from .config import THRESHOLDS, Thresholds
 from .filters import Filters, scope_sql
 from .kpi import COUNT, MONEY, MULTIPLE, RATIO, Kpi, compare
@@ -260,9 +260,14 @@ def kpis(db: sqlite_utils.Database, f: Filters, products: tuple[str, ...] = (),
         "g_small_agri": (lambda v: v < th.small_agri_share_min, f"低于 {pct(th.small_agri_share_min)}"),
         "g_le5m": (lambda v: v < th.single_le5m_share_min, f"低于 {pct(th.single_le5m_share_min)}"),
     }
-    return [dataclasses.replace(k, flag=rules[k.key][1])
-            if k.key in rules and k.value is not None and rules[k.key][0](k.value) else k
-            for k in out]
+    out = [dataclasses.replace(k, flag=rules[k.key][1])
+           if k.key in rules and k.value is not None and rules[k.key][0](k.value) else k
+           for k in out]
+    # a missing net-assets month touches the leverage; a missing contract month every figure
+    found = completeness.gaps(db, f, ("guarantees",))
+    out = completeness.annotate(out, [g for g in found if g.feed == "guarantor"], only=("g_leverage",))
+    return completeness.annotate(out, [g for g in found if g.feed == "guarantees"],
+                                 flows=("g_new_count", "g_new_amount"))
 
 
 def kpi_frame(items: list[Kpi]) -> pd.DataFrame:

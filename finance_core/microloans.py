@@ -21,7 +21,7 @@ import datetime as dt
 import pandas as pd
 import sqlite_utils
 
-from . import money, periods, privacy
+from . import completeness, money, periods, privacy
 from .config import THRESHOLDS, Thresholds
 from .filters import Filters, scope_sql
 from .kpi import COUNT, MONEY, MULTIPLE, RATIO, Kpi, compare, fmt_value
@@ -275,7 +275,7 @@ def kpis(db: sqlite_utils.Database, f: Filters, th: Thresholds = THRESHOLDS) -> 
               help=f"全县贷款余额 ÷ 风险补偿金余额；应不低于 {th.fund_leverage_required:g} 倍")
     if lev.value is not None and lev.value < th.fund_leverage_required:
         lev = dataclasses.replace(lev, flag=f"低于 {th.fund_leverage_required:g} 倍，撬动不足")
-    return [
+    items = [
         # scale and reach
         kpi("ml_balance", "贷款余额", MONEY, t("balance")),
         kpi("ml_households", "在贷户数", COUNT, t("households"), unit="户"),
@@ -313,6 +313,14 @@ def kpis(db: sqlite_utils.Database, f: Filters, th: Thresholds = THRESHOLDS) -> 
             help="县级风险补偿金月末余额；不随乡镇、银行筛选变化"),
         lev,
     ]
+    return completeness.annotate(items, completeness.gaps(db, f, ("microloans",)), flows=FLOW_KPIS,
+                                 only=[k.key for k in items if k.key not in ("ml_fund", "ml_cumulative_n",
+                                                                              "ml_cumulative")])
+
+
+# year-to-date flows: a missing bank-month is missing from them, not carried
+FLOW_KPIS = ("ml_new_hh", "ml_new_amount", "ml_new_n", "ml_renewal_n", "ml_renewal_amount", "ml_extension_n",
+             "ml_extension_amount", "ml_subsidy")
 
 
 def kpi_table(items: list[Kpi]) -> pd.DataFrame:

@@ -21,14 +21,14 @@ def _three(fn, db, f: Filters):
 
 def credit_kpis(db: sqlite_utils.Database, f: Filters) -> list[Kpi]:
     now, prev, base = _three(credit.totals, db, f)
-    return [
+    return completeness.annotate([
         compare("credit_granted", "授信金额", MONEY, lambda t: t.granted_amount, now, prev, base),
         compare("credit_used", "用信金额", MONEY, lambda t: t.used_amount, now, prev, base),
         compare("credit_granted_hh", "授信户数", COUNT, lambda t: t.granted_households, now, prev, base, unit="户"),
         compare("credit_used_hh", "用信户数", COUNT, lambda t: t.used_households, now, prev, base, unit="户"),
         compare("credit_usage", "用信率", RATIO, lambda t: t.usage_rate, now, prev, base,
                 help="用信金额 ÷ 授信金额"),
-    ]
+    ], completeness.gaps(db, f, ("credit-villages",)))
 
 
 def microloan_kpis(db: sqlite_utils.Database, f: Filters) -> list[Kpi]:
@@ -37,13 +37,13 @@ def microloan_kpis(db: sqlite_utils.Database, f: Filters) -> list[Kpi]:
                       help="逾期贷款余额 ÷ 贷款余额", good_when_up=False)
     if overdue.value is not None and overdue.value > THRESHOLDS.overdue_rate_max:
         overdue = dataclasses.replace(overdue, flag=f"高于 {money.fmt_pct(THRESHOLDS.overdue_rate_max)}")
-    return [
+    return completeness.annotate([
         compare("ml_balance", "贷款余额", MONEY, lambda t: t.balance, now, prev, base),
         compare("ml_households", "在贷户数", COUNT, lambda t: t.households, now, prev, base, unit="户"),
         compare("ml_new_hh", "当年新增投放户数", COUNT, lambda t: t.new_households_ytd, now, prev, base, unit="户"),
         compare("ml_new_amount", "当年新增投放金额", MONEY, lambda t: t.new_amount_ytd, now, prev, base),
         overdue,
-    ]
+    ], completeness.gaps(db, f, ("microloans",)), flows=microloans.FLOW_KPIS)
 
 
 def guarantee_kpis(db: sqlite_utils.Database, f: Filters, th: Thresholds = THRESHOLDS) -> list[Kpi]:
@@ -59,12 +59,12 @@ def guarantee_kpis(db: sqlite_utils.Database, f: Filters, th: Thresholds = THRES
                    help="当年代偿金额 ÷ 当年解保金额", good_when_up=False)
     if comp.value is not None and comp.value > th.compensation_rate_max:
         comp = dataclasses.replace(comp, flag=f"高于容忍度 {money.fmt_pct(th.compensation_rate_max)}")
-    return [
+    return completeness.annotate([
         compare("g_outstanding", "在保余额", MONEY, lambda t: t.outstanding, now, prev, base),
         compare("g_count", "在保户数", COUNT, lambda t: t.outstanding_count, now, prev, base, unit="户"),
         lev_kpi,
         comp,
-    ]
+    ], [g for g in completeness.gaps(db, f, ("guarantees",)) if g.feed == "guarantor"], only=("g_leverage",))
 
 
 def ipo_kpis(db: sqlite_utils.Database, f: Filters) -> list[Kpi]:
@@ -82,8 +82,37 @@ def targets_table(db: sqlite_utils.Database, f: Filters) -> pd.DataFrame:
     """Every annual target of the scope: the four areas, then the indicators."""
     frames = [t for t in (targets.progress_table(db, f), indicators.progress_table(db, f)) if not t.empty]
     if not frames:
-        return targets.progress_table(db, f)
-    return pd.concat(frames, ignore_index=True)
+        return targets.progress_table(db, f).assign(数据说明=[])
+    table = pd.concat(frames, ignore_index=True)
+    found = completeness.gaps(db, f)
+    return table.assign(数据说明=[target_note(key, found) for key in table["key"]])
+
+
+# target metric (by key prefix) -> the completeness feed behind its 累计完成, and whether it is a flow
+_TARGET_FEEDS = (("credit_", "credit", False), ("microloan_", "microloans", True),
+                 ("guarantee_", "guarantees", True), (indicators.TARGET_PREFIX, "indicators", True))
+
+
+def target_note(key: str, found: list[completeness.Gap]) -> str:
+    """'完成数含沿用9月数据（邮储银行）' / '完成数缺邮储银行10月数据' when a missing
+    submission is behind a target's 累计完成, else ''."""
+    for prefix, feed, flow in _TARGET_FEEDS:
+        if key.startswith(prefix):
+            mine = [g for g in found if g.feed == feed and
+                    (feed != "indicators" or g.reporter == key[len(prefix):])]
+            if not mine:
+                return ""
+            if feed == "indicators":
+                return f"完成数缺{completeness.month_word(mine[0].month)}数据"
+            (k,) = completeness.annotate([_KeyOnly(key)], mine, flows=(key,) if flow else ())
+            return "完成数" + k.note
+    return ""
+
+
+@dataclasses.dataclass(frozen=True)
+class _KeyOnly:
+    key: str
+    note: str | None = None
 
 
 def bank_overdue_rates(db: sqlite_utils.Database, f: Filters) -> dict[str, float]:
@@ -120,6 +149,9 @@ def red_flags(db: sqlite_utils.Database, f: Filters, town_names: dict[str, str],
             flags.append(Flag("信用村", f"{town_names[code]}信用村新增授信完成率 {money.fmt_pct(c)}，"
                               f"落后序时进度（{money.fmt_pct(tp)}）", "credit-villages",
                               (("town", town_names[code]),)))
+    for code in credit.unreported_towns(db, f):
+        flags.append(Flag("信用村", f"{town_names[code]}本月没有任何银行报送信用村数据，未参与排名", "credit-villages",
+                          (("town", town_names[code]),)))
     t = credit.totals(db, f)
     if t is not None and t.usage_rate is not None and t.usage_rate < th.usage_rate_min:
         flags.append(Flag("信用村", f"用信率 {money.fmt_pct(t.usage_rate)}，低于 {money.fmt_pct(th.usage_rate_min)}",

@@ -40,14 +40,14 @@ def matrix(f: Filters) -> None:
     已报送 / 逾期报送 (with the date) / 未报送; for everyone, editors and viewers."""
     st.subheader("报送情况")
     table = data.call(completeness.matrix, f.as_of)
-    st.caption(f"截至{completeness.month_word(f.as_of)}的近六个月；每月数据应于次月 "
-               f"{completeness.THRESHOLDS.report_due_day} 日前报送，之后报送为逾期报送；“—”表示该单位当月无需报送。"
-               "未报送单位的余额类数据沿用最近一次报送，当月发生额缺失。")
+    st.caption(f"截至{completeness.month_word(f.as_of)}的近六个月。“已报 11-05”：11月5日已报送；每月数据应于次月 "
+               f"{completeness.THRESHOLDS.report_due_day} 日前报送，“逾期”为截止日后报送，“未到期”为尚未到截止日；"
+               "“—”表示该单位当月无需报送。未报送单位的余额类数据沿用最近一次报送并注明，当月发生额缺失。")
     months = [c for c in table.columns if c not in completeness.MATRIX_FIXED]
     st.dataframe(
         table.style.map(_status_style, subset=months) if not table.empty else table,
         hide_index=True, key="reporting_matrix", height=36 * (len(table) + 1) + 4,
-        column_config={m: st.column_config.TextColumn(completeness.month_word(m), width="small") for m in months},
+        column_config={m: st.column_config.TextColumn(completeness.month_word(m), width=92) for m in months},
     )
 
 
