@@ -94,11 +94,15 @@ def same(p, a, b) -> bool:
 
 
 def accepted(p: links.Param, text: str, meant):
-    """What the page's own declaration (of this run) makes of a generated value."""
-    value, reason = p.parse_one(links.normalise(text)) if links.normalise(text) else (None, "empty")
+    """(value, must be named) — what the page's own declaration (of this run) makes
+    of a generated value: ``None`` when refused; a number off its step is applied
+    rounded *and* named."""
+    if not links.normalise(text):
+        return None, False
+    value, reason = p.parse_one(links.normalise(text))
     if meant is not None and p.kind in (links.CHOICE, links.MULTI, links.MONTH) and meant not in p.choices:
-        return None  # valid in general, not here (a drill-down town outside the town filter)
-    return value if reason is None else None
+        return None, True  # valid in general, not here (a drill-down town outside the town filter)
+    return value, value is None or reason is not None
 
 
 @pytest.mark.parametrize("page", PAGE_FILES)
@@ -125,9 +129,10 @@ def test_every_parameter_is_applied_exactly_or_named(run, page):
                 continue
             p = now[name]
             got = widget_value(at, p)
-            values = [accepted(p, t, v) for t, v in zip(texts, meant[name])]
-            for t, v in zip(texts, values):
-                if v is None and links.normalise(t):
+            judged = [accepted(p, t, v) for t, v in zip(texts, meant[name])]
+            values = [v for v, _ in judged]
+            for t, (_, named) in zip(texts, judged):
+                if named:
                     assert links.shown(t) in text, (name, t, text)
             if p.kind == links.MULTI:
                 want = []
