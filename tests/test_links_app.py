@@ -79,7 +79,15 @@ def valid_value(draw, p: links.Param):
 
 
 def widget_value(at, p: links.Param):
-    value = at.session_state[p.name] if p.name in at.session_state else None
+    if p.name not in at.session_state:
+        # the widget is not on screen this run (a lazy tab): the link keeps the value for it
+        texts = at.query_params[p.name] if p.name in at.query_params else []
+        texts = [texts] if isinstance(texts, str) else list(texts)
+        found = [p.parse_one(t)[0] for t in texts]
+        if p.kind == links.MULTI:
+            return tuple(found)
+        return found[-1] if found else p.default
+    value = at.session_state[p.name]
     if p.kind == links.MULTI:
         return tuple(value or ())
     if p.kind == links.CHOICE and value is None:
