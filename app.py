@@ -1,11 +1,12 @@
 """普惠金融监测 — entry point: page config, navigation and the shared filter bar."""
 import streamlit as st
 
-from ui.nav import APP_TITLE, PAGES   # light: no pandas, Altair or database yet
+from ui import nav   # light: no pandas, Altair or database yet
 
+wrong_path = nav.resolve_wrong_path()
 pages = [
     st.Page(file, title=title, icon=icon, url_path=path, default=(i == 0))
-    for i, (path, (file, title, icon)) in enumerate(PAGES.items())
+    for i, (path, (file, title, icon)) in enumerate(nav.PAGES.items())
 ]
 # navigation first: a first visitor of a fresh server sees the Chinese sidebar
 # (not file names) while the database is prepared below
@@ -14,7 +15,7 @@ with st.sidebar:   # the menu (see .streamlit/config.toml showSidebarNavigation)
     for page in pages:
         st.page_link(page, label=page.title, icon=page.icon)
     st.divider()
-st.set_page_config(page_title=f"{pg.title} · {APP_TITLE}", page_icon=":material/account_balance:",
+st.set_page_config(page_title=f"{pg.title} · {nav.APP_TITLE}", page_icon=":material/account_balance:",
                    layout="wide")
 from ui import data, style  # noqa: E402  (after the navigation on purpose)
 from ui import filters as ui_filters  # noqa: E402
@@ -24,6 +25,8 @@ style.apply()
 
 # one read of the data version per run keys every cached query
 st.session_state["_data_version"] = data.data_version()
-ui_filters.filter_bar()
+ui_filters.filter_bar([wrong_path] if wrong_path else [])
 ui_outputs.print_style()
+with st.sidebar:
+    nav.install_history()
 pg.run()

@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 
 import sqlite_utils
 
-from . import periods
+from . import links, periods
 
 
 @dataclasses.dataclass(frozen=True)
@@ -102,6 +102,22 @@ def load_options(db: sqlite_utils.Database) -> FilterOptions:
     )
 
 
+# the shared parameters of every page (choices filled in by :func:`shared_params`)
+AS_OF = links.Param("as_of", "数据月份", links.MONTH)
+TOWN = links.Param("town", "乡镇", links.MULTI)
+BANK = links.Param("bank", "银行", links.MULTI)
+
+
+def shared_params(options: FilterOptions) -> tuple[links.Param, links.Param, links.Param]:
+    """``as_of``, ``town`` and ``bank`` over what exists; a town's or bank's code is
+    accepted as an alias of its name (``town=T01`` is ``town=城关镇``)."""
+    return (
+        AS_OF.with_choices(options.months, default=options.latest),
+        TOWN.with_choices([n for _, n in options.towns], aliases=options.towns),
+        BANK.with_choices([n for _, n in options.banks], aliases=options.banks),
+    )
+
+
 def validate(
     options: FilterOptions, raw: Mapping[str, Iterable[str] | str]
 ) -> tuple[Filters, list[str]]:
@@ -110,32 +126,18 @@ def validate(
     ``raw`` maps parameter names to one or several strings (as a URL holds
     them). Invalid values are dropped; each drop gives one Chinese notice.
     """
-    notices: list[str] = []
-    as_of = options.latest
-    values = _as_list(raw.get("as_of"))
-    if values:
-        value = values[-1].strip()
-        if not periods.is_month(value):
-            notices.append(f"链接中的数据月份“{value}”格式无效（应为 YYYY-MM），已改用最新月份 {options.latest}。")
-        elif value not in options.months:
-            notices.append(f"链接中的数据月份 {value} 没有数据，已改用最新月份 {options.latest}。")
-        else:
-            as_of = value
-    towns = _codes(options.towns, _as_list(raw.get("town")), "乡镇", notices)
-    banks = _codes(options.banks, _as_list(raw.get("bank")), "银行", notices)
-    return Filters(as_of=as_of, towns=towns, banks=banks), notices
+    parsed = links.parse(shared_params(options), raw)
+    return filters_from(options, parsed.values), parsed.notices
 
 
-def _codes(pairs, values: list[str], what: str, notices: list[str]) -> tuple[str, ...]:
-    out: list[str] = []
-    for value in values:
-        code = _lookup(pairs, value)
-        if code is None:
-            notices.append(f"链接中的{what}“{value}”不存在，已忽略。")
-        elif code not in out:
-            out.append(code)
-    order = {c: i for i, (c, _) in enumerate(pairs)}
-    return tuple(sorted(out, key=order.__getitem__))
+def filters_from(options: FilterOptions, values: Mapping[str, object]) -> Filters:
+    """The :class:`Filters` of parsed shared values (names -> codes)."""
+    def codes(pairs, names) -> tuple[str, ...]:
+        names = set(names or ())
+        return tuple(c for c, n in pairs if n in names)  # in the options' order (a cache key)
+
+    return Filters(as_of=values.get("as_of") or options.latest,
+                   towns=codes(options.towns, values.get("town")), banks=codes(options.banks, values.get("bank")))
 
 
 def _as_list(value) -> list[str]:
@@ -149,22 +151,16 @@ def _as_list(value) -> list[str]:
 def check_number(
     name: str, label: str, raw: Iterable[str] | str | None, lo: float, hi: float
 ) -> tuple[float | None, str | None]:
-    """Validate one numeric what-if parameter from a link.
+    """Validate one numeric parameter from a link (see :class:`links.Param`).
 
     Returns ``(value, None)`` when valid, ``(None, notice)`` when it must be
     dropped, ``(None, None)`` when absent.
     """
-    values = _as_list(raw)
-    if not values:
-        return None, None
-    text = values[-1].strip()
-    try:
-        value = float(text)
-    except ValueError:
-        return None, f"链接参数 {name}（{label}）的值“{text}”不是数字，已改用默认值。"
-    if math.isnan(value) or not (lo <= value <= hi):
-        return None, f"链接参数 {name}（{label}）的值 {text} 超出范围 {lo:g}–{hi:g}，已改用默认值。"
-    return value, None
+    p = links.Param(name, label, links.NUMBER, lo=lo, hi=hi)
+    parsed = links.parse([p], {name: _as_list(raw)})
+    if parsed.notices:
+        return None, parsed.notices[-1]
+    return (parsed.values[name] if parsed.canonical[name] else None), None
 
 
 def check_choices(
@@ -174,11 +170,12 @@ def check_choices(
     allowed = list(allowed)
     kept, notices = [], []
     for value in _as_list(raw):
-        if value in allowed:
-            if value not in kept:
-                kept.append(value)
-        else:
-            notices.append(f"链接参数 {name}（{label}）的值“{value}”不存在，已忽略。")
+        text = links.normalise(value)
+        if text in allowed:
+            if text not in kept:
+                kept.append(text)
+        elif text:
+            notices.append(f"链接参数 {name}（{label}）的值“{links.shown(value)}”不存在，已忽略。")
     return kept, notices
 
 
@@ -197,19 +194,22 @@ def scope_sql(
 
 
 def query_string(options: FilterOptions, f: Filters, **extra) -> str:
-    """The share-link query string for ``f`` plus page parameters; an extra
-    ``town``/``bank``/``as_of`` replaces the filter's own."""
+    """The share-link query string for ``f`` plus page parameters (the one link
+    builder); an extra ``town``/``bank``/``as_of`` replaces the filter's own.
+    Numbers are written as the parser reads them back (no float noise)."""
+    names = {"as_of": f.as_of, "town": [options.town_names[c] for c in f.towns],
+             "bank": [options.bank_names[c] for c in f.banks]}
+    shared = links.query_string((p, names[p.name]) for p in shared_params(options) if p.name not in extra)
     pairs: list[tuple[str, str]] = []
-    if f.as_of != options.latest and "as_of" not in extra:
-        pairs.append(("as_of", f.as_of))
-    if "town" not in extra:
-        pairs += [("town", options.town_names[c]) for c in f.towns]
-    if "bank" not in extra:
-        pairs += [("bank", options.bank_names[c]) for c in f.banks]
     for key, value in extra.items():
-        for v in _as_list(value) if not isinstance(value, (int, float)) else [str(value)]:
-            pairs.append((key, v))
-    return urlencode(pairs)
+        if isinstance(value, bool):
+            values = ["true" if value else "false"]
+        elif isinstance(value, (int, float)):
+            values = [links.format_number(value)]
+        else:
+            values = _as_list(value)
+        pairs += [(key, v) for v in values]
+    return "&".join(x for x in (shared, urlencode(pairs)) if x)
 
 
 def scope_label(options: FilterOptions, f: Filters) -> str:

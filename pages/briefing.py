@@ -4,17 +4,19 @@ import streamlit as st
 
 from finance_core import briefing, docx_export
 from finance_core import filters as ff
+from finance_core import links
 from ui import data, outputs, reporting, widgets
 from ui import filters as uf
 
 f = uf.current()
 opts = data.options()
 
-# link parameters are checked before the widgets render: a bad one is dropped with a notice
-_, notices = ff.check_choices("kind", "简报类型", st.query_params.get_all("kind"), briefing.KINDS)
+# link parameters, declared once: parsed (and written back canonically) before their widgets render
+KIND = links.Param("kind", "简报类型", links.CHOICE, briefing.KINDS, briefing.MONTHLY)
+_, notices = uf.read([KIND])
 
 st.title("调度简报")
-kind = st.radio("简报类型", briefing.KINDS, key="kind", bind="query-params", horizontal=True,
+kind = uf.widget(KIND, "radio", horizontal=True,
                 help="月报按所选数据月份生成；年报统计所选数据月份所在年度，截至该年12月"
                      "（当年尚未结束时截至最新数据月份）")
 kind = kind if kind in briefing.KINDS else briefing.MONTHLY
@@ -22,7 +24,7 @@ uf.show_notices(notices)
 reporting.gap_warning(f)
 
 brief = data.call(briefing.build, kind, f)
-st.caption(f"{brief.title} · {brief.subtitle} · 数据月份和范围在左侧筛选栏选择，链接可直接分享")
+st.caption(f"{uf.escape(brief.title)} · {uf.escape(brief.subtitle)} · 数据月份和范围在左侧筛选栏选择，链接可直接分享")
 
 draft = outputs.Draft(f"draft_{brief.digest}")
 edited = st.text_area(
@@ -55,7 +57,7 @@ for i, section in enumerate(brief.sections):
     if box.open:
         with box:
             for title, table in section.tables:
-                st.markdown(f"**{title}**")
+                st.markdown(f"**{uf.escape(title)}**")
                 st.dataframe(table, hide_index=True)
             chart = briefing.chart(section)
             if chart is not None:

@@ -8,6 +8,7 @@ import streamlit as st
 
 from finance_core import credit
 from finance_core import filters as ff
+from finance_core import links
 from finance_core.money import fmt_pct
 from ui import credit_view as cv
 from ui import data, reporting, widgets
@@ -17,16 +18,21 @@ f = uf.current()
 opts = data.options()
 scope_towns = [opts.town_names[c] for c in (f.towns or [c for c, _ in opts.towns])]
 
-# page parameters from the link, checked before their widgets render
-notices = uf.page_params([(k, label, lo, hi) for k, (label, lo, hi) in credit.WHATIF_RANGES.items()])
-for key, label, allowed in (("rank_by", "排名依据", credit.RANK_CHOICES),
-                            ("village_town", "下钻乡镇", scope_towns),
-                            ("flagged", "只看预警村", ("true", "false"))):
-    notices += ff.check_choices(key, label, st.query_params.get_all(key), allowed)[1]
+# link parameters, declared once: parsed (and written back canonically) before their widgets render
+P = {p.name: p for p in (
+    links.Param("rank_by", "排名依据", links.CHOICE, credit.RANK_CHOICES, credit.RANK_CHOICES[0]),
+    links.Param("village_town", "下钻乡镇", links.CHOICE, scope_towns,
+                unavailable=tuple((n, "不在当前筛选的乡镇范围内") for _, n in opts.towns if n not in scope_towns),
+                aliases=tuple((c, n) for c, n in opts.towns if n in scope_towns)),
+    links.Param("flagged", "只看预警村", links.BOOL, default=False),
+    *(links.Param(k, label, links.NUMBER, default=credit.WHATIF_DEFAULTS[k], lo=lo, hi=hi, step=0.01)
+      for k, (label, lo, hi) in credit.WHATIF_RANGES.items()),
+)}
+_, notices = uf.read(list(P.values()))
 
 st.title("信用村")
 widgets.drill_notice()
-st.caption(ff.scope_label(opts, f) + " · 箭头为较上月变化，下方为较年初（上年 12 月）变化")
+st.caption(uf.escape(ff.scope_label(opts, f)) + " · 箭头为较上月变化，下方为较年初（上年 12 月）变化")
 uf.show_notices(notices)
 
 comp = data.call(credit.completeness, f)
@@ -51,8 +57,7 @@ else:
 
 # --- town ranking --------------------------------------------------------------
 st.subheader("乡镇排名")
-rank_by = st.segmented_control("排名依据", credit.RANK_CHOICES, default=credit.RANK_CHOICES[0],
-                               key="rank_by", bind="query-params") or credit.RANK_CHOICES[0]
+rank_by = uf.widget(P["rank_by"], "segmented_control")
 towns = data.call(credit.town_ranking, f, rank_by)
 value_col = credit.rank_column(rank_by)
 if no_bank_data:
@@ -82,12 +87,11 @@ else:
 # --- villages: drill-down from a town ------------------------------------------
 st.subheader("村级明细")
 left, right = st.columns([2, 1], vertical_alignment="bottom")
-town_name = left.selectbox("下钻到乡镇", scope_towns, index=None, placeholder="全部乡镇",
-                           key="village_town", bind="query-params")
-flagged = right.toggle("只看预警村", key="flagged", bind="query-params")
+town_name = uf.widget(P["village_town"], "selectbox", left, label="下钻到乡镇", placeholder="全部乡镇")
+flagged = uf.widget(P["flagged"], "toggle", right)
 town_code = opts.town_code(town_name) if town_name else None
 villages = data.call(credit.village_table, f, town_code, flagged)
-st.caption(f"{town_name or '全部乡镇'} · {len(villages)} 个村，其中 {int((villages['预警'] != '').sum())} 个预警。"
+st.caption(f"{uf.escape(town_name or '全部乡镇')} · {len(villages)} 个村，其中 {int((villages['预警'] != '').sum())} 个预警。"
            + credit.criteria_note())
 cv.styled_table(villages, "村级明细：评定年度、户数、信用户、授信、用信、用信率与预警",
                 height=cv.table_height(len(villages)), empty_text="当前筛选范围内没有村级信用数据。")
@@ -100,12 +104,9 @@ def what_if_and_export():
     # --- what-if -------------------------------------------------------------------
     st.subheader("测算：达到目标用信率和授信覆盖率需要多少")
     s1, s2 = st.columns(2)
-    usage = s1.slider(credit.WHATIF_RANGES["usage_target"][0], 0.0, 1.0, credit.WHATIF_DEFAULTS["usage_target"],
-                      0.01, format="percent", key="usage_target", bind="query-params",
+    usage = uf.widget(P["usage_target"], "slider", s1, format="percent",
                       help="用信金额 ÷ 授信金额；户数按同一比例测算")
-    coverage = s2.slider(credit.WHATIF_RANGES["coverage_target"][0], 0.0, 1.0,
-                         credit.WHATIF_DEFAULTS["coverage_target"], 0.01, format="percent",
-                         key="coverage_target", bind="query-params",
+    coverage = uf.widget(P["coverage_target"], "slider", s2, format="percent",
                          help="授信户数 ÷ 总户数；新增授信户按本乡镇现有户均授信额测算")
     w = data.call(credit.whatif, f, usage, coverage)
     if no_bank_data:

@@ -5,7 +5,7 @@ signed-in editor (ui.auth.editor) sees the import, undo and backup controls.
 """
 import streamlit as st
 
-from finance_core import imports
+from finance_core import imports, links
 from ui import auth, data, importing, reporting
 from ui import filters as uf
 
@@ -14,7 +14,10 @@ TABS = ["导入数据", "导入记录", "操作日志", "数据备份"]
 st.title("数据管理")
 st.caption("银行、担保公司和各部门报送的月度数据在这里按模板导入：先预览、再确认；"
            "有任何错误的文件整份拒收，不会只导入一半。")
-uf.show_notices(importing.param_notices(TABS))
+# link parameters, declared once: parsed (and written back canonically) before their widgets render
+TAB = links.Param("tab", "页签", links.CHOICE, TABS, TABS[0])
+FEED = links.Param("feed", "数据源", links.CHOICE, importing.FEED_TITLES, importing.FEED_TITLES[0])
+uf.show_notices(uf.read([TAB, FEED])[1])
 
 reporting.matrix(uf.current())
 
@@ -25,7 +28,7 @@ if user is None:
     st.dataframe(data.call(imports.freshness), hide_index=True, key="freshness")
     st.stop()
 
-tabs = st.tabs(TABS, key="tab", bind="query-params")
+tabs = uf.widget(TAB, "tabs")
 with tabs[0]:
     if tabs[0].open:
         importing.import_section(user)

@@ -3,6 +3,7 @@ import streamlit as st
 
 from finance_core import exports
 from finance_core import filters as ff
+from finance_core import links
 from finance_core import guarantees as g
 from finance_core import money
 from finance_core.kpi import MONEY, MULTIPLE, signed_delta
@@ -16,15 +17,18 @@ products = data.call(g.product_options)
 names = [n for _, n in products]
 P = g.WHATIF_PARAMS
 
-# link parameters are checked before the widgets render: a bad one is dropped with a notice
-_, notices = ff.check_choices("product", "担保产品", st.query_params.get_all("product"), names)
-notices += uf.page_params([(k, label, lo, hi) for k, (label, lo, hi, _) in P.items()])
+# link parameters, declared once: parsed (and written back canonically) before their widgets render
+PARAMS = [links.Param("product", "担保产品", links.MULTI, names, aliases=products),
+          *(links.Param(k, label, links.NUMBER, default=default, lo=lo, hi=hi, step=step, integer=(k == "capital_add"))
+            for (k, (label, lo, hi, default)), step in zip(P.items(), (1, 0.5, 0.005)))]
+PP = {p.name: p for p in PARAMS}
+_, notices = uf.read(PARAMS)
 with st.sidebar:
-    chosen = st.multiselect("担保产品", names, key="product", bind="query-params", placeholder="全部产品")
+    chosen = uf.widget(PP["product"], "multiselect", placeholder="全部产品")
 codes = tuple(c for c, n in products if n in chosen)
 
 st.title("融资担保")
-st.caption(ff.scope_label(opts, f) + f" · 担保产品：{'、'.join(chosen) or '全部'}"
+st.caption(uf.escape(ff.scope_label(opts, f) + f" · 担保产品：{'、'.join(chosen) or '全部'}")
            + " · 箭头为较上月变化，下方为同比")
 uf.show_notices(notices)
 gaps = reporting.gap_warning(f, ("guarantees",))
@@ -77,16 +81,11 @@ def what_if_and_export():
     # --- what-if ----------------------------------------------------------------------
     st.subheader("情景测算：注资与代偿压力")
     c1, c2, c3 = st.columns(3)
-    label, lo, hi, default = P["capital_add"]
-    capital = c1.number_input(label, int(lo), int(hi), int(default), step=1000, key="capital_add",
-                              bind="query-params", help="向担保公司新增注入的资本金")
-    label, lo, hi, default = P["leverage_target"]
-    target = c2.slider(label, lo, hi, default, step=0.5, key="leverage_target", bind="query-params",
-                       format="%.1f 倍", help="测算可新增担保额度时采用的放大倍数")
-    label, lo, hi, default = P["stress_comp"]
-    stress = c3.slider(label, lo, hi, default, step=0.005, key="stress_comp", bind="query-params",
-                       format="percent", help="假设当前筛选范围内在保余额按此比例发生代偿；"
-                                              "担保公司按各产品分险比例承担损失")
+    capital = uf.widget(PP["capital_add"], "number_input", c1, step=1000, help="向担保公司新增注入的资本金")
+    target = uf.widget(PP["leverage_target"], "slider", c2, format="%.1f 倍",
+                       help="测算可新增担保额度时采用的放大倍数")
+    stress = uf.widget(PP["stress_comp"], "slider", c3, format="percent",
+                       help="假设当前筛选范围内在保余额按此比例发生代偿；担保公司按各产品分险比例承担损失")
     w = data.call(g.what_if, f, codes, float(capital), float(target), float(stress))
     before, after, stressed = w.before, w.with_capital, w.stressed
     m1, m2, m3 = st.columns(3)

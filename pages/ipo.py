@@ -3,7 +3,7 @@ import datetime as dt
 
 import streamlit as st
 
-from finance_core import filters as ff
+from finance_core import links
 from finance_core import ipo
 from ui import auth, data, ipo_panels, reporting, widgets
 from ui import filters as uf
@@ -15,28 +15,33 @@ opts = data.options()
 choices = data.call(ipo.options)
 
 st.title("企业上市")
-st.caption(ipo.scope_label(opts, f) + " · 阶段为数据月末所处阶段"
+st.caption(uf.escape(ipo.scope_label(opts, f)) + " · 阶段为数据月末所处阶段"
            + (" · 银行筛选不适用于本页" if f.banks else ""))
 
-# link parameters are checked before the widgets drop what is not valid
-raw = {k: st.query_params.get_all(k) for k in ("stage", "board", "industry", "company")}
-_, linked_company, notices = ipo.validate_params(choices, raw)
-_, tab_notices = ff.check_choices("tab", "页签", st.query_params.get_all("tab"), TABS)
-uf.show_notices(notices + tab_notices)
+# link parameters, declared once: parsed (and written back canonically) before their widgets render
+P = {p.name: p for p in (
+    links.Param("stage", "阶段", links.MULTI, ipo.STAGES),
+    links.Param("board", "目标板块", links.MULTI, choices.boards),
+    links.Param("industry", "行业", links.MULTI, choices.industries),
+    links.Param("company", "企业", links.CHOICE, choices.companies),
+)}
+values, notices = uf.read(list(P.values()))
+# a link naming a company opens its detail tab
+P["tab"] = links.Param("tab", "页签", links.CHOICE, TABS, "企业详情" if values["company"] else TABS[0])
+notices += uf.read([P["tab"]])[1]
+uf.show_notices(notices)
 gaps = reporting.gap_warning(f, ("ipo",))
 
 c1, c2, c3 = st.columns(3)
-stages = c1.multiselect("阶段", ipo.STAGES, key="stage", bind="query-params", placeholder="全部阶段")
-boards = c2.multiselect("目标板块", choices.boards, key="board", bind="query-params", placeholder="全部板块")
-industries = c3.multiselect("行业", choices.industries, key="industry", bind="query-params",
-                            placeholder="全部行业")
+stages = uf.widget(P["stage"], "multiselect", c1, placeholder="全部阶段")
+boards = uf.widget(P["board"], "multiselect", c2, placeholder="全部板块")
+industries = uf.widget(P["industry"], "multiselect", c3, placeholder="全部行业")
 sel = ipo.Selection(tuple(s for s in ipo.STAGES if s in stages), tuple(boards), tuple(industries))
 
 widgets.kpi_row(data.call(ipo.summary, f, sel), per_row=5)
 
 board = data.call(ipo.pipeline, f, sel)
-tab_board, tab_charts, tab_detail = st.tabs(
-    TABS, key="tab", bind="query-params", default="企业详情" if linked_company else None)
+tab_board, tab_charts, tab_detail = uf.widget(P["tab"], "tabs")
 
 if tab_board.open:  # only the open tab is drawn (bound to the link: switching reruns)
     with tab_board:
@@ -71,8 +76,8 @@ if tab_charts.open:
 def company_panel():
     """A fragment: choosing a company reruns only this tab (edits rerun the page)."""
     ipo_panels.flash()
-    company = st.selectbox("选择企业", choices.companies, index=None, key="company", bind="query-params",
-                           placeholder="选择企业查看阶段历程和月调度记录")
+    company = uf.widget(P["company"], "selectbox", label="选择企业",
+                        placeholder="选择企业查看阶段历程和月调度记录")
     detail = data.call(ipo.company_detail, company, f.as_of) if company else None
     if detail is not None:
         ipo_panels.detail(detail, f.as_of)

@@ -4,6 +4,7 @@ import streamlit as st
 
 from finance_core import exports
 from finance_core import filters as ff
+from finance_core import links
 from finance_core import microloans as ml
 from finance_core import money
 from finance_core.config import THRESHOLDS
@@ -17,16 +18,21 @@ opts = data.options()
 BY = {"乡镇": ml.BY_TOWN, "银行": ml.BY_BANK}
 BY_FILTER = {ml.BY_TOWN: "town", ml.BY_BANK: "bank"}   # the shared filter a click on a bar sets
 
-# link parameters are checked before their widgets render: a bad one is dropped with a notice
-notices = uf.page_params([("stress_default", "假设转为不良的比例", 0.0, ml.STRESS_MAX),
-                          ("fund_share", "县级分担比例", 0.0, 1.0)])
-for key, label, allowed in (("by", "分组", tuple(BY)), ("measure", "账龄口径", tuple(mv.MEASURES)),
-                            ("due", "清单到期窗口", tuple(str(w) for w in ml.MATURITY_WINDOWS))):
-    notices += ff.check_choices(key, label, st.query_params.get_all(key), allowed)[1]
+# link parameters, declared once: parsed (and written back canonically) before their widgets render
+P = {p.name: p for p in (
+    links.Param("by", "分组", links.CHOICE, tuple(BY), "乡镇"),
+    links.Param("measure", "账龄口径", links.CHOICE, tuple(mv.MEASURES), "金额"),
+    links.Param("due", "清单到期窗口", links.CHOICE, ml.MATURITY_WINDOWS, 90),
+    links.Param("stress_default", "假设转为不良的比例", links.NUMBER, default=ml.STRESS_DEFAULT,
+                lo=0.0, hi=ml.STRESS_MAX, step=0.005),
+    links.Param("fund_share", "县级分担比例", links.NUMBER, default=THRESHOLDS.fund_share_default,
+                lo=0.0, hi=1.0, step=0.05),
+)}
+_, notices = uf.read(list(P.values()))
 
 st.title("小额信贷")
 widgets.drill_notice()
-st.caption(ff.scope_label(opts, f) + " · 箭头为较上月变化，下方为同比 · 借款人姓名、身份证号均已脱敏")
+st.caption(uf.escape(ff.scope_label(opts, f)) + " · 箭头为较上月变化，下方为同比 · 借款人姓名、身份证号均已脱敏")
 uf.show_notices(notices)
 gaps = reporting.gap_warning(f, ("microloans",))
 
@@ -42,16 +48,14 @@ if f.banks and not by_key.get("ml_cumulative_n") and not by_key.get("ml_balance"
     st.stop()
 widgets.kpi_row(kpis, per_row=5)
 
-by_label = st.segmented_control("分组查看（账龄、到期、排名）", list(BY), default="乡镇", key="by",
-                                bind="query-params", required=True) or "乡镇"
+by_label = uf.widget(P["by"], "segmented_control", label="分组查看（账龄、到期、排名）", required=True)
 by = BY[by_label]
 
 # --- arrears ageing and trend ----------------------------------------------------
 st.subheader("逾期账龄")
 ageing = data.call(ml.ageing, f, by)
 trend = data.call(ml.overdue_trend, f)
-measure = st.segmented_control("账龄口径", list(mv.MEASURES), default="金额", key="measure",
-                               bind="query-params", required=True) or "金额"
+measure = uf.widget(P["measure"], "segmented_control", required=True)
 if ageing.empty:
     st.info("当前筛选范围没有贷款余额。", icon=":material/info:")
 else:
@@ -70,8 +74,7 @@ if summary.empty:
     st.info("未来 90 天内没有到期贷款。", icon=":material/info:")
 else:
     mv.table(summary, f"按{by_label}的未来 30/60/90 天到期贷款笔数与金额")
-due = st.segmented_control("到期清单：未来天数", list(ml.MATURITY_WINDOWS), default=90, key="due",
-                           bind="query-params", required=True) or 90
+due = uf.widget(P["due"], "segmented_control", label="到期清单：未来天数", required=True)
 due_list = data.call(ml.maturity_list, f, int(due))
 st.caption(f"未来 {due} 天内到期 {len(due_list):,} 笔，按银行、到期日排序；借款人姓名和身份证号已脱敏。"
            "在侧栏选择银行即可得到该行的清单并导出。")
@@ -93,11 +96,9 @@ def what_if_and_export():
     # --- what-if ----------------------------------------------------------------------
     st.subheader("压力测试：风险补偿金能否兜底")
     s1, s2 = st.columns(2)
-    stress = s1.slider("假设当前余额转为不良的比例", 0.0, ml.STRESS_MAX, ml.STRESS_DEFAULT, 0.005,
-                       format="percent", key="stress_default", bind="query-params",
+    stress = uf.widget(P["stress_default"], "slider", s1, label="假设当前余额转为不良的比例", format="percent",
                        help="按当前筛选范围的贷款余额测算")
-    share = s2.slider("县级分担比例（风险补偿金承担）", 0.0, 1.0, THRESHOLDS.fund_share_default, 0.05,
-                      format="percent", key="fund_share", bind="query-params")
+    share = uf.widget(P["fund_share"], "slider", s2, label="县级分担比例（风险补偿金承担）", format="percent")
     result = data.call(ml.stress_test, f, round(float(stress), 4), round(float(share), 4))
     for col, (label, value, help_text) in zip(st.columns(5), result.headline()):
         after = label == "代偿后补偿金余额"   # 测算后 beside 当前

@@ -11,7 +11,8 @@ f = uf.current()
 opts = data.options()
 
 st.title("总览")
-st.caption(ff.scope_label(opts, f) + " · 箭头为较上月变化，下方为同比 · 打印本页（Ctrl+P）为 A4 横版")
+st.caption(uf.escape(ff.scope_label(opts, f)) + " · 箭头为较上月变化，下方为同比 · 打印本页（Ctrl+P）为 A4 横版")
+uf.read([])
 uf.show_notices()
 st.markdown(f":material/fact_check: {data.call(completeness.summary_line, f)} [报送明细 →]({uf.link('data')})")
 reporting.gap_warning(f)
@@ -53,6 +54,6 @@ with right:
         st.success("当前范围内没有超出阈值的指标。", icon=":material/check_circle:")
     for flag in flags:
         with st.container(horizontal=True, vertical_alignment="center", gap="small"):
-            st.markdown(f"**{flag.area}** · {flag.text}", width="stretch")
+            st.markdown(f"**{uf.escape(flag.area)}** · {uf.escape(flag.text)}", width="stretch")
             if flag.page in PAGES:
                 widgets.detail_link(flag.page, "查看", **dict(flag.params))

@@ -47,3 +47,11 @@ def new_app(timeout: float = 60):
     from streamlit.testing.v1 import AppTest
 
     return AppTest.from_file(str(ROOT / "app.py"), default_timeout=timeout)
+
+
+def shown_text(markdown: str) -> str:
+    """Markdown source as read on screen: backslash escapes and the invisible word
+    joiners of ``ui.filters.escape`` removed."""
+    import re
+
+    return re.sub(r"\\(.)", r"\1", markdown).replace("\u2060", "")

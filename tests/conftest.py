@@ -70,7 +70,8 @@ def app(monkeypatch, demo_db):
     """``app(query_params=None, page=None, db_path=None)`` -> a finished AppTest.
 
     ``page`` is a page file relative to the repo (``"pages/overview.py"``).
-    Later ``at.run()`` calls rerun app.py with the page, as a browser would.
+    The first run opens ``page`` directly (a deep link); later ``at.run()``
+    calls rerun app.py with the page, as a browser would.
     """
     stack = contextlib.ExitStack()
     stack.enter_context(navigation_mode())
@@ -81,10 +82,9 @@ def app(monkeypatch, demo_db):
         at = new_app()
         for key, value in (query_params or {}).items():
             at.query_params[key] = value
-        at.run()
-        if page:
+        if page:  # a deep link: the first run is the page itself, as in a browser
             at.switch_page(page)
-            at.run()
+        at.run()
         return at
 
     yield make

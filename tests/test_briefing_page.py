@@ -7,6 +7,7 @@ import pytest
 from finance_core import briefing as br
 from finance_core import docx_export
 from finance_core.filters import Filters, load_options
+from tests.apptest_support import shown_text
 
 PAGE = "pages/briefing.py"
 
@@ -59,7 +60,7 @@ def test_default_is_the_monthly_brief_of_the_latest_month(app, db):
 def test_bad_kind_gives_a_notice_and_the_monthly_brief_loads(app, db):
     at = app({"kind": "周报"}, page=PAGE)
     assert not at.exception
-    body = " ".join(w.body for w in at.warning)
+    body = shown_text(" ".join(w.body for w in at.warning))
     assert "kind" in body and "周报" in body
     assert at.radio(key="kind").value == "月报"
     assert draft(at) == br.build(db, br.MONTHLY, Filters(load_options(db).latest)).text()

@@ -10,6 +10,7 @@ from finance_core import db as fdb
 from finance_core import filters as ff
 from finance_core.money import fmt_count, fmt_money, fmt_pct
 from tests.test_credit import AS_OF, load_fixture, wan
+from tests.apptest_support import shown_text
 
 PAGE = "pages/credit-villages.py"  # named like its url path (see test_browser_credit)
 
@@ -156,7 +157,7 @@ def test_bad_link_parameters_give_a_notice_and_the_page_loads(app):
     at = app({"usage_target": "abc", "coverage_target": "7", "rank_by": "随便", "village_town": "火星镇",
               "flagged": "maybe"}, page=PAGE)
     assert not at.exception
-    notice = at.warning[0].value
+    notice = shown_text(at.warning[0].value)
     for word in ("usage_target", "coverage_target", "随便", "火星镇", "maybe"):
         assert word in notice
     assert [s.value for s in at.slider] == [0.6, 0.45] and metrics(at)["授信金额"] != "—"
@@ -165,7 +166,7 @@ def test_bad_link_parameters_give_a_notice_and_the_page_loads(app):
 def test_a_bank_missing_a_month_is_reported_not_compared_silently(app):
     at = app({"as_of": "2026-08"}, page=PAGE)
     assert not at.exception
-    text = " ".join(w.value for w in at.warning)
+    text = shown_text(" ".join(w.value for w in at.warning))
     assert "邮储银行" in text and "河口镇" in text and "2026-08" in text
     b = tables(at)[1]
     assert b.loc[b["银行"] == "邮储银行", "报送情况"].iloc[0] == "⚠ 2 个村未报送（沿用7月数据）"

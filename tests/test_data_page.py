@@ -9,6 +9,7 @@ import pytest
 from finance_core import auth, imports, privacy
 from finance_core import db as fdb
 from finance_core.imports import templates
+from tests.apptest_support import shown_text
 
 PAGE = "pages/data.py"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -57,7 +58,7 @@ def test_viewer_sees_no_controls_and_freshness(app, demo_db, monkeypatch):
 def test_bad_link_parameters_give_a_notice(app, editor_env):
     at = app(query_params={"tab": "黑客", "feed": "不存在的表"}, page=PAGE)
     assert not at.exception
-    warning = "\n".join(w.value for w in at.warning)
+    warning = shown_text("\n".join(w.value for w in at.warning))
     assert "黑客" in warning and "不存在的表" in warning
     assert len(at.file_uploader) == 1     # the page still loads, on the default tab
 

@@ -32,7 +32,7 @@ def test_check_number():
     value, notice = ff.check_number("usage_target", "用信率目标", ["abc"], 0, 1)
     assert value is None and "不是数字" in notice
     value, notice = ff.check_number("usage_target", "用信率目标", ["nan"], 0, 1)
-    assert value is None and "超出范围" in notice
+    assert value is None and "不是有限的数字" in notice
     assert ff.check_number("x", "x", [], 0, 1) == (None, None)
 
 

@@ -7,6 +7,7 @@ from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
 from finance_core import guarantees as g
 from finance_core import money
 from finance_core.filters import Filters, load_options
+from tests.apptest_support import shown_text
 
 PAGE = "pages/guarantees.py"
 
@@ -87,7 +88,7 @@ def test_bad_parameters_give_a_notice_and_the_page_loads(app, db):
     at = app({"product": ["火星贷", "税融通"], "capital_add": "abc", "leverage_target": "99",
               "stress_comp": "-1"}, page=PAGE)
     assert not at.exception
-    notice = " ".join(w.body for w in at.warning)
+    notice = shown_text(" ".join(w.body for w in at.warning))
     assert "火星贷" in notice and "capital_add" in notice and "leverage_target" in notice
     assert "stress_comp" in notice
     # the valid product stays, the bad numbers fall back to their defaults

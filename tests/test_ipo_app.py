@@ -11,6 +11,7 @@ from finance_core import db as fdb
 from finance_core import periods
 from tests.conftest import DEMO_END
 from tests.test_ipo_data import INDEPENDENT
+from tests.apptest_support import shown_text
 
 PAGE = "pages/ipo.py"
 WITHDRAWN = "永昌生物医药股份有限公司"   # the demo company that fell back after withdrawing
@@ -114,7 +115,7 @@ def test_bad_link_parameters_give_a_notice_and_the_page_loads(app):
     at = app(query_params={"stage": ["火星阶段", "股改"], "board": "纳斯达克", "industry": "养猪",
                            "company": "不存在有限公司", "tab": "乱码"}, page=PAGE)
     assert not at.exception
-    warning = " ".join(w.value for w in at.warning)
+    warning = shown_text(" ".join(w.value for w in at.warning))
     for bad in ("火星阶段", "纳斯达克", "养猪", "不存在有限公司", "乱码"):
         assert bad in warning
     assert at.multiselect(key="stage").value == ["股改"]     # the valid value is kept

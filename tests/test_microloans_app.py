@@ -12,6 +12,7 @@ from finance_core import microloans as ml
 from finance_core import money
 from finance_core.privacy import contains_unmasked_id
 from tests import test_microloans as fixture
+from tests.apptest_support import shown_text
 
 PAGE = "pages/microloans.py"
 
@@ -94,7 +95,7 @@ def test_bad_link_parameters_give_notice_and_page_loads(app):
     at = app({"as_of": "2099-13", "stress_default": "abc", "fund_share": "2", "by": "火星",
               "due": "45", "measure": "面积"}, page=PAGE)
     assert not at.exception
-    notice = "\n".join(w.value for w in at.warning)
+    notice = shown_text("\n".join(w.value for w in at.warning))
     # (as_of is checked by the filter bar on the first run, before AppTest switches page)
     for bad in ("stress_default", "fund_share", "火星", "45", "面积"):
         assert bad in notice, bad

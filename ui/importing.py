@@ -7,7 +7,6 @@ import streamlit as st
 
 from finance_core import backup, imports
 from finance_core import db as fdb
-from finance_core import filters as ffilters
 from finance_core.imports import templates
 
 from . import data
@@ -18,13 +17,6 @@ PREVIEW_KEY = "_import_preview"
 FLASH_KEY = "_data_flash"
 UPLOAD_COUNTER = "_upload_counter"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def param_notices(tabs: list[str]) -> list[str]:
-    """Notices for bad ``tab`` / ``feed`` link values (the widgets drop them)."""
-    _, n1 = ffilters.check_choices("tab", "页签", st.query_params.get_all("tab"), tabs)
-    _, n2 = ffilters.check_choices("feed", "数据源", st.query_params.get_all("feed"), FEED_TITLES)
-    return n1 + n2
 
 
 def flash() -> None:
@@ -111,7 +103,7 @@ def _show_preview(p: imports.Preview, user: str) -> None:
         for w in p.parsed.warnings:
             st.caption(w)
         return
-    st.markdown(f"**预览**：{p.parsed.file_name} · 月份 {'、'.join(p.parsed.months) or '—'}")
+    st.markdown(f"**预览**：{uf.escape(p.parsed.file_name)} · 月份 {'、'.join(p.parsed.months) or '—'}")
     cols = st.columns(4)
     for col, (label, value) in zip(cols, (("新增", p.added), ("更新", p.updated), ("不变", p.unchanged),
                                          ("删除", p.removed))):

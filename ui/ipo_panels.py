@@ -13,6 +13,7 @@ import streamlit as st
 from finance_core import ipo, money, periods
 
 from . import data, widgets
+from .filters import escape
 
 STAGE_COLOURS = alt.Scale(domain=list(ipo.STAGES), range=[
     "#9E9E9E", "#8D6E63", "#42A5F5", "#1E88E5", "#7E57C2", "#AB47BC", "#FB8C00", "#2E7D32"])
@@ -112,7 +113,7 @@ def detail(d: ipo.CompanyDetail, as_of: str) -> None:
     cols[3].metric("最近融资金额", money.fmt_wan(last.get("amount"), 0),
                    help=f"截至 {as_of} 月末最近一轮：{last.get('round_date') or '—'} {last.get('round_name') or ''}")
     cols[4].metric("投后估值", money.fmt_yi(last.get("valuation")))
-    st.caption(" · ".join(f"{k}：{v or '—'}" for k, v in (
+    st.caption(" · ".join(f"{k}：{escape(v or '—')}" for k, v in (
         ("行业", info["industry"]), ("乡镇", info["town"]), ("园区", info["park"]),
         ("目标板块", info["target_board"]), ("保荐机构", info["sponsor"]), ("包保责任人", info["owner"]))))
     if d.latest:

@@ -1,5 +1,9 @@
-"""The pages of the app: stable url paths (a public contract), Chinese titles."""
+"""The pages of the app: stable url paths (a public contract), Chinese titles;
+what a wrong path shows, and browser history that follows what the user saw."""
 from __future__ import annotations
+
+import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 APP_TITLE = "普惠金融监测"
 
@@ -13,3 +17,63 @@ PAGES: dict[str, tuple[str, str, str]] = {
     "briefing": ("pages/briefing.py", "调度简报", ":material/summarize:"),
     "data": ("pages/data.py", "数据管理", ":material/database:"),
 }
+
+
+def path_notice(name: str) -> str | None:
+    """The notice for a requested page path that does not exist (``None`` if it does)."""
+    if not name or name in PAGES:
+        return None
+    guess = name.strip("/").lower().replace("_", "-").replace(" ", "-")
+    hint = f"；您要打开的可能是“{PAGES[guess][1]}”（/{guess}，页面地址须为小写）" if guess in PAGES else ""
+    return f"链接中的页面 /{name} 不存在，已打开总览，筛选条件保持不变{hint}。"
+
+
+def resolve_wrong_path() -> str | None:
+    """Before ``st.navigation``: turn a request for an unknown page path into a
+    request for the overview (instead of Streamlit's English "Page not found"
+    dialog) and return the notice saying so."""
+    ctx = get_script_run_ctx()
+    if ctx is None:
+        return None
+    pm = ctx.pages_manager
+    if pm.intended_page_script_hash:
+        return None
+    notice = path_notice(pm.intended_page_name or "")
+    if notice:
+        pm.set_script_intent("", "")
+    return notice
+
+
+# Streamlit writes a widget change into the URL with history.replaceState (so Back
+# leaves the app) and a page switch as two pushState calls (the first a view never
+# shown). Rule applied here: a URL change right after a click or key press adds one
+# history entry; any other URL change (the server correcting a link, the second
+# half of a page switch, a Back/Forward rerun) replaces the current entry.
+_HISTORY_JS = """<script>
+(function () {
+  var w = window, h = w.history;
+  if (w.__financeHistory) { return; }
+  w.__financeHistory = true;
+  var push = h.pushState.bind(h), replace = h.replaceState.bind(h), acted = false;
+  ["pointerdown", "keydown"].forEach(function (e) {
+    w.document.addEventListener(e, function () { acted = true; }, true);
+  });
+  w.addEventListener("popstate", function () { acted = false; }, true);
+  function changes(url) {
+    if (url === undefined || url === null) { return false; }
+    var u = new URL(url, w.location.href);
+    return u.pathname + u.search !== w.location.pathname + w.location.search;
+  }
+  function write(state, title, url) {
+    if (acted && changes(url)) { acted = false; return push(state, title, url); }
+    return replace(state, title, url);
+  }
+  h.pushState = write;
+  h.replaceState = write;
+})();
+</script>"""
+
+
+def install_history() -> None:
+    """Add the history rule above to the page (fixed code, no user input)."""
+    st.html(_HISTORY_JS, unsafe_allow_javascript=True, width="content")

@@ -7,6 +7,7 @@ import streamlit as st
 from finance_core import completeness
 from finance_core.filters import Filters
 from ui import data
+from ui.filters import escape
 
 TITLE = "报送情况：有单位未报送本月数据"
 
@@ -25,7 +26,7 @@ def gap_warning(f: Filters, areas: tuple[str, ...] | None = None) -> list[str]:
 def show(lines: list[str]) -> list[str]:
     """One warning listing ``lines`` (nothing when there are none)."""
     if lines:
-        st.warning("\n".join(f"- {line}" for line in lines), title=TITLE, icon=":material/report:")
+        st.warning("\n".join(f"- {escape(line)}" for line in lines), title=TITLE, icon=":material/report:")
     return lines
 
 
