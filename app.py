@@ -18,10 +18,12 @@ st.set_page_config(page_title=f"{pg.title} · {APP_TITLE}", page_icon=":material
                    layout="wide")
 from ui import data, style  # noqa: E402  (after the navigation on purpose)
 from ui import filters as ui_filters  # noqa: E402
+from ui import outputs as ui_outputs  # noqa: E402
 
 style.apply()
 
 # one read of the data version per run keys every cached query
 st.session_state["_data_version"] = data.data_version()
 ui_filters.filter_bar()
+ui_outputs.print_style()
 pg.run()

@@ -112,9 +112,37 @@ def totals(db: sqlite_utils.Database, f: Filters, products: tuple[str, ...] = ()
     """Scope position at ``f.as_of`` and this year's flows up to it (towns,
     banks and optionally product codes). None when the company has no figures
     for that month (nor any to carry forward)."""
-    where, params = _scope(f, products)
     if net_assets(db, f.as_of) is None:
         return None
+    if not f.towns:
+        return _company_totals(db, f, products)
+    return _scope_totals(db, f, products)
+
+
+def _company_totals(db: sqlite_utils.Database, f: Filters, products: tuple[str, ...]) -> GuaranteeTotals:
+    """County-wide totals (all banks or some) from the company-level roll-up:
+    one month's rows (products x banks x borrower types), year-to-date flows included."""
+    where, params = _scope(dataclasses.replace(f, towns=()), products)
+    month = f.as_of
+    row = db.execute(
+        f"""
+        SELECT COALESCE(SUM(outstanding), 0), COALESCE(SUM(outstanding_count), 0),
+               COALESCE(SUM(new_amount_ytd), 0), COALESCE(SUM(new_count_ytd), 0),
+               COALESCE(SUM(released_ytd), 0), COALESCE(SUM(compensated_ytd), 0),
+               COALESCE(SUM(recovered_ytd), 0), COALESCE(SUM(outstanding_fee), 0),
+               COALESCE(SUM(CASE WHEN {SMALL_AGRI_SQL} THEN outstanding END), 0),
+               COALESCE(SUM(CASE WHEN {SMALL_AGRI_SQL} THEN outstanding_le5m END), 0),
+               COALESCE(SUM(compensated_count_ytd), 0)
+        FROM guarantee_company_monthly WHERE month = ?{where}
+        """,
+        [month, *params],
+    ).fetchone()
+    return GuaranteeTotals(month, *(int(v) for v in row))
+
+
+def _scope_totals(db: sqlite_utils.Database, f: Filters, products: tuple[str, ...] = ()) -> GuaranteeTotals:
+    """Totals of a town / bank scope from ``guarantee_monthly``."""
+    where, params = _scope(f, products)
     position = db.execute(
         f"""
         SELECT COALESCE(SUM(outstanding), 0), COALESCE(SUM(outstanding_count), 0),
@@ -581,6 +609,24 @@ class WhatIf:
             ("担保公司承担（消耗净资产）", ["—", "—", money.fmt_wan(self.guarantor_loss)]),
         ]
         return pd.DataFrame([[name, *vals] for name, vals in rows], columns=["项目", *cols])
+
+    def export_table(self) -> pd.DataFrame:
+        """:meth:`table` as numbers for the workbook: amounts in 万元, 放大倍数 in 倍
+        (missing where net assets are exhausted), with a 单位 column."""
+        cols = {"当前": self.before, "注资后": self.with_capital, "注资并压力测试后": self.stressed}
+        wan = money.to_wan
+
+        def lev(s):
+            return None if s["net_assets"] <= 0 else round(s["leverage"], 2)
+        rows = [
+            ("净资产", "万元", [wan(s["net_assets"]) for s in cols.values()]),
+            ("在保余额（全公司）", "万元", [wan(s["outstanding"]) for s in cols.values()]),
+            ("放大倍数", "倍", [lev(s) for s in cols.values()]),
+            (f"按 {self.leverage_target:g} 倍可新增担保", "万元", [wan(s["headroom"]) for s in cols.values()]),
+            ("压力情景代偿金额", "万元", [None, None, wan(self.stress_loss)]),
+            ("担保公司承担（消耗净资产）", "万元", [None, None, wan(self.guarantor_loss)]),
+        ]
+        return pd.DataFrame([[name, unit, *vals] for name, unit, vals in rows], columns=["项目", "单位", *cols])
 
 
 def what_if(db: sqlite_utils.Database, f: Filters, products: tuple[str, ...] = (),

@@ -661,6 +661,27 @@ class StressResult:
         ]
         return pd.DataFrame(rows, columns=["项目", "数值"])
 
+    def export_table(self) -> pd.DataFrame:
+        """:meth:`table` as numbers for the workbook (amounts in 万元), with a 单位 column."""
+        wan = money.to_wan
+        rows = [
+            ("假设转为不良的比例", "%", self.stress_rate),
+            ("县级分担比例", "%", self.fund_share),
+            ("当前范围贷款余额", "万元", wan(self.scope_balance)),
+            ("假设不良金额", "万元", wan(self.defaulted)),
+            ("风险补偿金应承担损失", "万元", wan(self.loss)),
+            ("风险补偿金余额（全县）", "万元", wan(self.fund_balance)),
+            ("覆盖倍数", "倍", None if self.coverage is None else round(self.coverage, 2)),
+            ("缺口", "万元", wan(self.shortfall)),
+            ("代偿后补偿金余额", "万元", wan(self.fund_after)),
+            (f"可撬动贷款（{self.leverage:g} 倍）", "万元", wan(self.capacity)),
+            ("全县贷款余额（扣除不良）", "万元", wan(self.county_balance - self.defaulted)),
+            ("剩余可撬动额度", "万元", wan(self.headroom)),
+            ("近12个月月均新增投放（全县）", "万元", wan(self.avg_monthly_new)),
+            ("还可支撑新增投放", "个月", None if self.months_backed is None else round(self.months_backed, 1)),
+        ]
+        return pd.DataFrame(rows, columns=["项目", "单位", "数值"])
+
 
 def stress_test(db: sqlite_utils.Database, f: Filters, stress_rate: float = STRESS_DEFAULT,
                 fund_share: float | None = None, th: Thresholds = THRESHOLDS) -> StressResult | None:

@@ -47,7 +47,7 @@ trend = data.call(credit.trend, f)
 if trend.empty:
     st.info("当前筛选范围没有月度数据。", icon=":material/info:")
 else:
-    widgets.chart(cv.trend_chart(trend), width="stretch")
+    widgets.chart(cv.trend_chart, trend, width="stretch")
 
 # --- town ranking --------------------------------------------------------------
 st.subheader("乡镇排名")
@@ -92,29 +92,37 @@ st.caption(f"{town_name or '全部乡镇'} · {len(villages)} 个村，其中 {i
 cv.styled_table(villages, "村级明细：评定年度、户数、信用户、授信、用信、用信率与预警",
                 height=cv.table_height(len(villages)), empty_text="当前筛选范围内没有村级信用数据。")
 
-# --- what-if -------------------------------------------------------------------
-st.subheader("测算：达到目标用信率和授信覆盖率需要多少")
-s1, s2 = st.columns(2)
-usage = s1.slider(credit.WHATIF_RANGES["usage_target"][0], 0.0, 1.0, credit.WHATIF_DEFAULTS["usage_target"],
-                  0.01, format="percent", key="usage_target", bind="query-params",
-                  help="用信金额 ÷ 授信金额；户数按同一比例测算")
-coverage = s2.slider(credit.WHATIF_RANGES["coverage_target"][0], 0.0, 1.0,
-                     credit.WHATIF_DEFAULTS["coverage_target"], 0.01, format="percent",
-                     key="coverage_target", bind="query-params",
-                     help="授信户数 ÷ 总户数；新增授信户按本乡镇现有户均授信额测算")
-w = data.call(credit.whatif, f, usage, coverage)
-if no_bank_data:
-    st.info(NO_BANK + "不作测算。", icon=":material/info:")
-else:
-    cv.whatif_panel(w, usage, coverage, bool(f.banks))
 
-# --- export --------------------------------------------------------------------
-st.subheader("导出")
-header = {"页面": "信用村", "筛选范围": ff.scope_label(opts, f), "数据月份": f.as_of,
-          "排名依据": rank_by, "下钻乡镇": town_name or "全部乡镇", "只看预警村": "是" if flagged else "否",
-          "目标用信率": fmt_pct(usage), "目标授信覆盖率": fmt_pct(coverage),
-          "报送情况": reporting.header_value(gaps),
-          "分享链接": uf.link("credit-villages", rank_by=rank_by, village_town=town_name or [],
-                              flagged="true" if flagged else [], usage_target=usage, coverage_target=coverage)}
-widgets.export_buttons({"乡镇排名": towns, "银行排名": banks, "村级明细": villages, "测算": w.table,
-                        "月度走势": trend, "未报送": comp.missing}, header, f"信用村-{f.as_of}")
+
+@st.fragment
+def what_if_and_export():
+    """A fragment: its sliders rerun only the what-if and the exports it feeds."""
+    # --- what-if -------------------------------------------------------------------
+    st.subheader("测算：达到目标用信率和授信覆盖率需要多少")
+    s1, s2 = st.columns(2)
+    usage = s1.slider(credit.WHATIF_RANGES["usage_target"][0], 0.0, 1.0, credit.WHATIF_DEFAULTS["usage_target"],
+                      0.01, format="percent", key="usage_target", bind="query-params",
+                      help="用信金额 ÷ 授信金额；户数按同一比例测算")
+    coverage = s2.slider(credit.WHATIF_RANGES["coverage_target"][0], 0.0, 1.0,
+                         credit.WHATIF_DEFAULTS["coverage_target"], 0.01, format="percent",
+                         key="coverage_target", bind="query-params",
+                         help="授信户数 ÷ 总户数；新增授信户按本乡镇现有户均授信额测算")
+    w = data.call(credit.whatif, f, usage, coverage)
+    if no_bank_data:
+        st.info(NO_BANK + "不作测算。", icon=":material/info:")
+    else:
+        cv.whatif_panel(w, usage, coverage, bool(f.banks))
+
+    # --- export --------------------------------------------------------------------
+    st.subheader("导出")
+    header = {"页面": "信用村", "筛选范围": ff.scope_label(opts, f), "数据月份": f.as_of,
+              "排名依据": rank_by, "下钻乡镇": town_name or "全部乡镇", "只看预警村": "是" if flagged else "否",
+              "目标用信率": fmt_pct(usage), "目标授信覆盖率": fmt_pct(coverage),
+              "报送情况": reporting.header_value(gaps),
+              "分享链接": uf.link("credit-villages", rank_by=rank_by, village_town=town_name or [],
+                                  flagged="true" if flagged else [], usage_target=usage, coverage_target=coverage)}
+    widgets.export_buttons({"乡镇排名": towns, "银行排名": banks, "村级明细": villages, "测算": w.table,
+                            "月度走势": trend, "未报送": comp.missing}, header, f"信用村-{f.as_of}")
+
+
+what_if_and_export()

@@ -1,6 +1,7 @@
 """融资担保: the guarantee company's position, products, regulatory limits and a capital what-if."""
 import streamlit as st
 
+from finance_core import exports
 from finance_core import filters as ff
 from finance_core import guarantees as g
 from finance_core import money
@@ -69,41 +70,48 @@ if no_scope:
 else:
     widgets.flagged_table(by_type, alt="按借款人类型的在保情况", formats={"加权费率（%）": "{:.2f}"})
 
-# --- what-if ----------------------------------------------------------------------
-st.subheader("情景测算：注资与代偿压力")
-c1, c2, c3 = st.columns(3)
-label, lo, hi, default = P["capital_add"]
-capital = c1.number_input(label, int(lo), int(hi), int(default), step=1000, key="capital_add",
-                          bind="query-params", help="向担保公司新增注入的资本金")
-label, lo, hi, default = P["leverage_target"]
-target = c2.slider(label, lo, hi, default, step=0.5, key="leverage_target", bind="query-params",
-                   format="%.1f 倍", help="测算可新增担保额度时采用的放大倍数")
-label, lo, hi, default = P["stress_comp"]
-stress = c3.slider(label, lo, hi, default, step=0.005, key="stress_comp", bind="query-params",
-                   format="percent", help="假设当前筛选范围内在保余额按此比例发生代偿；"
-                                          "担保公司按各产品分险比例承担损失")
-w = data.call(g.what_if, f, codes, float(capital), float(target), float(stress))
-before, after, stressed = w.before, w.with_capital, w.stressed
-m1, m2, m3 = st.columns(3)
-m1.metric(f"注资后按 {target:g} 倍可新增担保", money.fmt_money(after["headroom"]),
-          delta=signed_delta(MONEY, after["headroom"], before["headroom"]),
-          delta_description=f"较当前 {money.fmt_money(before['headroom'])}")
-m2.metric("压力情景消耗净资产", money.fmt_money(w.guarantor_loss),
-          help=f"代偿 {money.fmt_wan(w.stress_loss)} × 担保公司分险比例")
-m3.metric("压力情景后放大倍数", "净资产耗尽" if stressed["leverage"] is None else f"{stressed['leverage']:.2f} 倍",
-          delta=signed_delta(MULTIPLE, stressed["leverage"], before["leverage"]),
-          delta_description="较当前 —" if before["leverage"] is None else f"较当前 {before['leverage']:.2f} 倍",
-          delta_color="off")
-if w.target_note:
-    st.warning(w.target_note, icon=":material/warning:")
-whatif_table = w.table()
-widgets.flagged_table(whatif_table, alt="注资与压力情景前后对比")
-st.caption(f"净资产、放大倍数和可新增担保均为全公司口径；适用放大倍数上限 {w.limit:g} 倍。"
-           "压力情景中代偿的项目退出在保，担保公司承担部分从净资产中扣减（未计追偿回收）。")
 
-# --- export -----------------------------------------------------------------------
-header = {"页面": "融资担保", "范围": ff.scope_label(opts, f), "担保产品": "、".join(chosen) or "全部",
-          "报送情况": reporting.header_value(gaps),
-          "情景参数": f"新增注资 {capital:,} 万元；目标放大倍数 {target:g} 倍；压力代偿率 {money.fmt_pct(stress)}"}
-widgets.export_buttons({"指标": g.kpi_frame(kpis), "产品": table, "走势": trend, "按银行": by_bank,
-                        "借款人类型": by_type, "情景测算": whatif_table}, header, stem=f"融资担保-{f.as_of}")
+@st.fragment
+def what_if_and_export():
+    """A fragment: its inputs rerun only the what-if and the exports it feeds."""
+    # --- what-if ----------------------------------------------------------------------
+    st.subheader("情景测算：注资与代偿压力")
+    c1, c2, c3 = st.columns(3)
+    label, lo, hi, default = P["capital_add"]
+    capital = c1.number_input(label, int(lo), int(hi), int(default), step=1000, key="capital_add",
+                              bind="query-params", help="向担保公司新增注入的资本金")
+    label, lo, hi, default = P["leverage_target"]
+    target = c2.slider(label, lo, hi, default, step=0.5, key="leverage_target", bind="query-params",
+                       format="%.1f 倍", help="测算可新增担保额度时采用的放大倍数")
+    label, lo, hi, default = P["stress_comp"]
+    stress = c3.slider(label, lo, hi, default, step=0.005, key="stress_comp", bind="query-params",
+                       format="percent", help="假设当前筛选范围内在保余额按此比例发生代偿；"
+                                              "担保公司按各产品分险比例承担损失")
+    w = data.call(g.what_if, f, codes, float(capital), float(target), float(stress))
+    before, after, stressed = w.before, w.with_capital, w.stressed
+    m1, m2, m3 = st.columns(3)
+    m1.metric(f"注资后按 {target:g} 倍可新增担保", money.fmt_money(after["headroom"]),
+              delta=signed_delta(MONEY, after["headroom"], before["headroom"]),
+              delta_description=f"较当前 {money.fmt_money(before['headroom'])}")
+    m2.metric("压力情景消耗净资产", money.fmt_money(w.guarantor_loss),
+              help=f"代偿 {money.fmt_wan(w.stress_loss)} × 担保公司分险比例")
+    m3.metric("压力情景后放大倍数", "净资产耗尽" if stressed["leverage"] is None else f"{stressed['leverage']:.2f} 倍",
+              delta=signed_delta(MULTIPLE, stressed["leverage"], before["leverage"]),
+              delta_description="较当前 —" if before["leverage"] is None else f"较当前 {before['leverage']:.2f} 倍",
+              delta_color="off")
+    if w.target_note:
+        st.warning(w.target_note, icon=":material/warning:")
+    whatif_table = w.table()
+    widgets.flagged_table(whatif_table, alt="注资与压力情景前后对比")
+    st.caption(f"净资产、放大倍数和可新增担保均为全公司口径；适用放大倍数上限 {w.limit:g} 倍。"
+               "压力情景中代偿的项目退出在保，担保公司承担部分从净资产中扣减（未计追偿回收）。")
+
+    # --- export -----------------------------------------------------------------------
+    header = {"页面": "融资担保", "范围": ff.scope_label(opts, f), "担保产品": "、".join(chosen) or "全部",
+              "报送情况": reporting.header_value(gaps),
+              "情景参数": f"新增注资 {capital:,} 万元；目标放大倍数 {target:g} 倍；压力代偿率 {money.fmt_pct(stress)}"}
+    widgets.export_buttons({"指标": exports.kpi_sheet(kpis), "产品": table, "走势": trend, "按银行": by_bank,
+                            "借款人类型": by_type, "情景测算": w.export_table()}, header, stem=f"融资担保-{f.as_of}")
+
+
+what_if_and_export()

@@ -2,6 +2,7 @@
 rankings against targets and a risk-fund stress what-if."""
 import streamlit as st
 
+from finance_core import exports
 from finance_core import filters as ff
 from finance_core import microloans as ml
 from finance_core import money
@@ -85,30 +86,37 @@ st.caption("按当年新增投放目标完成率排序，低于序时进度为�
            + ("银行目标按全县设定，选择乡镇后不显示银行完成率。" if by == ml.BY_BANK and f.towns else "")
            + ("银行获贷率 = 在该行获贷的户数 ÷ 范围内全部脱贫户和监测户。" if by == ml.BY_BANK else ""))
 
-# --- what-if ----------------------------------------------------------------------
-st.subheader("压力测试：风险补偿金能否兜底")
-s1, s2 = st.columns(2)
-stress = s1.slider("假设当前余额转为不良的比例", 0.0, ml.STRESS_MAX, ml.STRESS_DEFAULT, 0.005,
-                   format="percent", key="stress_default", bind="query-params",
-                   help="按当前筛选范围的贷款余额测算")
-share = s2.slider("县级分担比例（风险补偿金承担）", 0.0, 1.0, THRESHOLDS.fund_share_default, 0.05,
-                  format="percent", key="fund_share", bind="query-params")
-result = data.call(ml.stress_test, f, round(float(stress), 4), round(float(share), 4))
-for col, (label, value, help_text) in zip(st.columns(5), result.headline()):
-    after = label == "代偿后补偿金余额"   # 测算后 beside 当前
-    col.metric(label, value, help=help_text,
-               delta=signed_delta(MONEY, result.fund_after, result.fund_balance) if after else None,
-               delta_description=f"较当前 {money.fmt_money(result.fund_balance)}" if after else None)
-with st.expander("测算明细"):
-    mv.table(result.table(), "压力测试明细")
 
-# --- export -----------------------------------------------------------------------
-st.subheader("导出")
-header = {"页面": "小额信贷", "筛选范围": ff.scope_label(opts, f), "数据月份": f.as_of, "分组": by_label,
-          "到期清单": f"未来 {due} 天", "假设不良比例": money.fmt_pct(stress), "县级分担比例": money.fmt_pct(share),
-          "个人信息": "借款人姓名、身份证号已脱敏", "报送情况": reporting.header_value(gaps),
-          "分享链接": uf.link("microloans", by=by_label, measure=measure, due=str(due),
-                              stress_default=stress, fund_share=share)}
-widgets.export_buttons({"指标": ml.kpi_table(kpis), "账龄": ageing, "逾期走势": trend, "到期汇总": summary,
-                 "到期清单": due_list, "排名": ranks, "压力测试": result.table()},
-               header, f"小额信贷-{f.as_of}")
+@st.fragment
+def what_if_and_export():
+    """A fragment: its sliders rerun only the stress test and the exports it feeds."""
+    # --- what-if ----------------------------------------------------------------------
+    st.subheader("压力测试：风险补偿金能否兜底")
+    s1, s2 = st.columns(2)
+    stress = s1.slider("假设当前余额转为不良的比例", 0.0, ml.STRESS_MAX, ml.STRESS_DEFAULT, 0.005,
+                       format="percent", key="stress_default", bind="query-params",
+                       help="按当前筛选范围的贷款余额测算")
+    share = s2.slider("县级分担比例（风险补偿金承担）", 0.0, 1.0, THRESHOLDS.fund_share_default, 0.05,
+                      format="percent", key="fund_share", bind="query-params")
+    result = data.call(ml.stress_test, f, round(float(stress), 4), round(float(share), 4))
+    for col, (label, value, help_text) in zip(st.columns(5), result.headline()):
+        after = label == "代偿后补偿金余额"   # 测算后 beside 当前
+        col.metric(label, value, help=help_text,
+                   delta=signed_delta(MONEY, result.fund_after, result.fund_balance) if after else None,
+                   delta_description=f"较当前 {money.fmt_money(result.fund_balance)}" if after else None)
+    with st.expander("测算明细"):
+        mv.table(result.table(), "压力测试明细")
+
+    # --- export -----------------------------------------------------------------------
+    st.subheader("导出")
+    header = {"页面": "小额信贷", "筛选范围": ff.scope_label(opts, f), "数据月份": f.as_of, "分组": by_label,
+              "到期清单": f"未来 {due} 天", "假设不良比例": money.fmt_pct(stress), "县级分担比例": money.fmt_pct(share),
+              "个人信息": "借款人姓名、身份证号已脱敏", "报送情况": reporting.header_value(gaps),
+              "分享链接": uf.link("microloans", by=by_label, measure=measure, due=str(due),
+                                  stress_default=stress, fund_share=share)}
+    widgets.export_buttons({"指标": exports.kpi_sheet(kpis), "账龄": ageing, "逾期走势": trend, "到期汇总": summary,
+                     "到期清单": due_list, "排名": ranks, "压力测试": result.export_table()},
+                   header, f"小额信贷-{f.as_of}")
+
+
+what_if_and_export()

@@ -2,8 +2,8 @@
 import streamlit as st
 
 from finance_core import filters as ff
-from finance_core import completeness, overview
-from ui import data, reporting, widgets
+from finance_core import briefing, completeness, overview
+from ui import data, outputs, reporting, widgets
 from ui import filters as uf
 from ui.nav import PAGES
 
@@ -11,10 +11,13 @@ f = uf.current()
 opts = data.options()
 
 st.title("总览")
-st.caption(ff.scope_label(opts, f) + " · 箭头为较上月变化，下方为同比")
+st.caption(ff.scope_label(opts, f) + " · 箭头为较上月变化，下方为同比 · 打印本页（Ctrl+P）为 A4 横版")
 uf.show_notices()
 st.markdown(f":material/fact_check: {data.call(completeness.summary_line, f)} [报送明细 →]({uf.link('data')})")
 reporting.gap_warning(f)
+with st.container(horizontal=True):
+    outputs.overview_buttons(f)
+    outputs.pack_buttons(f, lambda db: briefing.build(db, briefing.MONTHLY, f), key="overview_pack")
 
 AREAS = [
     ("信用村", overview.credit_kpis, "credit-villages", 5),

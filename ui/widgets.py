@@ -1,6 +1,7 @@
 """KPI rows, tables and export buttons used by several pages."""
 from __future__ import annotations
 
+import functools
 from typing import Sequence
 
 import altair as alt
@@ -58,7 +59,7 @@ def delta_colour(k: Kpi) -> str:
     return "normal" if k.good_when_up else "inverse"
 
 
-def export_buttons(tables: dict[str, pd.DataFrame], header: dict[str, str], stem: str) -> None:
+def export_buttons(tables: dict[str, pd.DataFrame | exports.Sheet], header: dict[str, str], stem: str) -> None:
     """One Excel workbook (a sheet per table plus a header sheet) and a CSV per
     table, as buttons that wrap onto more lines when there are many tables.
 
@@ -70,7 +71,7 @@ def export_buttons(tables: dict[str, pd.DataFrame], header: dict[str, str], stem
             "下载 Excel",
             data=lambda: exports.workbook(tables, header),
             file_name=f"{stem}.xlsx",
-            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            mime=exports.MIME_XLSX,
             icon=":material/download:",
             key=f"xlsx_{stem}",
             on_click="ignore",
@@ -79,7 +80,7 @@ def export_buttons(tables: dict[str, pd.DataFrame], header: dict[str, str], stem
         for name, df in tables.items():
             st.download_button(
                 f"{name} CSV",
-                data=lambda df=df: exports.csv_bytes(df),
+                data=lambda df=df: exports.csv_bytes(exports.frame(df)),
                 file_name=f"{stem}-{name}.csv",
                 mime="text/csv",
                 icon=":material/table:",
@@ -174,16 +175,28 @@ def table(df: pd.DataFrame, alt: str | None = None, height: int | str = "auto",
     if df.empty:   # one Chinese sentence, not a grid saying "empty"
         st.info(empty_text, icon=":material/info:")
         return
-    data, config = df.copy(), {}
-    formats = formats or {}
     if height == "auto":
-        height = table_height(len(data), limit=700)   # a short table in full, 15 towns + 合计 too
+        height = table_height(len(df), limit=700)   # a short table in full, 15 towns + 合计 too
     # status columns (完成率, 进度, 预警) next to the name so they show at 1366 without scrolling
-    cols = list(data.columns)
+    cols = list(df.columns)
     lead = cols[:2] if len(cols) > 1 and cols[0] == "排名" else cols[:1]   # rank and name stay first
     key_cols = [c for c in cols[len(lead):] if any(w in c for w in KEY_WORDS)]
     if key_cols and len(cols) > 5:
-        data = data[[*lead, *key_cols, *(c for c in cols[len(lead):] if c not in key_cols)]]
+        df = df[[*lead, *key_cols, *(c for c in cols[len(lead):] if c not in key_cols)]]
+    args = (df, tuple(alert_cols), tuple(ok_values), tuple(sorted((formats or {}).items())))
+    # Streamlit hashes a frame of 50,000 rows or more by a sample: never cache those
+    data, config = (_prepared if len(df) < CACHE_ROWS_MAX else _prepare)(*args)
+    st.dataframe(data, hide_index=True, height=height, alt=alt, column_config=config)
+
+
+CACHE_ROWS_MAX = 50_000
+
+
+def _prepare(df: pd.DataFrame, alert_cols: tuple, ok_values: tuple, formats: tuple) -> tuple[pd.DataFrame, dict]:
+    """The shown frame and its column settings for :func:`table`; cached on the
+    frame's content, so a rerun with the same data does not format every cell again."""
+    data, config = df.copy(), {}
+    formats = dict(formats)
     for col in data.columns:
         if data[col].dtype == object:
             try:  # numbers with gaps arrive as an object column
@@ -206,7 +219,10 @@ def table(df: pd.DataFrame, alt: str | None = None, height: int | str = "auto",
         else:
             data[col] = pd.to_numeric(data[col])
             config[col] = st.column_config.NumberColumn(col, format=pattern[0])
-    st.dataframe(data, hide_index=True, height=height, alt=alt, column_config=config)
+    return data, config
+
+
+_prepared = st.cache_data(show_spinner=False, max_entries=1024)(_prepare)
 
 
 def flagged_table(df: pd.DataFrame, flag_col: str | None = None, bad: Sequence[str] = (),
@@ -232,28 +248,58 @@ CHART_CONFIG = {
 }
 
 
-def chart(spec, container=None, **kwargs) -> None:
-    """``st.altair_chart`` with the projection fonts, without re-validating the
-    spec on every rerun.
+def chart(spec, *args, container=None, **kwargs) -> None:
+    """Draw an Altair chart with the projection fonts, built and serialised once per data.
 
-    Altair checks a chart against the Vega-Lite JSON schema each time it is
-    turned into a dict, which costs more than drawing the rest of a page. Our
-    charts are fixed code (their specs are checked by the page tests), so the
-    spec is built without that check. ``container`` is a column or container
-    to draw in (default: the current one).
+    ``spec`` is either a builder (a function returning an Altair chart; its
+    ``args`` are the data it is built from) or a built chart. A builder's
+    Vega-Lite dict is cached on the builder and its arguments, so a rerun that
+    draws the same data again (the data is cached per data version) neither
+    rebuilds the Altair objects nor converts the frames: building a chart
+    (Altair deep-copies every encoding) costs more than drawing the rest of a
+    page. Either way the spec is never re-validated against the Vega-Lite
+    schema: our charts are fixed code, checked by the page tests.
+    ``container`` is a column or container to draw in (default: the current one);
+    ``key``/``on_select``/``selection_mode`` pass through (click-to-drill).
     """
-    import functools
+    target = container or st
+    if callable(spec) and not isinstance(spec, alt.TopLevelMixin):
+        build_id = f"{spec.__code__.co_filename}:{spec.__qualname__}"
+        big = any(isinstance(a, pd.DataFrame) and len(a) >= CACHE_ROWS_MAX for a in args)
+        target.vega_lite_chart((_vega_spec_of if big else _vega_spec)(spec, build_id, args), **kwargs)
+        return
+    _no_validation(spec)
+    target.altair_chart(spec, **kwargs)
 
-    def to_dict(*args, **kw):
+
+def _no_validation(spec) -> None:
+    """Serialise ``spec`` without the schema check, with the projection fonts."""
+    def to_dict(*a, **kw):
         kw["validate"] = False
-        d = type(spec).to_dict(spec, *args, **kw)
-        config = d.setdefault("config", {})
-        for part, values in CHART_CONFIG.items():
-            config[part] = {**values, **config.get(part, {})}
-        return d
+        return _with_theme(type(spec).to_dict(spec, *a, **kw))
 
     object.__setattr__(spec, "to_dict", functools.partial(to_dict))
-    return (container or st).altair_chart(spec, **kwargs)
+
+
+def _with_theme(d: dict) -> dict:
+    config = d.setdefault("config", {})
+    for part, values in CHART_CONFIG.items():
+        config[part] = {**values, **config.get(part, {})}
+    return d
+
+
+def _vega_spec_of(_build, build_id: str, args: tuple) -> dict:
+    """The Vega-Lite dict of ``_build(*args)`` as ``st.altair_chart`` sends it
+    (datasets as Arrow bytes), keyed by ``build_id`` and the hashed arguments
+    (``_build`` itself is not hashed)."""
+    from streamlit.elements.vega_charts import _convert_altair_to_vega_lite_spec  # pinned streamlit
+
+    spec = _build(*args)
+    _no_validation(spec)
+    return _convert_altair_to_vega_lite_spec(spec)
+
+
+_vega_spec = st.cache_data(show_spinner=False, max_entries=1024)(_vega_spec_of)
 
 
 def drill(chart_key: str, selection: str, field: str, filter_key: str):
