@@ -76,6 +76,7 @@ STATUS_LEVEL: dict[str, str] = {
     "领先": GOOD, "正常": GOOD, "已报送": GOOD, "达标": GOOD, "前进": GOOD,
     "接近": WARN, "落后": WARN, "接近额度": WARN, "停滞": WARN, "偏低": WARN, "未报送": WARN,
     "超限": BAD, "超出额度": BAD, "回退": BAD, "预警": BAD,
+    "首年数据不完整": NEUTRAL,   # a partial first year: no status, just said
 }
 
 

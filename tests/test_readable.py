@@ -53,7 +53,7 @@ def test_chart_helper_sets_projection_fonts():
         def altair_chart(self, chart, **kw):
             captured["spec"] = chart.to_dict()
 
-    widgets.chart(spec, Target())
+    widgets.chart(spec, container=Target())
     axis = captured["spec"]["config"]["axis"]
     assert axis["labelFontSize"] >= 14 and axis["titleFontSize"] >= 14 and axis["labelColor"] == widgets.CHART_TEXT
     assert captured["spec"]["config"]["legend"]["labelFontSize"] >= 14
