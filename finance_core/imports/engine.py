@@ -223,11 +223,11 @@ def _map_columns(feed: Feed, headers: list[str], errors: list[Issue], warnings: 
 def _parse_cell(col: Column, raw, factor: int, ref: Ref):
     kind = col.kind
     if kind == "text":
-        return cells.text(raw, col.max_len)
+        return cells.text(raw, col.max_len, multiline=col.multiline)
     if kind == "month":
         return cells.month(raw)
     if kind == "date":
-        return cells.date(raw)
+        return cells.date(raw, future=col.future)
     if kind == "int":
         return cells.integer(raw, maximum=col.maximum)
     if kind == "money":
@@ -270,13 +270,16 @@ def parse(db: sqlite_utils.Database, feed_key: str, file_name: str, data: bytes)
         sheet = read(file_name, data, _header_matcher(feed))
     except FileRejected as exc:
         message = str(exc)
-        if "找不到表头" in message:
-            message = _wrong_template_hint(feed, file_name, data) or message
+        if exc.top_rows:
+            message = _wrong_template_hint(feed, [cells_ for _, cells_ in exc.top_rows]) or message
         errors.append(Issue(None, None, message))
         return parsed
     parsed.sheet = sheet
     found = _map_columns(feed, sheet.headers, errors, warnings)
     if errors:
+        hint = _wrong_template_hint(feed, [sheet.headers])
+        if hint:
+            errors[:] = [Issue(None, None, hint)]
         return parsed
     if not sheet.rows:
         errors.append(Issue(None, None, "文件中没有数据行（表头下面是空的）"))
@@ -345,17 +348,27 @@ def _add_row(rows: TableRows, values: tuple, group, number: int, ref: Ref, add_e
         rows.groups.add(group)
 
 
-def _wrong_template_hint(feed: Feed, file_name: str, data: bytes) -> str | None:
-    """When the header is not this feed's, say which template the file is."""
-    for other in FEEDS.values():
-        if other is feed:
-            continue
-        try:
-            read(file_name, data, _header_matcher(other))
-        except FileRejected:
-            continue
-        return (f"这个文件看起来是“{other.title}”，不是“{feed.title}”；"
-                f"请先在上方选择“{other.title}”再上传")
+def _wrong_template_hint(feed: Feed, top_rows: list) -> str | None:
+    """When the header rows are another feed's (every required column of it
+    present, and more of its columns than of this feed's), say which template
+    the file is."""
+    def fit(f: Feed, cells_) -> tuple[bool, int]:
+        names = {_norm(c) for c in cells_ if c is not None and str(c).strip()}
+        fields = {c.field for c in f.columns for v in _variants(c) if v in names}
+        required = all(c.field in fields for c in f.columns if c.required)
+        return required, len(fields)
+
+    for cells_ in top_rows:
+        own_ok, own = fit(feed, cells_)
+        if own_ok:
+            return None
+        for other in FEEDS.values():
+            if other is feed:
+                continue
+            ok, n = fit(other, cells_)
+            if ok and n > own:
+                return (f"这个文件看起来是“{other.title}”，不是“{feed.title}”；"
+                        f"请先在上方选择“{other.title}”再上传")
     return None
 
 
