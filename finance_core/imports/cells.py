@@ -50,6 +50,7 @@ _INVISIBLE_NAMES = {
     "\u00ad": "软连字符", "\x7f": "删除符 DEL", "\x85": "下一行符 NEL", "\u2028": "行分隔符",
     "\u2029": "段落分隔符", "\t": "制表符",
 }
+_DIGITS17 = re.compile(r"\d{17}")
 _ID_LIKE = re.compile(r"(?<![0-9A-Za-z])(\d{17}[\dXx])(?![0-9A-Za-z])")
 
 
@@ -102,10 +103,11 @@ def text(value, max_len: int = 200, *, multiline: bool = False) -> Parsed:
         s = s[1:]
     if len(s) > max_len:
         return None, f"内容过长（{len(s)} 个字，最多 {max_len} 个字）"
-    reason = _invisible(s, multiline)
-    if reason:
-        return None, reason
-    found = looks_like_id(s)
+    if not s.isprintable():   # fast path: isprintable() is False for every character refused here
+        reason = _invisible(s, multiline)
+        if reason:
+            return None, reason
+    found = looks_like_id(s) if _DIGITS17.search(s) else None
     if found:
         return None, (f"内容中有身份证号（{mask_id(found)}）；个人信息只能填在“身份证号”列，"
                       "请删除后重新导入")

@@ -29,6 +29,7 @@ from .feeds import FEEDS, Column, Feed, Ref, TableSpec, months_of
 from .reader import FileRejected, Sheet, read
 
 MAX_ERRORS = 1000
+MEMO_SIZE = 20_000                 # parsed values remembered per column
 SAMPLE_ROWS = 200
 TABLE_TITLES = {
     "credit_reports": "信用村报表", "households": "借款户名册", "microloans": "贷款台账",
@@ -295,22 +296,32 @@ def parse(db: sqlite_utils.Database, feed_key: str, file_name: str, data: bytes)
     def add_error(row: int | None, field: str | None, message: str) -> None:
         errors.append(Issue(row, feed.header_of(field), message))
 
+    defaults = {c.field: _default(c) for c in absent}
+    # a cell's result depends only on its value: repeated values (months, banks,
+    # amounts) are parsed once per column
+    plan_ = [(col, *found[col.field], {}) for col in present]
     for number, row in sheet.rows:
         if len(errors) >= MAX_ERRORS:
             break
-        rec = {c.field: _default(c) for c in absent}
+        rec = dict(defaults)
         ok = True
-        for col in present:
-            index, factor = found[col.field]
-            raw = row[index] if index < len(row) else None
-            if cells.is_blank(raw):
+        width = len(row)
+        for col, index, factor, memo in plan_:
+            raw = row[index] if index < width else None
+            if raw is None or raw == "" or (raw.__class__ is str and not raw.strip()):
                 if col.required:
                     add_error(number, col.field, "不能为空")
                     ok = False
                 else:
                     rec[col.field] = _default(col)
                 continue
-            value, reason = _parse_cell(col, raw, factor, ref)
+            key = (raw.__class__, raw)
+            hit = memo.get(key)
+            if hit is None:
+                hit = _parse_cell(col, raw, factor, ref)
+                if len(memo) < MEMO_SIZE:
+                    memo[key] = hit
+            value, reason = hit
             if reason:
                 add_error(number, col.field, reason)
                 ok = False
@@ -332,7 +343,8 @@ def parse(db: sqlite_utils.Database, feed_key: str, file_name: str, data: bytes)
 
 def _add_row(rows: TableRows, values: tuple, group, number: int, ref: Ref, add_error) -> None:
     spec = rows.spec
-    key = tuple(values[i] for i in spec.key_index)
+    ki = spec.key_index
+    key = (values[ki[0]],) if len(ki) == 1 else tuple(values[i] for i in ki)
     first = rows.rownums.get(key)
     if first is not None:
         if spec.merge_duplicates:

@@ -61,7 +61,7 @@ class TableSpec:
     key_column: str | None = None  # single-column key: its SQL expression, to load rows in chunks
     order: str = "rowid"           # of the select: the first row of a key is the one key_where finds
 
-    @property
+    @functools.cached_property
     def key_index(self) -> tuple[int, ...]:
         return tuple(self.fields.index(k) for k in self.key)
 

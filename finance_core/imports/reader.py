@@ -171,6 +171,7 @@ def _collect(raw, find_header, kind: str, encoding: str | None, title: str | Non
     header is found (for the wrong-template hint)."""
     header_row, headers, rows, top = 0, [], [], []
     limit = limits.MAX_ROWS + HEADER_SEARCH_ROWS
+    check_length = kind == "csv"
     for number, cells in raw:
         if not header_row:
             if number > HEADER_SEARCH_ROWS:
@@ -186,10 +187,11 @@ def _collect(raw, find_header, kind: str, encoding: str | None, title: str | Non
             raise FileRejected(f"文件超过 {limits.MAX_ROWS:,} 行数据（上限），请按月份或银行拆分后分别导入")
         if all(_blank(c) for c in cells):
             continue
-        for j, c in enumerate(cells):
-            if isinstance(c, str) and len(c) > limits.MAX_CELL_CHARS:
-                raise FileRejected(f"第 {number} 行第 {j + 1} 列内容过长（{len(c):,} 个字，上限 "
-                                   f"{limits.MAX_CELL_CHARS:,} 个字），请检查是否误粘贴了大段内容")
+        if check_length:   # (an .xlsx is checked while it is scanned)
+            for j, c in enumerate(cells):
+                if len(c) > limits.MAX_CELL_CHARS:
+                    raise FileRejected(f"第 {number} 行第 {j + 1} 列内容过长（{len(c):,} 个字，上限 "
+                                       f"{limits.MAX_CELL_CHARS:,} 个字），请检查是否误粘贴了大段内容")
         rows.append((number, cells))
     return Sheet(kind, encoding, title, header_row, headers, rows if header_row else top, [])
 

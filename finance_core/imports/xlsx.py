@@ -198,7 +198,7 @@ def choose_sheet(names: list[str]) -> str | None:
 # --- scans ---------------------------------------------------------------------------------
 _TAG = b"(?:\\w+:)?"
 _VALUED_CELL = re.compile(rb'<' + _TAG + rb'c\b[^>]*?\br="([A-Z]{1,3})(\d+)"[^>]*>\s*<' + _TAG + rb'(?:v|is)\b')
-_ROW_TAG = re.compile(rb'<' + _TAG + rb'row\b')
+_SHEET_DATA = re.compile(rb'<(\w+:)?sheetData\b')
 _CELL_TAG = re.compile(rb'<' + _TAG + rb'c[\s>/]')
 _CELL_REF = re.compile(rb'<' + _TAG + rb'c\b[^>]*?\br="')
 _DIMENSION = re.compile(rb'<' + _TAG + rb'dimension\b[^>]*?\bref="([A-Z]{1,3})?(\d+)?(?::([A-Z]{1,3})(\d+))?"')
@@ -236,31 +236,38 @@ def _chunks_at_tags(stream):
 
 def scan_sheet(data: bytes, info: zipfile.ZipInfo, title: str) -> SheetScan:
     scan = SheetScan()
-    first = True
+    fast = None                        # the exact tags of this sheet's namespace prefix
     for chunk in _chunks_at_tags(_inflate(data, info)):
-        if first:
-            first = False
+        if fast is None:
             _check_dimension(chunk, title)
-        scan.rows += len(_ROW_TAG.findall(chunk))
+            m = _SHEET_DATA.search(chunk)
+            prefix = (m.group(1) if m else None) or b""
+            fast = (b"<" + prefix + b"row", b"<" + prefix + b"c ", b"<" + prefix + b"c>",
+                    b"<" + prefix + b'c r="', re.compile(rb"<" + re.escape(prefix) + rb'c r="([A-Z]{1,3})(\d+)"[^>]*>\s*<'
+                                                         + re.escape(prefix) + rb"(?:v|is)\b"))
+        row_tag, cell_sp, cell_gt, cell_r, valued = fast
+        scan.rows += chunk.count(row_tag)
         if scan.rows > limits.MAX_ROWS + limits.HEADER_ROWS:
             raise _too_many_rows(title, f"超过 {limits.MAX_ROWS + limits.HEADER_ROWS:,}")
-        refs = _VALUED_CELL.findall(chunk)
+        cells = chunk.count(cell_sp) + chunk.count(cell_gt)
+        with_ref = chunk.count(cell_r)
+        refs = valued.findall(chunk) if with_ref == cells else _VALUED_CELL.findall(chunk)
         if refs:
-            cols = {c for c, _ in refs}
-            scan.max_col = max(scan.max_col, max(col_number(c) for c in cols))
-            scan.max_row = max(scan.max_row, max(int(r) for _, r in refs))
-        if not scan.cells_without_ref and len(_CELL_TAG.findall(chunk)) != len(_CELL_REF.findall(chunk)):
+            scan.max_col = max(scan.max_col, max(col_number(c) for c in {c for c, _ in refs}))
+            scan.max_row = max(scan.max_row, max(map(int, {r for _, r in refs})))
+        if with_ref != cells and len(_CELL_TAG.findall(chunk)) != len(_CELL_REF.findall(chunk)):
             scan.cells_without_ref = True
         if scan.cells_without_ref:   # positions are implicit: bound by the cells per row and the rows
-            widest = max((len(_CELL_TAG.findall(r)) for r in chunk.split(b"</row>")), default=0)
+            widest = max((len(_CELL_TAG.findall(r)) for r in chunk.split(b"row>")), default=0)
             scan.max_col = max(scan.max_col, widest)
             scan.max_row = max(scan.max_row, scan.rows)
         _check_area(scan, title)
         _long_text(chunk)
-        for m in _MERGE.finditer(chunk):
-            c1, r1, c2, r2 = m.groups()
-            ref = f"{c1.decode()}{int(r1)}" + (f":{c2.decode()}{int(r2)}" if c2 else "")
-            scan.merged.append((ref, int(r1), int(r2) if r2 else int(r1)))
+        if b"mergeCell" in chunk:
+            for m in _MERGE.finditer(chunk):
+                c1, r1, c2, r2 = m.groups()
+                ref = f"{c1.decode()}{int(r1)}" + (f":{c2.decode()}{int(r2)}" if c2 else "")
+                scan.merged.append((ref, int(r1), int(r2) if r2 else int(r1)))
         if b't="e"' in chunk:
             for m in _ERROR_CELL.finditer(chunk):
                 ref, value = _REF.search(m.group(1)), _VALUE.search(m.group(2))
