@@ -1,13 +1,17 @@
 """Exports: an Excel workbook per page and CSV per table.
 
 Text cells that a spreadsheet would run as a formula (starting with ``=``,
-``+``, ``-``, ``@``, tab or carriage return) are prefixed with ``'`` so a
-malicious name in the data cannot run in Excel. Numbers are left as numbers.
-CSV is UTF-8 with BOM so Excel opens Chinese text correctly.
+``+``, ``-``, ``@``, tab or carriage return, at the start of the text or of
+any line in it) are prefixed with ``'`` so a malicious name in the data cannot
+run in Excel or LibreOffice. Numbers are left as numbers. CSV is UTF-8 with BOM
+so Excel opens Chinese text correctly, with CRLF line ends and every text field
+quoted, so a line break inside a field never starts a new row.
 """
 from __future__ import annotations
 
+import csv
 import io
+import re
 from typing import Mapping
 
 import pandas as pd
@@ -18,10 +22,21 @@ from openpyxl.utils import get_column_letter
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
+# what a spreadsheet may take as the end of a line (and so the start of a cell)
+LINE_BREAK = re.compile("(\r\n|[\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029])")
+
+
 def escape_cell(value):
-    """Neutralise a text cell that would start a formula."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
+    """Neutralise a text cell that would start a formula, at its start and
+    after every line break inside it."""
+    if not isinstance(value, str):
+        return value
+    if value.startswith(FORMULA_PREFIXES):
+        value = "'" + value
+    if LINE_BREAK.search(value):
+        parts = LINE_BREAK.split(value)   # text, break, text, break, ...
+        value = "".join("'" + p if i % 2 == 0 and i and p.startswith(FORMULA_PREFIXES) else p
+                        for i, p in enumerate(parts))
     return value
 
 
@@ -35,7 +50,10 @@ def escape_frame(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def csv_bytes(df: pd.DataFrame) -> bytes:
-    return escape_frame(df).to_csv(index=False).encode("utf-8-sig")
+    """UTF-8 (BOM) CSV: every text field quoted (so separators and line breaks
+    stay inside their cell), numbers bare, formula starts escaped."""
+    return escape_frame(df).to_csv(index=False, quoting=csv.QUOTE_NONNUMERIC,
+                                   lineterminator="\r\n").encode("utf-8-sig")
 
 
 def _sheet_name(name: str, used: set[str]) -> str:

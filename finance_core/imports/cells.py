@@ -87,6 +87,12 @@ def looks_like_id(s: str) -> str | None:
     return None
 
 
+def _unescape_line(s: str) -> str:
+    if len(s) > 1 and s[0] == "'" and s[1:].startswith((*FORMULA_PREFIXES, "'")):
+        return s[1:]
+    return s
+
+
 def text(value, max_len: int = 200, *, multiline: bool = False) -> Parsed:
     """Text of one cell: one line unless ``multiline``; no invisible or
     direction-changing characters; no resident ID number."""
@@ -98,9 +104,10 @@ def text(value, max_len: int = 200, *, multiline: bool = False) -> Parsed:
     if multiline:
         s = s.replace("\r\n", "\n").replace("\r", "\n")
     s = s.strip(" \u3000\n" if multiline else " \u3000")
-    # undo the formula escaping of our own exports: '=… -> =…, ''… -> '…
-    if len(s) > 1 and s[0] == "'" and s[1:].startswith((*FORMULA_PREFIXES, "'")):
-        s = s[1:]
+    # undo the formula escaping of our own exports: '=… -> =…, ''… -> '… (of every line)
+    s = _unescape_line(s)
+    if multiline and "\n'" in s:
+        s = "\n".join(_unescape_line(line) for line in s.split("\n"))
     if len(s) > max_len:
         return None, f"内容过长（{len(s)} 个字，最多 {max_len} 个字）"
     if not s.isprintable():   # fast path: isprintable() is False for every character refused here

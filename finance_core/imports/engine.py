@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import logging
 import re
 import sqlite3
 from typing import Iterable
@@ -28,6 +29,7 @@ from . import cells
 from .feeds import FEEDS, Column, Feed, Ref, TableSpec, months_of
 from .reader import FileRejected, Sheet, read
 
+log = logging.getLogger(__name__)
 MAX_ERRORS = 1000
 MEMO_SIZE = 20_000                 # parsed values remembered per column
 SAMPLE_ROWS = 200
@@ -626,10 +628,25 @@ def apply(db: sqlite_utils.Database, parsed: Parsed, user: str) -> ImportResult:
             result = ImportResult(import_id, added, updated, removed, unchanged, tuple(parsed.months))
     except _NothingToDo:
         pass
-    except sqlite3.IntegrityError as exc:
-        raise ImportRejected([Issue(None, None, f"数据库拒绝了这次导入（{exc}），没有写入任何数据")]) from None
+    except sqlite3.Error as exc:
+        log.exception("import of %s (%s) failed in the database", parsed.file_name, feed.key)
+        raise ImportRejected([Issue(None, None, database_message(exc) + "；没有写入任何数据")]) from None
     assert result is not None
     return result
+
+
+def database_message(exc: sqlite3.Error) -> str:
+    """A Chinese reason for a database error (the English one goes to the log)."""
+    text = str(exc).lower()
+    if isinstance(exc, sqlite3.IntegrityError):
+        return "数据库拒绝了这次导入：数据与数据库中已有的数据冲突（完整性检查未通过）"
+    if "overflow" in text or "too big" in text:
+        return "数据库拒绝了这次导入：有数值超出数据库能保存的范围"
+    if "locked" in text or "busy" in text:
+        return "数据库正忙（可能有人正在导入），请稍后再试"
+    if "disk" in text or "full" in text or "readonly" in text or "read-only" in text:
+        return "服务器无法写入数据库（磁盘已满或没有写权限），请联系管理员"
+    return "数据库出错，这次导入没有完成，请稍后再试；如反复出现请联系管理员"
 
 
 def import_file(db: sqlite_utils.Database, feed_key: str, file_name: str, data: bytes,
@@ -695,6 +712,9 @@ def undo(db: sqlite_utils.Database, source: str, user: str) -> dict:
     except sqlite3.IntegrityError:
         raise UndoError("无法撤销：这次导入的数据已被后来导入的数据引用（例如月末状态引用了台账中的贷款），"
                         "请先撤销后来的那次导入") from None
+    except sqlite3.Error as exc:
+        log.exception("undo of %s failed in the database", source)
+        raise UndoError(database_message(exc).replace("这次导入", "这次撤销")) from None
     return entry
 
 

@@ -41,11 +41,17 @@ GENERAL_NOTES = (
 )
 
 
+def _escape_line(text: str) -> str:
+    return "'" + text if text.startswith(("'", *exports.FORMULA_PREFIXES)) else text
+
+
 def _cell(value):
-    """Formula-escape a text cell; a text that itself starts with ' gets one
-    more, so that reading back (cells.text) restores it exactly."""
+    """Formula-escape a text cell (its start and the start of every line in
+    it); a line that itself starts with ' gets one more, so that reading back
+    (cells.text) restores it exactly."""
     if isinstance(value, str):
-        return "'" + value if value.startswith("'") else exports.escape_cell(value)
+        parts = exports.LINE_BREAK.split(value)   # text, break, text, ...
+        return "".join(_escape_line(p) if i % 2 == 0 else p for i, p in enumerate(parts))
     if hasattr(value, "item"):
         return value.item()
     return value
