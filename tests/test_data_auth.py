@@ -65,15 +65,8 @@ def test_unknown_locked_and_wrong_look_the_same(users_db):
     assert "锁定" not in message.split("（")[0]   # the message itself never says this account is locked
 
 
-def test_concurrent_guesses_cannot_outrun_the_lock(tmp_path):
-    """14 sessions submit at once (13 wrong guesses and the right password): the
-    attempts are counted atomically, so at most LOCK_AFTER of them are checked
-    against the account, no failure is lost, and the account ends up locked."""
-    path = tmp_path / "users.db"
-    with fdb.opened(path) as d:
-        auth.add_user(d, "张三", "correct horse")
-    clock = dt.datetime(2026, 11, 1, 9, 0)
-    barrier = threading.Barrier(14)
+def _concurrent_attempts(path, passwords: list[str], clock: dt.datetime) -> list:
+    barrier = threading.Barrier(len(passwords))
     results = []
 
     def attempt(password: str) -> None:
@@ -82,27 +75,50 @@ def test_concurrent_guesses_cannot_outrun_the_lock(tmp_path):
             results.append((password, auth.authenticate(d, "张三", password, sleep=lambda s: None,
                                                         now=lambda: clock)))
 
-    passwords = [f"guess-{i}" for i in range(auth.LOCK_AFTER + 3)] + ["correct horse"]
     threads = [threading.Thread(target=attempt, args=(p,)) for p in passwords]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    assert len(results) == 14
-    checked_wrong = [p for p, r in results if r.checked and not r.ok]
-    right = next(r for p, r in results if p == "correct horse")
-    # a wrong guess is checked only while fewer than LOCK_AFTER failures are recorded
-    assert len(checked_wrong) <= auth.LOCK_AFTER
+    assert len(results) == len(passwords)
+    return results
+
+
+def test_concurrent_guesses_cannot_outrun_the_lock(tmp_path):
+    """14 sessions submit wrong guesses at once: the attempts are counted
+    atomically, so exactly LOCK_AFTER of them are checked against the account,
+    none is lost, and the right password is refused afterwards."""
+    path = tmp_path / "users.db"
     with fdb.opened(path) as d:
-        (failures,) = d.execute("SELECT failed_logins FROM users WHERE name = '张三'").fetchone()
-    if right.ok:   # it came before the lock (and reset the count): only later guesses are counted
-        assert failures <= len(passwords) - 1
-    else:          # it came after the lock: refused, and every attempt was counted
-        assert failures == len(passwords) and len(checked_wrong) == auth.LOCK_AFTER
-    with fdb.opened(path) as d:   # right or not, 13 wrong guesses in a row lock it when they come last
-        for i in range(auth.LOCK_AFTER):
-            auth.authenticate(d, "张三", f"late-{i}", sleep=lambda s: None, now=lambda: clock)
+        auth.add_user(d, "张三", "correct horse")
+    clock = dt.datetime(2026, 11, 1, 9, 0)
+    results = _concurrent_attempts(path, [f"guess-{i}" for i in range(14)], clock)
+    assert not any(r.ok for _, r in results)
+    assert sum(r.checked for _, r in results) == auth.LOCK_AFTER
+    assert {r.message for _, r in results} == {auth.FAILURE_MESSAGE}
+    with fdb.opened(path) as d:
+        assert d.execute("SELECT failed_logins FROM users").fetchone() == (14,)
         assert not auth.authenticate(d, "张三", "correct horse", sleep=lambda s: None, now=lambda: clock).ok
+
+
+def test_concurrent_right_password_among_guesses(tmp_path):
+    """13 wrong guesses and the right password at once: the right one gets in
+    only if it was checked before the lock; either way no failure is lost."""
+    path = tmp_path / "users.db"
+    with fdb.opened(path) as d:
+        auth.add_user(d, "张三", "correct horse")
+        with fdb.write_transaction(d):   # 5 failures already on record
+            d.execute("UPDATE users SET failed_logins = 5, last_failed_at = '2026-11-01T08:59:00'")
+    clock = dt.datetime(2026, 11, 1, 9, 0)
+    results = _concurrent_attempts(path, [f"guess-{i}" for i in range(13)] + ["correct horse"], clock)
+    right = next(r for p, r in results if p == "correct horse")
+    checked_wrong = sum(r.checked and not r.ok for _, r in results)
+    with fdb.opened(path) as d:
+        (failures,) = d.execute("SELECT failed_logins FROM users").fetchone()
+    if right.ok:   # before the lock: at most 4 guesses before it, the count restarted at it
+        assert failures <= 13 and checked_wrong <= (auth.LOCK_AFTER - 5) + auth.LOCK_AFTER
+    else:          # after the lock: every attempt counted, only 5 guesses checked
+        assert failures == 5 + 14 and checked_wrong == auth.LOCK_AFTER - 5
 
 
 def test_oidc_only_user_cannot_use_a_password(users_db):
