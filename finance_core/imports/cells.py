@@ -51,6 +51,7 @@ _INVISIBLE_NAMES = {
     "\u2029": "段落分隔符", "\t": "制表符",
 }
 _DIGITS17 = re.compile(r"\d{17}")
+_BREAK_NAMES = {"\r": "回车符", "\n": "换行符", "\x0b": "垂直制表符", "\x0c": "换页符"}
 _ID_LIKE = re.compile(r"(?<![0-9A-Za-z])(\d{17}[\dXx])(?![0-9A-Za-z])")
 
 
@@ -65,7 +66,9 @@ def _invisible(s: str, multiline: bool) -> str | None:
         if ch == "\n" and multiline or ch == "\t" and multiline:
             continue
         if ch in _LINE_BREAKS and not multiline or ch in "\r\n":
-            return "不能换行（内容中含有换行符）；此列只能填一行文字，请删除换行后重新导入"
+            name = _BREAK_NAMES.get(ch) or _INVISIBLE_NAMES.get(ch) or "分隔符"
+            return (f"不能换行：内容中含有{name}（U+{ord(ch):04X}），已拒绝（不会自动删除）；"
+                    "此列只能填一行文字，请删除换行后重新导入")
         cat = unicodedata.category(ch)
         if cat in ("Cc", "Cf", "Zl", "Zp", "Co") or ch in _INVISIBLE_NAMES:
             name = _INVISIBLE_NAMES.get(ch) or ("控制字符" if cat == "Cc" else "不可见的格式字符")
