@@ -248,7 +248,7 @@ def scan_sheet(data: bytes, info: zipfile.ZipInfo, title: str) -> SheetScan:
         row_tag, cell_sp, cell_gt, cell_r, valued = fast
         scan.rows += chunk.count(row_tag)
         if scan.rows > limits.MAX_ROWS + limits.HEADER_ROWS:
-            raise _too_many_rows(title, f"超过 {limits.MAX_ROWS + limits.HEADER_ROWS:,}")
+            raise _too_many_rows(title, f"超过 {limits.MAX_ROWS + limits.HEADER_ROWS:,} 行")
         cells = chunk.count(cell_sp) + chunk.count(cell_gt)
         with_ref = chunk.count(cell_r)
         refs = valued.findall(chunk) if with_ref == cells else _VALUED_CELL.findall(chunk)
@@ -292,7 +292,7 @@ def _check_area(scan: SheetScan, title: str) -> None:
 
 def _check_bounds(rows: int, cols: int, title: str) -> None:
     if rows > limits.MAX_ROWS + limits.HEADER_ROWS:
-        raise _too_many_rows(title, f"{rows:,}")
+        raise _too_many_rows(title, f"{rows:,} 行")
     if cols > limits.MAX_COLUMNS:
         raise FileRejected(f"工作表“{title}”用到了第 {cols:,} 列（{_col_letters(cols)} 列），"
                            f"上限 {limits.MAX_COLUMNS} 列；请删除模板以外的列（包括右侧远处的零散内容）后再导入")
@@ -302,7 +302,7 @@ def _check_bounds(rows: int, cols: int, title: str) -> None:
 
 
 def _too_many_rows(title: str, rows: str) -> FileRejected:
-    return FileRejected(f"工作表“{title}”有 {rows} 行，上限 {limits.MAX_ROWS:,} 行数据；"
+    return FileRejected(f"工作表“{title}”有{rows}，上限 {limits.MAX_ROWS:,} 行数据；"
                         "请按月份或银行拆分后分别导入")
 
 
