@@ -30,7 +30,7 @@ import re
 import pandas as pd
 import sqlite_utils
 
-from . import credit, guarantees, indicators, ipo, microloans, money, overview, periods, targets
+from . import completeness, credit, guarantees, indicators, ipo, microloans, money, overview, periods, targets
 from .filters import Filters, load_options, scope_sql
 
 MONTHLY, ANNUAL = "月报", "年报"
@@ -248,10 +248,19 @@ def town_completion(db: sqlite_utils.Database, f: Filters, metric_key: str) -> l
     return [Ranked(name, completion[code]) for code, name in _town_codes(db, f) if code in completion]
 
 
+def _missing_banks(db, f: Filters, area: str) -> set[str]:
+    """Banks whose figures for ``area`` are carried forward this month: never ranked."""
+    return {g.reporter for g in completeness.gaps(db, f, (area,)) if g.reporter_kind == completeness.BANK}
+
+
 def bank_credit_usage(db: sqlite_utils.Database, f: Filters) -> list[Ranked]:
-    """用信率 (用信金额 ÷ 授信金额) per bank in scope with credit granted."""
+    """用信率 (用信金额 ÷ 授信金额) per bank in scope with credit granted (a bank
+    that did not report the month is not ranked)."""
     out = []
+    missing = _missing_banks(db, f, "credit-villages")
     for code, name in _bank_codes(db, f):
+        if code in missing:
+            continue
         t = credit.totals(db, Filters(f.as_of, f.towns, (code,)))
         if t is not None and t.usage_rate is not None:
             out.append(Ranked(name, t.usage_rate))
@@ -259,9 +268,11 @@ def bank_credit_usage(db: sqlite_utils.Database, f: Filters) -> list[Ranked]:
 
 
 def bank_overdue_rate(db: sqlite_utils.Database, f: Filters) -> list[Ranked]:
-    """小额信贷逾期率 per bank in scope with a balance (the overview's figure)."""
+    """小额信贷逾期率 per bank in scope with a balance (the overview's figure); a
+    bank that did not report the month is not ranked."""
     rates = overview.bank_overdue_rates(db, f)
-    return [Ranked(name, rates[code]) for code, name in _bank_codes(db, f) if code in rates]
+    missing = _missing_banks(db, f, "microloans")
+    return [Ranked(name, rates[code]) for code, name in _bank_codes(db, f) if code in rates and code not in missing]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -809,6 +820,30 @@ def _ordinal(i: int) -> str:
     return str(n)
 
 
+# brief section -> the page (area) key of its completeness feeds
+SECTION_AREAS = {"credit": "credit-villages", "microloans": "microloans", "guarantees": "guarantees",
+                 "ipo": "ipo", "indicators": "briefing"}
+
+
+def gap_note(found: list[completeness.Gap]) -> str:
+    """'数据说明：邮储银行未报送2024年6月信用村银行报表（授信、用信沿用5月数据）。'"""
+    return "数据说明：" + "；".join(completeness.notice_lines(found)) + "。"
+
+
+def _with_gap_notes(sections: list[Section], found: list[completeness.Gap]) -> list[Section]:
+    """Name every missing submission in the scope: all of them in 总体情况, each
+    area's own at the end of its section (DESIGN.md "Completeness")."""
+    if not found:
+        return sections
+    out = []
+    for s in sections:
+        mine = found if s.key == "overview" else [g for g in found if g.area == SECTION_AREAS.get(s.key)]
+        if mine:
+            s = dataclasses.replace(s, paragraphs=s.paragraphs + (gap_note(mine),))
+        out.append(s)
+    return out
+
+
 def _numbered(sections: list[Section]) -> tuple[Section, ...]:
     return tuple(dataclasses.replace(s, heading=f"{_ordinal(i)}、{s.heading}") for i, s in enumerate(sections))
 
@@ -819,6 +854,7 @@ def build(db: sqlite_utils.Database, kind: str, f: Filters) -> Brief:
     period = period_for(load_options(db).months, kind, f.as_of)
     w = _Writer(db, f, period)
     sections = [w.overview(), w.ipo(), w.credit(), w.microloans(), w.guarantees(), w.indicators(), w.issues()]
+    sections = _with_gap_notes(sections, completeness.gaps(db, w.f))
     if period.kind == ANNUAL:
         sections.append(w.plan())
     if period.kind == MONTHLY:

@@ -36,6 +36,11 @@ class Thresholds:
     low_usage_rate: float = 0.10          # rated households but near-zero use
     usage_rate_min: float = 0.40          # red flag below this 用信率
     credit_rating_max_age: int = 1        # years: households are rated yearly (last year's rating is current)
+    # 报送 (completeness, DESIGN.md): a reporter that delivered a feed in any of the
+    # ``expected_lookback_months`` months before a month is expected to deliver it;
+    # when it does not, its balances carry forward that many months at most
+    expected_lookback_months: int = 6
+    report_due_day: int = 10              # a month's report is due by this day of the next month
     # IPO
     guidance_min_months: int = 3
     acceptance_valid_months: int = 12

@@ -6,11 +6,12 @@ figures month-end balances, as the banks report them (``credit_reports``: one
 row per month, village and bank). Village-level tables read one month of
 reports; nothing scans the whole ledger.
 
-A bank that did not report a month simply has no row. Its figures are then
-missing from that month's sums (never carried forward): :func:`completeness`
-says which banks and villages are missing, the trend marks such months, and
-the rankings and village table show 未报送, so unequal sets are not compared
-silently.
+A bank that did not report a village for a month keeps its last report of the
+previous ``expected_lookback_months`` months in the roll-up (carried forward,
+DESIGN.md "Completeness"; :mod:`.rollups`): :func:`completeness` names the
+banks and villages whose figures are carried and from which month, the trend
+marks such months, and the rankings show 未报送 and never rank a bank whose
+figures are carried.
 
 The 信用村 page: :func:`kpis` (the KPI row, comparisons with the previous
 month and the year start), :func:`trend`, :func:`town_ranking` (with the
@@ -27,6 +28,7 @@ import pandas as pd
 import sqlite_utils
 
 from . import money, periods
+from . import completeness as reporting   # credit.completeness is this module's village-level view
 from .config import THRESHOLDS, Thresholds
 from .filters import Filters, scope_sql
 from .kpi import COUNT, MONEY, RATIO, Kpi, compare
@@ -112,7 +114,7 @@ def coverage(db: sqlite_utils.Database, f: Filters) -> float | None:
 # with one decimal ("45.3" for 45.3%). Raw sums are always added up as integers
 # first and converted once, so a total never differs from its parts by rounding.
 
-LOOKBACK_MONTHS = 12          # a village-bank pair that reported this recently is expected
+LOOKBACK_MONTHS = THRESHOLDS.expected_lookback_months  # a village-bank pair that reported this recently is expected
 RANK_CHOICES = ("授信金额", "用信金额", "用信率", "新增授信完成率", "新增用信完成率")
 WHATIF_DEFAULTS = {"usage_target": 0.60, "coverage_target": 0.45}
 WHATIF_RANGES = {"usage_target": ("目标用信率", 0.0, 1.0),
@@ -120,7 +122,10 @@ WHATIF_RANGES = {"usage_target": ("目标用信率", 0.0, 1.0),
 CREDIT_TARGETS = ("credit_granted_increase", "credit_used_increase")
 
 _SUMS = ("SUM(granted_amount), SUM(used_amount), SUM(granted_households), "
-         "SUM(used_households), SUM(npl_amount), SUM(villages)")
+         "SUM(used_households), SUM(npl_amount), SUM(villages), SUM(carried_villages), MIN(carried_from)")
+# positions in a _SUMS tuple
+_REPORTS, _CARRIED, _CARRIED_FROM = 5, 6, 7
+_ZERO = (0, 0, 0, 0, 0, 0, 0, None)
 
 
 def pct(num: int | float | None, den: int | float | None) -> float | None:
@@ -158,14 +163,24 @@ def _frame(rows: list[dict], columns: list[str]) -> pd.DataFrame:
 
 
 def _by(db: sqlite_utils.Database, f: Filters, month: str, key: str) -> dict[str, tuple]:
-    """Sums per town or bank (``key``) in scope at ``month``:
-    code -> (granted, used, granted_hh, used_hh, npl, reports)."""
+    """Sums per town or bank (``key``) in scope at ``month``: code -> (granted,
+    used, granted_hh, used_hh, npl, reports, carried reports, carried from)."""
     where, params = scope_sql(f)
     rows = db.execute(
         f"SELECT {key}, {_SUMS} FROM credit_monthly WHERE month = ?{where} GROUP BY {key}",
         [month, *params],
     ).fetchall()
-    return {r[0]: tuple(int(v) for v in r[1:]) for r in rows}
+    return {r[0]: tuple(int(v) for v in r[1:8]) + (r[8],) for r in rows}
+
+
+def _carried_text(n: tuple, as_of: str) -> str:
+    """'沿用5月数据' for a sums tuple with carried reports."""
+    return f"沿用{_month_word(n[_CARRIED_FROM], as_of)}数据"
+
+
+def _month_word(month: str, as_of: str) -> str:
+    y, m = periods.parse_month(month)
+    return f"{m}月" if y == periods.year_of(as_of) else f"{y}年{m}月"
 
 
 def _has_month(db: sqlite_utils.Database, month: str) -> bool:
@@ -180,21 +195,24 @@ class ReportedVillages:
 
 def reported_villages(db: sqlite_utils.Database, f: Filters) -> ReportedVillages | None:
     """信用村数 / 信用户数 at ``f.as_of``: credit villages of the towns in scope that a
-    bank in scope reported on that month, and their rated households. None when
+    bank in scope reported on that month (or whose report is carried forward),
+    and their rated households. None when
     no bank in scope reported that month. (Ratings are kept only as the latest
     result, so a village counts in the months its banks report on it.)"""
     if totals(db, f) is None:
         return None
     twhere, tparams = scope_sql(f, town_col="v.town_code", bank_col=None)
     bwhere, bparams = scope_sql(f, town_col=None, bank_col="r.bank_code")
+    # reported this month, or carried forward from the look-back window (a village-bank
+    # pair's latest report in the window is what the roll-up holds for the month)
     row = db.execute(
         f"""
         SELECT COUNT(*), COALESCE(SUM(v.rated_households), 0) FROM villages v
         WHERE v.is_credit_village = 1{twhere}
           AND EXISTS (SELECT 1 FROM credit_reports r
-                      WHERE r.month = ? AND r.village_code = v.code{bwhere})
+                      WHERE r.month BETWEEN ? AND ? AND r.village_code = v.code{bwhere})
         """,
-        [*tparams, f.as_of, *bparams],
+        [*tparams, periods.add_months(f.as_of, -LOOKBACK_MONTHS), f.as_of, *bparams],
     ).fetchone()
     return ReportedVillages(int(row[0]), int(row[1]))
 
@@ -215,7 +233,7 @@ def kpis(db: sqlite_utils.Database, f: Filters, th: Thresholds = THRESHOLDS) -> 
                   help="不良金额 ÷ 用信金额", good_when_up=False, **kw)
     if npl.value is not None and npl.value >= th.credit_village_npl_max:
         npl = dataclasses.replace(npl, flag=f"达到 {money.fmt_pct(th.credit_village_npl_max)}")
-    return [
+    items = [
         compare("credit_granted", "授信金额", MONEY, lambda t: t.granted_amount, now, prev, base,
                 help="各银行累计授信额度之和", **kw),
         compare("credit_used", "用信金额", MONEY, lambda t: t.used_amount, now, prev, base,
@@ -234,27 +252,31 @@ def kpis(db: sqlite_utils.Database, f: Filters, th: Thresholds = THRESHOLDS) -> 
                 help="上述信用村评定的信用户", **kw),
         npl,
     ]
+    return reporting.annotate(items, reporting.gaps(db, f, ("credit-villages",)))
 
 
 def trend(db: sqlite_utils.Database, f: Filters) -> pd.DataFrame:
     """One row per month with reports in scope, up to ``f.as_of``. 报送不全 marks a
-    month with fewer village-bank reports than in one of the ``LOOKBACK_MONTHS``
-    months before it (a bank did not report: its figures are missing, not zero)."""
+    month in which some village reports are carried forward from an earlier
+    month (a bank did not report: "沿用X月数据"), or with fewer reports than in
+    one of the ``LOOKBACK_MONTHS`` months before it."""
     where, params = scope_sql(f)
     rows = db.execute(
         f"SELECT month, {_SUMS} FROM credit_monthly WHERE month <= ?{where} GROUP BY month ORDER BY month",
         [f.as_of, *params],
     ).fetchall()
-    reports = {m: int(n) for m, *_rest, n in rows}
+    reports = {r[0]: int(r[1 + _REPORTS]) for r in rows}
     out = []
-    for m, g, u, gh, uh, _npl, n in rows:
+    for m, g, u, gh, uh, _npl, n, carried, carried_from in rows:
         before = [reports[x] for x in (periods.add_months(m, -i) for i in range(1, LOOKBACK_MONTHS + 1))
                   if x in reports]
+        gap = carried or (before and int(n) + int(carried) < max(before))
         out.append({"月份": m, "授信金额（万元）": _wan(g), "用信金额（万元）": _wan(u), "用信率（%）": pct(u, g),
                     "授信户数": int(gh), "用信户数": int(uh), "报送数（村·银行）": int(n),
-                    "报送不全": "是" if before and int(n) < max(before) else ""})
+                    "报送不全": "是" if gap else "",
+                    "沿用数据": f"{int(carried)} 个村·银行沿用{_month_word(carried_from, m)}数据" if carried else ""})
     return _frame(out, ["月份", "授信金额（万元）", "用信金额（万元）", "用信率（%）", "授信户数", "用信户数",
-                        "报送数（村·银行）", "报送不全"])
+                        "报送数（村·银行）", "报送不全", "沿用数据"])
 
 
 def _town_targets(db: sqlite_utils.Database, f: Filters) -> dict[tuple[str, str], int]:
@@ -272,10 +294,10 @@ def _town_targets(db: sqlite_utils.Database, f: Filters) -> dict[tuple[str, str]
 
 def _ranked(rows: list[dict], key: str) -> list[dict]:
     """Sort by ``key`` descending (missing last) and number 排名 (ties share a rank)."""
-    rows = sorted(rows, key=lambda r: (r[key] is None, -(r[key] or 0)))
+    rows = sorted(rows, key=lambda r: (r.get(key) is None, -(r.get(key) or 0)))
     last, rank = object(), 0
     for i, r in enumerate(rows, start=1):
-        if r[key] is None:
+        if r.get(key) is None:
             r["排名"] = None
             continue
         if r[key] != last:
@@ -300,7 +322,9 @@ def town_ranking(db: sqlite_utils.Database, f: Filters, rank_by: str = RANK_CHOI
     """Towns in scope (all towns when none is chosen, those without credit included)
     at ``f.as_of``: amounts, 用信率, this year's increase against the town target
     (完成率) and 序时进度. 进度 is '落后' when a 完成率 is below 序时进度; 报送情况
-    counts the village-bank reports missing this month."""
+    counts the village-bank reports missing this month (their figures carried
+    forward, "沿用X月数据"). A town with no report at all this month (none to
+    carry) shows no figures and is not ranked."""
     codes = f.towns or tuple(c for (c,) in db.execute("SELECT code FROM towns ORDER BY code").fetchall())
     names = dict(db.execute("SELECT code, name FROM towns").fetchall())
     base_month = periods.previous_year_end(f.as_of)
@@ -309,19 +333,25 @@ def town_ranking(db: sqlite_utils.Database, f: Filters, rank_by: str = RANK_CHOI
     goals = _town_targets(db, f)
     tp = periods.time_progress(f.as_of)
     late = missing_reports(db, f).groupby("乡镇").size().to_dict()
-    zero = (0, 0, 0, 0, 0, 0)
     rows = []
     for code in codes:
-        n = now.get(code, zero)
-        b = base.get(code, zero) if has_base else None
+        n = now.get(code)
+        if n is None:
+            rows.append({"乡镇": names[code], "报送情况": "本月无报送" if _reported_before(db, f, code) else "无报送记录",
+                         "序时进度（%）": ratio_pct(tp)})
+            continue
+        b = base.get(code, _ZERO) if has_base else None
         inc_g = None if b is None else n[0] - b[0]
         inc_u = None if b is None else n[1] - b[1]
         tg, tu = goals.get((CREDIT_TARGETS[0], code)), goals.get((CREDIT_TARGETS[1], code))
         cg, cu = pct(inc_g, tg), pct(inc_u, tu)
         behind = [label for label, inc, goal in (("授信", inc_g, tg), ("用信", inc_u, tu))
                   if inc is not None and goal and inc / goal < tp]
+        status = f"{late[names[code]]} 个村·银行未报送" if names[code] in late else ""
+        if n[_CARRIED]:
+            status += f"（{_carried_text(n, f.as_of)}）"
         rows.append({
-            "乡镇": names[code], "报送情况": f"{late[names[code]]} 个村·银行未报送" if names[code] in late else "",
+            "乡镇": names[code], "报送情况": status,
             "授信金额（万元）": _wan(n[0]), "用信金额（万元）": _wan(n[1]),
             "用信率（%）": pct(n[1], n[0]), "授信户数": n[2], "用信户数": n[3],
             "较年初新增授信（万元）": _wan(inc_g), "新增授信目标（万元）": _wan(tg), "新增授信完成率（%）": cg,
@@ -330,6 +360,14 @@ def town_ranking(db: sqlite_utils.Database, f: Filters, rank_by: str = RANK_CHOI
             "进度": ("落后：" + "、".join(behind)) if behind else ("正常" if cg is not None or cu is not None else None),
         })
     return _frame(_ranked(rows, rank_column(rank_by)), TOWN_COLUMNS)
+
+
+def _reported_before(db: sqlite_utils.Database, f: Filters, town: str) -> bool:
+    """Whether a bank in scope ever reported on the town before ``f.as_of``."""
+    _, bparams = scope_sql(f, town_col=None)
+    bwhere = scope_sql(f, town_col=None)[0]
+    return db.execute(f"SELECT 1 FROM credit_monthly WHERE town_code = ? AND month < ?{bwhere} LIMIT 1",
+                      [town, f.as_of, *bparams]).fetchone() is not None
 
 
 # --- data completeness -----------------------------------------------------------
@@ -410,11 +448,11 @@ def completeness(db: sqlite_utils.Database, f: Filters) -> Completeness:
         villages = "、".join(group["村"].head(5)) + ("等" if len(group) > 5 else "")
         last = group["最近报送月份"].max()
         notes.append(f"{bank}未报送{town} {len(group)} 个村（{villages}）{f.as_of} 的数据，最近一次报送为 {last}；"
-                     "这些村不计入本月合计，较上月、较年初的变化因此偏小。")
+                     f"这些村的授信、用信沿用{_month_word(last, f.as_of)}数据计入合计。")
     if prev_n:
-        notes.append(f"上月（{prev_month}）有 {prev_n} 个村·银行未报送，“较上月”变化是与不完整的上月数据相比。")
+        notes.append(f"上月（{prev_month}）有 {prev_n} 个村·银行未报送，“较上月”是与含沿用数据的上月相比。")
     if base_n:
-        notes.append(f"年初（{base_month}）有 {base_n} 个村·银行未报送，“较年初”变化是与不完整的年初数据相比。")
+        notes.append(f"年初（{base_month}）有 {base_n} 个村·银行未报送，“较年初”是与含沿用数据的年初相比。")
     return Completeness(f.as_of, missing, prev_n, base_n, tuple(notes))
 
 
@@ -426,7 +464,8 @@ BANK_COLUMNS = ["排名", "银行", "报送情况", "授信金额（万元）", 
 def bank_ranking(db: sqlite_utils.Database, f: Filters) -> pd.DataFrame:
     """Banks in the town scope at ``f.as_of``, ranked by 授信金额. Listed: the chosen
     banks, or every bank that reported in scope in the last ``LOOKBACK_MONTHS``
-    months; a bank with no report this month is shown as 未报送, unranked."""
+    months. A bank with villages not reported this month shows its carried
+    figures ("沿用X月数据") and is not ranked."""
     base_month = periods.previous_year_end(f.as_of)
     now, base = _by(db, f, f.as_of, "bank_code"), _by(db, f, base_month, "bank_code")
     has_base = _has_month(db, base_month)
@@ -441,11 +480,14 @@ def bank_ranking(db: sqlite_utils.Database, f: Filters) -> pd.DataFrame:
         if not (code in f.banks or (not f.banks and code in recent)):
             continue
         n = now.get(code)
-        b = base.get(code, (0,) * 6) if has_base else None
+        b = base.get(code, _ZERO) if has_base else None
         if n is None:
             status = "本月未报送" if code in recent else "无报送记录"
+        elif n[_CARRIED]:
+            status = ("本月未报送" if not n[_REPORTS] else f"{late.get(name, n[_CARRIED])} 个村未报送") + \
+                f"（{_carried_text(n, f.as_of)}）"
         else:
-            status = f"{late[name]} 个村未报送" if name in late else "已报送"
+            status = "已报送"
         rows.append({
             "银行": name,
             "授信金额（万元）": None if n is None else _wan(n[0]),
@@ -455,9 +497,12 @@ def bank_ranking(db: sqlite_utils.Database, f: Filters) -> pd.DataFrame:
             "不良率（%）": None if n is None else pct(n[4], n[1]),
             "较年初新增授信（万元）": None if n is None or b is None else _wan(n[0] - b[0]),
             "较年初新增用信（万元）": None if n is None or b is None else _wan(n[1] - b[1]),
-            "报送数（村）": 0 if n is None else n[5], "报送情况": status,
+            "报送数（村）": 0 if n is None else n[_REPORTS], "报送情况": status,
+            "_unranked": n is None or bool(n[_CARRIED]),
         })
-    return _frame(_ranked(rows, "授信金额（万元）"), BANK_COLUMNS)
+    ranked = _ranked([r for r in rows if not r["_unranked"]], "授信金额（万元）")
+    unranked = [dict(r, 排名=None) for r in rows if r["_unranked"]]
+    return _frame(ranked + unranked, BANK_COLUMNS)
 
 
 # --- villages --------------------------------------------------------------------
@@ -586,7 +631,7 @@ def whatif(db: sqlite_utils.Database, f: Filters, usage_target: float, coverage_
     now, base = _by(db, f, f.as_of, "town_code"), _by(db, f, base_month, "town_code")
     has_base = _has_month(db, base_month)
     goals = _town_targets(db, f)
-    zero = (0, 0, 0, 0, 0, 0)
+    zero = _ZERO
     county = totals(db, Filters(f.as_of, (), f.banks))
     all_g, all_ga = (county.granted_households, county.granted_amount) if county else (0, 0)
     parts = []

@@ -11,7 +11,8 @@ Stories a monthly meeting would discuss are built in:
 - 高峰乡 lags its credit-village target this year;
 - 邮储银行 did not report 河口镇's credit villages two months before the end
   (a bank missing a month: the 信用村 page says so instead of comparing unequal sets);
-- 村镇银行's microloans fall overdue more and more over the last months;
+- 村镇银行's microloans fall overdue more and more over the last months, and it
+  reports every third month after the due day (逾期报送);
 - the livestock-chain product (链担通—黄牛贷) runs near its cooperation quota;
 - companies move through the IPO stages, one stuck in 辅导 for over a year, one
   fell back to 辅导备案 after withdrawing its application.
@@ -32,7 +33,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import periods, rollups, schema
+from . import completeness, periods, rollups, schema
 
 DEFAULT_SEED = 20231231
 MONTHS = 36
@@ -116,6 +117,7 @@ def build(path: str | os.PathLike, scale: int = 1, seed: int = DEFAULT_SEED,
     conn.execute("BEGIN")
     counts = gen.run()
     rollups.refresh_all(conn)
+    completeness.record_demo(conn, seed, late_bank=TROUBLED_BANK)
     gen.targets()
     conn.execute("COMMIT")
     conn.execute("PRAGMA journal_mode = WAL")

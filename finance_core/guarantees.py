@@ -28,7 +28,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import pandas as pd
 import sqlite_utils
 
-from . import money, periods
+from . import completeness, money, periods
 from .config import THRESHOLDS, Thresholds
 from .filters import Filters, scope_sql
 from .kpi import COUNT, MONEY, MULTIPLE, RATIO, Kpi, compare
@@ -99,13 +99,10 @@ class GuaranteeTotals:
 
 def totals(db: sqlite_utils.Database, f: Filters, products: tuple[str, ...] = ()) -> GuaranteeTotals | None:
     """Scope position at ``f.as_of`` and this year's flows up to it (towns,
-    banks and optionally product codes). None when the company reported no
-    figures for that month."""
+    banks and optionally product codes). None when the company has no figures
+    for that month (nor any to carry forward)."""
     where, params = _scope(f, products)
-    (has_month,) = db.execute(
-        "SELECT COUNT(*) FROM guarantor_monthly WHERE month = ?", [f.as_of]
-    ).fetchone()
-    if not has_month:
+    if net_assets(db, f.as_of) is None:
         return None
     position = db.execute(
         f"""
@@ -167,9 +164,18 @@ def cumulative(db: sqlite_utils.Database, f: Filters, products: tuple[str, ...] 
 
 
 # --- the company: net assets, 放大倍数 and its limit --------------------------------
-def net_assets(db: sqlite_utils.Database, month: str) -> int | None:
+def net_assets(db: sqlite_utils.Database, month: str, th: Thresholds = THRESHOLDS) -> int | None:
+    """Net assets at ``month``: each company's figure of that month, or — when it
+    did not report — its latest of the ``expected_lookback_months`` before
+    (carried forward, DESIGN.md "Completeness"; :mod:`.completeness` names it)."""
     row = db.execute(
-        "SELECT SUM(net_assets) FROM guarantor_monthly WHERE month = ?", [month]
+        """
+        SELECT SUM(g.net_assets) FROM guarantor_monthly g
+        JOIN (SELECT guarantor_code, MAX(month) AS m FROM guarantor_monthly
+              WHERE month BETWEEN ? AND ? GROUP BY guarantor_code) x
+          ON x.guarantor_code = g.guarantor_code AND x.m = g.month
+        """,
+        [periods.add_months(month, -th.expected_lookback_months), month],
     ).fetchone()
     return int(row[0]) if row and row[0] is not None else None
 
@@ -254,9 +260,14 @@ def kpis(db: sqlite_utils.Database, f: Filters, products: tuple[str, ...] = (),
         "g_small_agri": (lambda v: v < th.small_agri_share_min, f"低于 {pct(th.small_agri_share_min)}"),
         "g_le5m": (lambda v: v < th.single_le5m_share_min, f"低于 {pct(th.single_le5m_share_min)}"),
     }
-    return [dataclasses.replace(k, flag=rules[k.key][1])
-            if k.key in rules and k.value is not None and rules[k.key][0](k.value) else k
-            for k in out]
+    out = [dataclasses.replace(k, flag=rules[k.key][1])
+           if k.key in rules and k.value is not None and rules[k.key][0](k.value) else k
+           for k in out]
+    # a missing net-assets month touches the leverage; a missing contract month every figure
+    found = completeness.gaps(db, f, ("guarantees",))
+    out = completeness.annotate(out, [g for g in found if g.feed == "guarantor"], only=("g_leverage",))
+    return completeness.annotate(out, [g for g in found if g.feed == "guarantees"],
+                                 flows=("g_new_count", "g_new_amount"))
 
 
 def kpi_frame(items: list[Kpi]) -> pd.DataFrame:

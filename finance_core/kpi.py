@@ -23,6 +23,7 @@ class Kpi:
     flag: str | None = None                # a threshold message when breached
     help: str | None = None
     good_when_up: bool = True              # False for overdue rates, leverage ...
+    note: str | None = None                # completeness: '含沿用9月数据（邮储银行）'
 
     def text(self) -> str:
         return fmt_value(self.kind, self.value, self.unit)

@@ -21,7 +21,7 @@ import datetime as dt
 import pandas as pd
 import sqlite_utils
 
-from . import money, periods, privacy
+from . import completeness, money, periods, privacy
 from .config import THRESHOLDS, Thresholds
 from .filters import Filters, scope_sql
 from .kpi import COUNT, MONEY, MULTIPLE, RATIO, Kpi, compare, fmt_value
@@ -275,7 +275,7 @@ def kpis(db: sqlite_utils.Database, f: Filters, th: Thresholds = THRESHOLDS) -> 
               help=f"全县贷款余额 ÷ 风险补偿金余额；应不低于 {th.fund_leverage_required:g} 倍")
     if lev.value is not None and lev.value < th.fund_leverage_required:
         lev = dataclasses.replace(lev, flag=f"低于 {th.fund_leverage_required:g} 倍，撬动不足")
-    return [
+    items = [
         # scale and reach
         kpi("ml_balance", "贷款余额", MONEY, t("balance")),
         kpi("ml_households", "在贷户数", COUNT, t("households"), unit="户"),
@@ -313,6 +313,14 @@ def kpis(db: sqlite_utils.Database, f: Filters, th: Thresholds = THRESHOLDS) -> 
             help="县级风险补偿金月末余额；不随乡镇、银行筛选变化"),
         lev,
     ]
+    return completeness.annotate(items, completeness.gaps(db, f, ("microloans",)), flows=FLOW_KPIS,
+                                 only=[k.key for k in items if k.key not in ("ml_fund", "ml_cumulative_n",
+                                                                              "ml_cumulative")])
+
+
+# year-to-date flows: a missing bank-month is missing from them, not carried
+FLOW_KPIS = ("ml_new_hh", "ml_new_amount", "ml_new_n", "ml_renewal_n", "ml_renewal_amount", "ml_extension_n",
+             "ml_extension_amount", "ml_subsidy")
 
 
 def kpi_table(items: list[Kpi]) -> pd.DataFrame:
@@ -501,6 +509,14 @@ def rankings(db: sqlite_utils.Database, f: Filters, by: str = BY_TOWN) -> pd.Dat
                      f"WHERE year = ? AND first_month <= ?{where} GROUP BY {col}",
                      [f.year, f.as_of, *params])
     borrowed = borrowed_households(db, f, col)
+    # positions carried forward from an earlier month (a bank did not report: DESIGN.md
+    # "Completeness"): named in 报送情况; a bank so carried is not ranked
+    carried: dict[str, list[tuple[str, str]]] = {}
+    for key, bank, since in db.execute(
+            f"SELECT {col}, bank_code, MIN(carried_from) FROM microloan_monthly WHERE month = ? "
+            f"AND carried_from IS NOT NULL{where} GROUP BY {col}, bank_code", [f.as_of, *params]).fetchall():
+        carried.setdefault(key, []).append((bank, since))
+    bank_names = dict(db.execute("SELECT code, name FROM banks").fetchall())
     where_t, params_t = scope_sql(f, bank_col=None)
     eligible = grouped(f"SELECT town_code, eligible FROM household_counts WHERE 1=1{where_t}", params_t)
     names = db.execute(f"SELECT code, name FROM {table} ORDER BY code").fetchall()
@@ -533,14 +549,29 @@ def rankings(db: sqlite_utils.Database, f: Filters, by: str = BY_TOWN) -> pd.Dat
             "完成率（%）": pct(completion),
             "序时进度（%）": pct(progress),
             "进度": "—" if completion is None else ("落后" if completion < progress else "领先"),
+            "报送情况": _carried_status(carried.get(code, ()), by, bank_names, f.as_of),
             "_new": new_amount,
+            "_unranked": by == BY_BANK and code in carried,
         })
-    records.sort(key=lambda r: (r["完成率（%）"] is None, -(r["完成率（%）"] or 0), -r["_new"]))
+    records.sort(key=lambda r: (r["_unranked"], r["完成率（%）"] is None, -(r["完成率（%）"] or 0), -r["_new"]))
     columns = ["排名", label, "贷款余额（万元）", "当年新增投放（万元）", "当年新增户数", "获贷率（%）",
-               "逾期率（%）", "全年目标（万元）", "完成率（%）", "序时进度（%）", "进度"]
-    frame = pd.DataFrame([{"排名": i, **r} for i, r in enumerate(records, start=1)], columns=columns)
+               "逾期率（%）", "全年目标（万元）", "完成率（%）", "序时进度（%）", "进度", "报送情况"]
+    frame = pd.DataFrame([{"排名": None if r["_unranked"] else i, **{k: v for k, v in r.items() if k != "排名"}}
+                          for i, r in enumerate(records, start=1)], columns=columns)
     numeric = [c for c in columns if "（" in c]     # typed even when every value is missing
     return frame.astype({c: "float64" for c in numeric})
+
+
+def _carried_status(items, by: str, bank_names: dict[str, str], as_of: str) -> str:
+    """'未报送（沿用9月数据）' for a bank; '邮储银行未报送（沿用9月数据）' for a town."""
+    if not items:
+        return "已报送"
+    parts = []
+    for bank, since in items:
+        y, m = periods.parse_month(since)
+        when = f"{m}月" if y == periods.year_of(as_of) else f"{y}年{m}月"
+        parts.append(("" if by == BY_BANK else bank_names.get(bank, bank)) + f"未报送（余额沿用{when}数据）")
+    return "；".join(parts)
 
 
 # --- what-if: stress on the balance against the risk fund ---------------------------

@@ -7,7 +7,7 @@ import sqlite_utils
 
 import pandas as pd
 
-from . import credit, guarantees, indicators, ipo, microloans, money, periods, targets
+from . import completeness, credit, guarantees, indicators, ipo, microloans, money, periods, targets
 from .config import THRESHOLDS, Thresholds
 from .filters import Filters, scope_sql
 from .kpi import COUNT, MONEY, MULTIPLE, RATIO, Kpi, compare
@@ -21,14 +21,14 @@ def _three(fn, db, f: Filters):
 
 def credit_kpis(db: sqlite_utils.Database, f: Filters) -> list[Kpi]:
     now, prev, base = _three(credit.totals, db, f)
-    return [
+    return completeness.annotate([
         compare("credit_granted", "授信金额", MONEY, lambda t: t.granted_amount, now, prev, base),
         compare("credit_used", "用信金额", MONEY, lambda t: t.used_amount, now, prev, base),
         compare("credit_granted_hh", "授信户数", COUNT, lambda t: t.granted_households, now, prev, base, unit="户"),
         compare("credit_used_hh", "用信户数", COUNT, lambda t: t.used_households, now, prev, base, unit="户"),
         compare("credit_usage", "用信率", RATIO, lambda t: t.usage_rate, now, prev, base,
                 help="用信金额 ÷ 授信金额"),
-    ]
+    ], completeness.gaps(db, f, ("credit-villages",)))
 
 
 def microloan_kpis(db: sqlite_utils.Database, f: Filters) -> list[Kpi]:
@@ -37,13 +37,13 @@ def microloan_kpis(db: sqlite_utils.Database, f: Filters) -> list[Kpi]:
                       help="逾期贷款余额 ÷ 贷款余额", good_when_up=False)
     if overdue.value is not None and overdue.value > THRESHOLDS.overdue_rate_max:
         overdue = dataclasses.replace(overdue, flag=f"高于 {money.fmt_pct(THRESHOLDS.overdue_rate_max)}")
-    return [
+    return completeness.annotate([
         compare("ml_balance", "贷款余额", MONEY, lambda t: t.balance, now, prev, base),
         compare("ml_households", "在贷户数", COUNT, lambda t: t.households, now, prev, base, unit="户"),
         compare("ml_new_hh", "当年新增投放户数", COUNT, lambda t: t.new_households_ytd, now, prev, base, unit="户"),
         compare("ml_new_amount", "当年新增投放金额", MONEY, lambda t: t.new_amount_ytd, now, prev, base),
         overdue,
-    ]
+    ], completeness.gaps(db, f, ("microloans",)), flows=microloans.FLOW_KPIS)
 
 
 def guarantee_kpis(db: sqlite_utils.Database, f: Filters, th: Thresholds = THRESHOLDS) -> list[Kpi]:
@@ -59,12 +59,12 @@ def guarantee_kpis(db: sqlite_utils.Database, f: Filters, th: Thresholds = THRES
                    help="当年代偿金额 ÷ 当年解保金额", good_when_up=False)
     if comp.value is not None and comp.value > th.compensation_rate_max:
         comp = dataclasses.replace(comp, flag=f"高于容忍度 {money.fmt_pct(th.compensation_rate_max)}")
-    return [
+    return completeness.annotate([
         compare("g_outstanding", "在保余额", MONEY, lambda t: t.outstanding, now, prev, base),
         compare("g_count", "在保户数", COUNT, lambda t: t.outstanding_count, now, prev, base, unit="户"),
         lev_kpi,
         comp,
-    ]
+    ], [g for g in completeness.gaps(db, f, ("guarantees",)) if g.feed == "guarantor"], only=("g_leverage",))
 
 
 def ipo_kpis(db: sqlite_utils.Database, f: Filters) -> list[Kpi]:
@@ -106,8 +106,11 @@ class Flag:
 
 def red_flags(db: sqlite_utils.Database, f: Filters, town_names: dict[str, str],
               bank_names: dict[str, str], th: Thresholds = THRESHOLDS) -> list[Flag]:
-    """What the meeting must look at, for the scope of ``f``."""
-    flags: list[Flag] = []
+    """What the meeting must look at, for the scope of ``f``: first who did not
+    report (every figure below may rest on carried data), then the thresholds."""
+    flags: list[Flag] = [Flag("数据报送", g.text(), "data") for g in completeness.gaps(db, f)]
+    carried_banks = {g.reporter: g for g in completeness.gaps(db, f, ("microloans",))
+                     if g.reporter_kind == completeness.BANK}
     tp = periods.time_progress(f.as_of)
     # 信用村: towns behind their credit target by more than 10 points
     completion = targets.town_completions(db, f.as_of, "credit_granted_increase")
@@ -128,6 +131,8 @@ def red_flags(db: sqlite_utils.Database, f: Filters, town_names: dict[str, str],
         rate = now.get(code)
         if rate is not None and rate > th.overdue_rate_max:
             trend = f"（三个月前 {money.fmt_pct(before[code])}）" if before.get(code) is not None else ""
+            if code in carried_banks:
+                trend += f"（{carried_banks[code].label}）"
             flags.append(Flag("小额信贷", f"{bank_names[code]}小额信贷逾期率 {money.fmt_pct(rate)}{trend}，"
                               f"高于 {money.fmt_pct(th.overdue_rate_max)}", "microloans",
                               (("bank", bank_names[code]),)))

@@ -12,6 +12,8 @@ from typing import Iterable
 
 import sqlite_utils
 
+from .config import THRESHOLDS
+
 
 def _conn(db) -> sqlite3.Connection:
     return db.conn if isinstance(db, sqlite_utils.Database) else db
@@ -25,7 +27,11 @@ def _month_clause(col: str, months: Iterable[str] | None) -> tuple[str, list]:
 
 
 def refresh_credit(db, months: Iterable[str] | None = None) -> None:
+    """Rebuild ``credit_monthly`` for ``months`` (all when None) and the months
+    whose carried-forward reports depend on them (see :func:`_carry_credit`)."""
     conn = _conn(db)
+    if months is not None:
+        months = _with_dependants(conn, "SELECT DISTINCT month FROM credit_reports", months)
     where, params = _month_clause("month", months)
     conn.execute(f"DELETE FROM credit_monthly WHERE 1=1{where}", params)
     where_r, params_r = _month_clause("r.month", months)
@@ -34,12 +40,73 @@ def refresh_credit(db, months: Iterable[str] | None = None) -> None:
         INSERT INTO credit_monthly
         SELECT r.month, v.town_code, r.bank_code, COUNT(*),
                SUM(r.granted_households), SUM(r.granted_amount),
-               SUM(r.used_households), SUM(r.used_amount), SUM(r.npl_amount)
+               SUM(r.used_households), SUM(r.used_amount), SUM(r.npl_amount), 0, NULL
         FROM credit_reports r JOIN villages v ON v.code = r.village_code
         WHERE 1=1{where_r}
         GROUP BY r.month, v.town_code, r.bank_code
         """,
         params_r,
+    )
+    _carry_credit(conn, months)
+
+
+def _lookback() -> int:
+    return THRESHOLDS.expected_lookback_months
+
+
+def _with_dependants(conn: sqlite3.Connection, months_sql: str, months: Iterable[str]) -> list[str]:
+    """``months`` and the data months up to ``expected_lookback_months`` after the
+    last of them: a month's carried-forward figures depend on the months before it."""
+    months = sorted(set(months))
+    if not months:
+        return months
+    last = conn.execute(
+        f"SELECT strftime('%Y-%m', ? || '-01', '+{_lookback()} months')", [months[-1]]).fetchone()[0]
+    later = [m for (m,) in conn.execute(
+        f"SELECT month FROM ({months_sql}) WHERE month > ? AND month <= ?", [months[0], last]).fetchall()]
+    return sorted(set(months) | set(later))
+
+
+def _carry_credit(conn: sqlite3.Connection, months: list[str] | None) -> None:
+    """Carry forward village reports (DESIGN.md "Completeness"): a village-bank
+    pair that reported in one of the ``expected_lookback_months`` months before a
+    data month but not in it counts with its last report, and the roll-up row
+    says how many villages were carried and from which month (the earliest)."""
+    where, params = _month_clause("m.month", months)
+    conn.execute(
+        f"""
+        INSERT INTO credit_monthly (month, town_code, bank_code, villages, granted_households,
+                                    granted_amount, used_households, used_amount, npl_amount,
+                                    carried_villages, carried_from)
+        WITH data_months(month, lo) AS (
+            SELECT DISTINCT m.month, strftime('%Y-%m', m.month || '-01', '-{_lookback()} months')
+            FROM credit_reports m WHERE 1=1{where}
+        ),
+        missing AS (
+            SELECT d.month, r.village_code, r.bank_code, MAX(r.month) AS last
+            FROM data_months d JOIN credit_reports r ON r.month >= d.lo AND r.month < d.month
+            WHERE NOT EXISTS (SELECT 1 FROM credit_reports x WHERE x.month = d.month
+                              AND x.village_code = r.village_code AND x.bank_code = r.bank_code)
+            GROUP BY d.month, r.village_code, r.bank_code
+        )
+        SELECT m.month, v.town_code, m.bank_code, 0, SUM(r.granted_households), SUM(r.granted_amount),
+               SUM(r.used_households), SUM(r.used_amount), SUM(r.npl_amount), COUNT(*), MIN(m.last)
+        FROM missing m
+        JOIN credit_reports r ON r.month = m.last AND r.village_code = m.village_code
+                             AND r.bank_code = m.bank_code
+        JOIN villages v ON v.code = m.village_code
+        WHERE 1=1
+        GROUP BY m.month, v.town_code, m.bank_code
+        ON CONFLICT (month, town_code, bank_code) DO UPDATE SET
+            granted_households = granted_households + excluded.granted_households,
+            granted_amount = granted_amount + excluded.granted_amount,
+            used_households = used_households + excluded.used_households,
+            used_amount = used_amount + excluded.used_amount,
+            npl_amount = npl_amount + excluded.npl_amount,
+            carried_villages = excluded.carried_villages,
+            carried_from = excluded.carried_from
+        """,
+        params,
     )
 
 
@@ -51,6 +118,8 @@ def refresh_microloans(db, months: Iterable[str] | None = None) -> None:
     months = list(months) if months is not None else None
     where, params = _month_clause("month", months)
     conn.execute(f"DELETE FROM microloan_monthly WHERE 1=1{where}", params)
+    carry_months = None if months is None else _with_dependants(
+        conn, "SELECT DISTINCT month FROM microloan_monthly", months)
     where_s, params_s = _month_clause("s.month", months)
     where_d, params_d = _month_clause("substr(disbursed_on, 1, 7)", months)
 
@@ -71,7 +140,7 @@ def refresh_microloans(db, months: Iterable[str] | None = None) -> None:
                SUM(b1), SUM(c1), SUM(b2), SUM(c2), SUM(b3), SUM(c3), SUM(b4), SUM(c4),
                SUM(b5), SUM(c5),
                SUM(new_loans), SUM(new_amount), SUM(renewal_loans), SUM(renewal_amount),
-               SUM(extension_loans), SUM(extension_amount), SUM(subsidy_paid)
+               SUM(extension_loans), SUM(extension_amount), SUM(subsidy_paid), NULL
         FROM (
             SELECT s.month AS month, l.town_code AS town_code, l.bank_code AS bank_code,
                    SUM(s.balance > 0) AS loans,
@@ -104,6 +173,7 @@ def refresh_microloans(db, months: Iterable[str] | None = None) -> None:
         """,
         params_s + params_d,
     )
+    _carry_microloans(conn, carry_months)
     # household-level helpers: cheap, always rebuilt whole
     conn.execute("DELETE FROM microloan_first_loans")
     conn.execute(
@@ -164,6 +234,58 @@ def refresh_microloans(db, months: Iterable[str] | None = None) -> None:
         GROUP BY month, town_code, bank_code
         """
     )
+
+
+_STOCKS = ("loans", "households", "balance", "overdue_balance", "par30_balance", "par90_balance",
+           "b1_30_balance", "b1_30_loans", "b31_60_balance", "b31_60_loans", "b61_90_balance",
+           "b61_90_loans", "b91_180_balance", "b91_180_loans", "b180p_balance", "b180p_loans")
+_FLOWS = ("new_loans", "renewal_loans", "extension_loans", "subsidy_paid")
+
+
+def _carry_microloans(conn: sqlite3.Connection, months: list[str] | None) -> None:
+    """Carry forward a bank's month-end position (DESIGN.md "Completeness"): a
+    bank with loans in the status of one of the ``expected_lookback_months``
+    months before a data month, and none in it, keeps its last reported stock
+    columns (balance, households, ageing) per town, marked ``carried_from``.
+    Flows stay as the ledger has them: nothing is carried into a flow."""
+    where, params = _month_clause("month", months)
+    # undo earlier carries of these months (rows that hold only carried stocks go)
+    conn.execute(f"DELETE FROM microloan_monthly WHERE carried_from IS NOT NULL{where} AND "
+                 + " AND ".join(f"{c} = 0" for c in _FLOWS), params)
+    conn.execute(f"UPDATE microloan_monthly SET {', '.join(f'{c} = 0' for c in _STOCKS)}, carried_from = NULL "
+                 f"WHERE carried_from IS NOT NULL{where}", params)
+    where_d, params_d = _month_clause("d.month", months)
+    conn.execute(
+        f"""
+        INSERT INTO microloan_monthly (month, town_code, bank_code, {', '.join(_STOCKS)},
+                                       {', '.join(c for c in _ALL_FLOWS)}, carried_from)
+        WITH reported AS (
+            SELECT month, bank_code FROM microloan_monthly WHERE carried_from IS NULL
+            GROUP BY month, bank_code HAVING SUM(loans) > 0
+        ),
+        data_months(month, lo) AS (
+            SELECT DISTINCT d.month, strftime('%Y-%m', d.month || '-01', '-{_lookback()} months')
+            FROM reported d WHERE 1=1{where_d}
+        ),
+        missing AS (
+            SELECT d.month, r.bank_code, MAX(r.month) AS last
+            FROM data_months d JOIN reported r ON r.month >= d.lo AND r.month < d.month
+            WHERE NOT EXISTS (SELECT 1 FROM reported x WHERE x.month = d.month AND x.bank_code = r.bank_code)
+            GROUP BY d.month, r.bank_code
+        )
+        SELECT m.month, s.town_code, s.bank_code, {', '.join(f's.{c}' for c in _STOCKS)},
+               {', '.join('0' for _ in _ALL_FLOWS)}, m.last
+        FROM missing m JOIN microloan_monthly s ON s.month = m.last AND s.bank_code = m.bank_code
+        WHERE s.carried_from IS NULL
+        ON CONFLICT (month, town_code, bank_code) DO UPDATE SET
+            {', '.join(f'{c} = excluded.{c}' for c in _STOCKS)}, carried_from = excluded.carried_from
+        """,
+        params_d,
+    )
+
+
+_ALL_FLOWS = ("new_loans", "new_amount", "renewal_loans", "renewal_amount", "extension_loans",
+              "extension_amount", "subsidy_paid")
 
 
 def refresh_guarantees(db) -> None:

@@ -384,7 +384,48 @@ CREATE INDEX idx_guarantee_monthly_flows ON guarantee_monthly(
 ) WHERE released_count > 0 OR compensated_count > 0;
 """
 
-MIGRATIONS: list[str] = [V1, V2]
+# --- version 3: submissions (completeness) and every IPO financing round -------
+V3 = """
+-- 报送记录: one row per import (or demo load) that delivered a feed's month for a
+-- reporter (bank code, guarantor code, company id as text, indicator key).
+-- Whether a reporter reported is read from the data itself; this table says
+-- when (the earliest submission whose import is not undone).
+CREATE TABLE submissions (
+    feed          TEXT NOT NULL,
+    reporter      TEXT NOT NULL,
+    month         TEXT NOT NULL,
+    submitted_at  TEXT NOT NULL,             -- ISO time of the import
+    import_id     INTEGER REFERENCES import_log(id),   -- NULL: demo / initial load
+    PRIMARY KEY (feed, reporter, month, submitted_at)
+) WITHOUT ROWID;
+CREATE INDEX idx_submissions_month ON submissions(month, feed);
+
+-- 股权融资: every financing round of a pipeline company (companies.last_round_*
+-- kept only the latest)
+CREATE TABLE ipo_rounds (
+    id          INTEGER PRIMARY KEY,
+    company_id  INTEGER NOT NULL REFERENCES companies(id),
+    round_date  TEXT NOT NULL,
+    amount      INTEGER NOT NULL CHECK (amount > 0),     -- 元
+    valuation   INTEGER CHECK (valuation IS NULL OR valuation > 0),  -- post-money, 元
+    round_name  TEXT,                                     -- 天使轮 / A轮 / Pre-IPO ...
+    UNIQUE (company_id, round_date)
+);
+CREATE INDEX idx_ipo_rounds_date ON ipo_rounds(round_date);
+
+-- carry-forward (DESIGN.md "Completeness"): a reporter that did not report a
+-- month keeps its last reported balances in the roll-ups, marked here
+-- (NULL: reported). credit: village reports carried into the row; microloans:
+-- the whole bank-month's stock columns (its flows stay as the ledger has them).
+ALTER TABLE credit_monthly ADD COLUMN carried_villages INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE credit_monthly ADD COLUMN carried_from TEXT;
+ALTER TABLE microloan_monthly ADD COLUMN carried_from TEXT;
+INSERT INTO ipo_rounds (company_id, round_date, amount, valuation)
+SELECT id, last_round_date, last_round_amount, last_round_valuation FROM companies
+WHERE last_round_date IS NOT NULL AND last_round_amount > 0;
+"""
+
+MIGRATIONS: list[str] = [V1, V2, V3]
 LATEST = len(MIGRATIONS)
 
 
@@ -409,8 +450,10 @@ def migrate(conn: sqlite3.Connection, target: int = LATEST) -> int:
         try:
             for statement in _statements(script):
                 conn.execute(statement)
-            if number + 1 == 2:
-                # the roll-ups of version 2 are filled from the existing ledgers
+            if number + 1 == target and target >= 2:
+                # the roll-ups (version 2) are filled from the existing ledgers by the
+                # last step, with this program's roll-up code (version 3 adds the
+                # carried-forward rows)
                 from . import rollups
 
                 rollups.refresh_all(conn)

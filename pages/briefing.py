@@ -4,7 +4,7 @@ import streamlit as st
 
 from finance_core import briefing, docx_export
 from finance_core import filters as ff
-from ui import data, widgets
+from ui import data, reporting, widgets
 from ui import filters as uf
 
 f = uf.current()
@@ -19,6 +19,7 @@ kind = st.radio("简报类型", briefing.KINDS, key="kind", bind="query-params",
                      "（当年尚未结束时截至最新数据月份）")
 kind = kind if kind in briefing.KINDS else briefing.MONTHLY
 uf.show_notices(notices)
+reporting.gap_warning(f)
 
 brief = data.call(briefing.build, kind, f)
 st.caption(f"{brief.title} · {brief.subtitle} · 数据月份和范围在左侧筛选栏选择，链接可直接分享")

@@ -10,7 +10,7 @@ from finance_core import credit
 from finance_core import filters as ff
 from finance_core.money import fmt_count, fmt_money, fmt_pct
 from ui import credit_view as cv
-from ui import data, widgets
+from ui import data, reporting, widgets
 from ui import filters as uf
 
 f = uf.current()
@@ -29,9 +29,7 @@ st.caption(ff.scope_label(opts, f) + " · 箭头为较上月变化，下方为�
 uf.show_notices(notices)
 
 comp = data.call(credit.completeness, f)
-if comp.notes:
-    st.warning("\n".join(f"- {n}" for n in comp.notes), title="数据完整性：有银行未按月报送",
-               icon=":material/report:")
+gaps = reporting.show(list(comp.notes))   # per bank and village, carried figures named
 
 kpis = data.call(credit.kpis, f)
 if kpis[0].value is None:
@@ -112,7 +110,7 @@ st.subheader("导出")
 header = {"页面": "信用村", "筛选范围": ff.scope_label(opts, f), "数据月份": f.as_of,
           "排名依据": rank_by, "下钻乡镇": town_name or "全部乡镇", "只看预警村": "是" if flagged else "否",
           "目标用信率": fmt_pct(usage), "目标授信覆盖率": fmt_pct(coverage),
-          "数据完整性": "；".join(comp.notes) or "各银行均已报送",
+          "报送情况": reporting.header_value(gaps),
           "分享链接": uf.link("credit-villages", rank_by=rank_by, village_town=town_name or [],
                               flagged="true" if flagged else [], usage_target=usage, coverage_target=coverage)}
 widgets.export_buttons({"乡镇排名": towns, "银行排名": banks, "村级明细": villages, "测算": w.table,

@@ -6,7 +6,7 @@ signed-in editor (ui.auth.editor) sees the import, undo and backup controls.
 import streamlit as st
 
 from finance_core import imports
-from ui import auth, data, importing
+from ui import auth, data, importing, reporting
 from ui import filters as uf
 
 TABS = ["导入数据", "导入记录", "操作日志", "数据备份"]
@@ -15,6 +15,8 @@ st.title("数据管理")
 st.caption("银行、担保公司和各部门报送的月度数据在这里按模板导入：先预览、再确认；"
            "有任何错误的文件整份拒收，不会只导入一半。")
 uf.show_notices(importing.param_notices(TABS))
+
+reporting.matrix(uf.current())
 
 user = auth.sign_in_panel()
 

@@ -6,7 +6,7 @@ from finance_core import filters as ff
 from finance_core import guarantees as g
 from finance_core import money
 from finance_core.kpi import MONEY, MULTIPLE, signed_delta
-from ui import data, widgets
+from ui import data, reporting, widgets
 from ui import filters as uf
 
 f = uf.current()
@@ -26,6 +26,7 @@ st.title("融资担保")
 st.caption(ff.scope_label(opts, f) + f" · 担保产品：{'、'.join(chosen) or '全部'}"
            + " · 箭头为较上月变化，下方为同比")
 uf.show_notices(notices)
+gaps = reporting.gap_warning(f, ("guarantees",))
 
 kpis = data.call(g.kpis, f, codes)
 if all(k.value is None for k in kpis):
@@ -100,6 +101,7 @@ st.caption(f"净资产、放大倍数和可新增担保均为全公司口径；�
 
 # --- export -----------------------------------------------------------------------
 header = {"页面": "融资担保", "范围": ff.scope_label(opts, f), "担保产品": "、".join(chosen) or "全部",
+          "报送情况": reporting.header_value(gaps),
           "情景参数": f"新增注资 {capital:,} 万元；目标放大倍数 {target:g} 倍；压力代偿率 {money.fmt_pct(stress)}"}
 widgets.export_buttons({"指标": g.kpi_frame(kpis), "产品": table, "走势": trend, "按银行": by_bank,
                         "借款人类型": by_type, "情景测算": whatif_table}, header, stem=f"融资担保-{f.as_of}")

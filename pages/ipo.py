@@ -5,7 +5,7 @@ import streamlit as st
 
 from finance_core import filters as ff
 from finance_core import ipo
-from ui import auth, data, ipo_panels, widgets
+from ui import auth, data, ipo_panels, reporting, widgets
 from ui import filters as uf
 
 TABS = ["管道看板", "进度图表", "企业详情"]
@@ -23,6 +23,7 @@ raw = {k: st.query_params.get_all(k) for k in ("stage", "board", "industry", "co
 _, linked_company, notices = ipo.validate_params(choices, raw)
 _, tab_notices = ff.check_choices("tab", "页签", st.query_params.get_all("tab"), TABS)
 uf.show_notices(notices + tab_notices)
+gaps = reporting.gap_warning(f, ("ipo",))
 
 c1, c2, c3 = st.columns(3)
 stages = c1.multiselect("阶段", ipo.STAGES, key="stage", bind="query-params", placeholder="全部阶段")
@@ -77,5 +78,6 @@ with tab_detail:
             st.caption("只读模式：如需登记阶段变动或月调度记录，请由编辑人员操作。")
 
 st.divider()
-widgets.export_buttons(data.call(ipo.export_tables, f, sel), ipo.export_header(opts, f, sel),
+widgets.export_buttons(data.call(ipo.export_tables, f, sel),
+                       ipo.export_header(opts, f, sel) | {"报送情况": reporting.header_value(gaps)},
                        f"企业上市-{f.as_of}")

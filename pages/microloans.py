@@ -6,7 +6,7 @@ from finance_core import filters as ff
 from finance_core import microloans as ml
 from finance_core import money
 from finance_core.config import THRESHOLDS
-from ui import data, widgets
+from ui import data, reporting, widgets
 from ui import filters as uf
 from ui import microloans_view as mv
 
@@ -24,6 +24,7 @@ for key, label, allowed in (("by", "分组", tuple(BY)), ("measure", "账龄口�
 st.title("小额信贷")
 st.caption(ff.scope_label(opts, f) + " · 箭头为较上月变化，下方为同比 · 借款人姓名、身份证号均已脱敏")
 uf.show_notices(notices)
+gaps = reporting.gap_warning(f, ("microloans",))
 
 kpis = data.call(ml.kpis, f)
 if not kpis:
@@ -92,7 +93,7 @@ with st.expander("测算明细"):
 st.subheader("导出")
 header = {"页面": "小额信贷", "筛选范围": ff.scope_label(opts, f), "数据月份": f.as_of, "分组": by_label,
           "到期清单": f"未来 {due} 天", "假设不良比例": money.fmt_pct(stress), "县级分担比例": money.fmt_pct(share),
-          "个人信息": "借款人姓名、身份证号已脱敏",
+          "个人信息": "借款人姓名、身份证号已脱敏", "报送情况": reporting.header_value(gaps),
           "分享链接": uf.link("microloans", by=by_label, measure=measure, due=str(due),
                               stress_default=stress, fund_share=share)}
 widgets.export_buttons({"指标": ml.kpi_table(kpis), "账龄": ageing, "逾期走势": trend, "到期汇总": summary,

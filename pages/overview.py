@@ -2,8 +2,8 @@
 import streamlit as st
 
 from finance_core import filters as ff
-from finance_core import overview
-from ui import data, widgets
+from finance_core import completeness, overview
+from ui import data, reporting, widgets
 from ui import filters as uf
 from ui.nav import PAGES
 
@@ -13,6 +13,8 @@ opts = data.options()
 st.title("总览")
 st.caption(ff.scope_label(opts, f) + " · 箭头为较上月变化，下方为同比")
 uf.show_notices()
+st.markdown(f":material/fact_check: {data.call(completeness.summary_line, f)} [报送明细 →]({uf.link('data')})")
+reporting.gap_warning(f)
 
 AREAS = [
     ("信用村", overview.credit_kpis, "credit-villages", 5),

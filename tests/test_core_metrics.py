@@ -17,17 +17,18 @@ def small(empty_db):
 
 def test_credit_totals_known_answers(small):
     t = credit.totals(small, Filters("2024-06"))
+    # B2 did not report 2024-06: its May report (50, 2,500,000, 20, 1,000,000) is carried
     assert (t.granted_amount, t.used_amount, t.granted_households, t.used_households, t.npl_amount) == \
-        (18_100_000, 7_800_000, 320, 145, 20_000)
-    assert t.usage_rate == pytest.approx(7_800_000 / 18_100_000)
-    assert t.npl_rate == pytest.approx(20_000 / 7_800_000)
-    # a bank that did not report the month contributes nothing, it is not carried forward
-    assert credit.totals(small, Filters("2024-06", banks=("B2",))) is None
+        (20_600_000, 8_800_000, 370, 165, 20_000)
+    assert t.usage_rate == pytest.approx(8_800_000 / 20_600_000)
+    assert t.npl_rate == pytest.approx(20_000 / 8_800_000)
+    # a bank that did not report the month keeps its last report (carried forward), not zero
+    assert credit.totals(small, Filters("2024-06", banks=("B2",))).granted_amount == 2_500_000
     assert credit.totals(small, Filters("2024-05", banks=("B2",))).granted_amount == 2_500_000
     # a town with zero credit has no totals (shown as —), not zeros
     assert credit.totals(small, Filters("2024-06", towns=("T2",))) is None
     assert credit.village_counts(small, Filters("2024-06", towns=("T1",))).credit_villages == 2
-    assert credit.coverage(small, Filters("2024-06")) == pytest.approx(320 / 1500)
+    assert credit.coverage(small, Filters("2024-06")) == pytest.approx(370 / 1500)
 
 
 def test_microloan_totals_known_answers(small):
@@ -63,8 +64,8 @@ def test_ipo_stage_at_month_end(small):
 
 def test_targets_progress(small):
     p = targets.progress(small, Filters("2024-06"), targets.METRIC_BY_KEY["credit_granted_increase"])
-    assert (p.target, p.actual) == (10_000_000, 18_100_000 - 15_000_000)
-    assert p.completion == pytest.approx(0.31) and p.behind is True
+    assert (p.target, p.actual) == (10_000_000, 20_600_000 - 15_000_000)   # B2's May report carried
+    assert p.completion == pytest.approx(0.56) and p.behind is False
     table = targets.progress_table(small, Filters("2024-06", banks=("B1",)))
     assert list(table["key"]) == ["microloan_new_amount"]
     assert table.loc[0, "累计完成"] == 5.0  # L1 50,000 元 = 5 万元
@@ -74,14 +75,15 @@ def test_targets_progress(small):
 
 def test_overview_kpis_and_flags(small):
     kpis = {k.key: k for k in overview.credit_kpis(small, Filters("2024-06"))}
-    assert kpis["credit_granted"].value == 18_100_000 and kpis["credit_granted"].prev == 19_500_000
-    assert kpis["credit_granted"].text() == "1,810 万元"
-    assert kpis["credit_granted"].delta_prev() == "-140.00 万元"
+    assert kpis["credit_granted"].value == 20_600_000 and kpis["credit_granted"].prev == 19_500_000
+    assert kpis["credit_granted"].text() == "2,060 万元"
+    assert kpis["credit_granted"].delta_prev() == "+110.00 万元"
     assert kpis["credit_granted"].base is None  # no data a year earlier
     flags = overview.red_flags(small, Filters("2024-06"), {"T1": "甲镇", "T2": "乙乡"},
                                {"B1": "农商行", "B2": "邮储银行"})
     texts = [f.text for f in flags]
-    assert any("甲镇信用村新增授信完成率 31.0%" in t for t in texts)
+    # 甲镇 56.0% against 序时进度 49.7% (B2's report carried): not behind
+    assert not any("甲镇信用村新增授信完成率" in t for t in texts)
     assert any(t.startswith("农商行小额信贷逾期率 44.4%") for t in texts)  # 40,000 / 90,000
     assert "放大倍数（全公司） 0.67 倍，低于 3 倍，资本闲置" in texts
     bank_flag = next(f for f in flags if f.area == "小额信贷")

@@ -14,7 +14,9 @@ from finance_core.filters import Filters
 # --- a hand-built county -----------------------------------------------------------
 # 甲镇 (T1): two credit villages; 乙乡 (T2): no credit at all; 丙镇 (T3): two credit
 # villages, one rated long ago and barely borrowing, one with a high NPL share.
-# 邮储银行 (B2) did not report 一村 for 2024-06; 农业银行 (B3) never reported.
+# 邮储银行 (B2) did not report 一村 for 2024-06: its May report (50 户, 2,500,000 授信,
+# 20 户, 1,000,000 用信) is carried forward (DESIGN.md "Completeness"); 农业银行 (B3)
+# never reported.
 TOWNS = [("T1", "甲镇", 1000, 3300), ("T2", "乙乡", 500, 1600), ("T3", "丙镇", 300, 1000)]
 BANKS = [("B1", "农商行", "农村金融机构"), ("B2", "邮储银行", "国有大行"), ("B3", "农业银行", "国有大行")]
 VILLAGES = [  # code, town, name, households, poverty, monitored, credit village, rating year, rated
@@ -86,25 +88,31 @@ def test_kpis_known_answers(county):
     k = {x.key: x for x in credit.kpis(county, Filters(AS_OF))}
     assert len(k) == 10 and all(x.base_label == "较年初" for x in k.values())
     g = k["credit_granted"]
-    assert (g.value, g.prev, g.base) == (25_810_100, 26_705_000, 21_005_000)
-    assert (k["credit_used"].value, k["credit_used"].base) == (8_600_000, 6_200_000)
-    assert (k["credit_granted_hh"].value, k["credit_used_hh"].value) == (510, 179)
-    assert k["credit_usage"].value == pytest.approx(8_600_000 / 25_810_100)
-    assert k["credit_usage"].flag  # 33.3% < 40%
-    assert k["credit_usage_hh"].value == pytest.approx(179 / 510)
+    # reported 25,810,100 + B2's carried May line 2,500,000
+    assert (g.value, g.prev, g.base) == (28_310_100, 26_705_000, 21_005_000)
+    assert (k["credit_used"].value, k["credit_used"].base) == (9_600_000, 6_200_000)
+    assert (k["credit_granted_hh"].value, k["credit_used_hh"].value) == (560, 199)
+    assert k["credit_usage"].value == pytest.approx(9_600_000 / 28_310_100)
+    assert k["credit_usage"].flag  # 33.9% < 40%
+    assert k["credit_usage_hh"].value == pytest.approx(199 / 560)
     # coverage: 授信户数 / households of all towns (乙乡 included)
-    assert k["credit_coverage"].value == pytest.approx(510 / 1800)
+    assert k["credit_coverage"].value == pytest.approx(560 / 1800)
     assert k["credit_coverage"].base == pytest.approx(420 / 1800)
     # credit villages reported on: 一、二、四、五村 (三村 is not a credit village)
     assert (k["credit_villages"].value, k["credit_rated_hh"].value) == (4, 300 + 360 + 180 + 80)
-    assert k["credit_npl"].value == pytest.approx(60_000 / 8_600_000) and k["credit_npl"].flag is None
-    assert g.delta_base_text() == "较年初 +480.51 万元"
+    assert k["credit_npl"].value == pytest.approx(60_000 / 9_600_000) and k["credit_npl"].flag is None
+    assert g.delta_base_text() == "较年初 +730.51 万元"
 
 
-def test_kpis_of_a_bank_missing_the_month_are_empty_not_zero(county):
+def test_kpis_of_a_bank_missing_the_month_carry_its_last_report_not_zero(county):
     k = {x.key: x for x in credit.kpis(county, Filters(AS_OF, banks=("B2",)))}
-    assert k["credit_granted"].value is None and k["credit_granted"].prev == 2_500_000
-    assert k["credit_villages"].value is None and k["credit_villages"].prev == 1
+    assert k["credit_granted"].value == 2_500_000 and k["credit_granted"].prev == 2_500_000
+    assert k["credit_used"].value == 1_000_000
+    assert k["credit_villages"].value == 1 and k["credit_villages"].prev == 1
+    # beyond the look-back window nothing is carried: the bank has no figures
+    lookback = credit.LOOKBACK_MONTHS
+    far = periods.add_months("2024-05", lookback + 1)
+    assert credit.totals(county, Filters(far, banks=("B2",))) is None
     # the town with zero credit has no figures at all
     k2 = {x.key: x for x in credit.kpis(county, Filters(AS_OF, towns=("T2",)))}
     assert all(x.value is None for x in k2.values())
@@ -123,11 +131,17 @@ def test_kpis_match_plain_sql_on_the_demo_ledger(db, f):
         if f.banks:
             where += f" AND r.bank_code IN ({','.join('?' * len(f.banks))})"
             params += list(f.banks)
+        # each village-bank pair's latest report in the look-back window (carried forward)
+        lo = periods.add_months(month, -credit.LOOKBACK_MONTHS)
         return db.execute(
-            f"""SELECT SUM(granted_amount), SUM(used_amount), SUM(granted_households), SUM(used_households),
+            f"""WITH latest AS (SELECT village_code, bank_code, MAX(month) AS m FROM credit_reports
+                                WHERE month BETWEEN ? AND ? GROUP BY village_code, bank_code)
+                SELECT SUM(granted_amount), SUM(used_amount), SUM(granted_households), SUM(used_households),
                        SUM(npl_amount), COUNT(DISTINCT CASE WHEN v.is_credit_village = 1 THEN v.code END)
-                FROM credit_reports r JOIN villages v ON v.code = r.village_code
-                WHERE r.month = ?{where}""", [month, *params]).fetchone()
+                FROM latest x JOIN credit_reports r ON r.village_code = x.village_code
+                     AND r.bank_code = x.bank_code AND r.month = x.m
+                JOIN villages v ON v.code = r.village_code
+                WHERE 1=1{where}""", [lo, month, *params]).fetchone()
     k = {x.key: x for x in credit.kpis(db, f)}
     for month, attr in ((f.as_of, "value"), (periods.add_months(f.as_of, -1), "prev"),
                         (periods.previous_year_end(f.as_of), "base")):
@@ -149,42 +163,46 @@ def test_trend_rounds_sums_at_wan_boundaries_and_skips_missing_months(county):
     t = credit.trend(county, Filters(AS_OF))
     assert list(t["月份"]) == ["2023-12", "2024-05", "2024-06"]
     last = t.iloc[-1]
-    assert last["授信金额（万元）"] == wan(25_810_100) == 2581.01
-    assert last["用信率（%）"] == pct(8_600_000, 25_810_100) == 33.3
+    assert last["授信金额（万元）"] == wan(28_310_100) == 2831.01
+    assert last["用信率（%）"] == pct(9_600_000, 28_310_100) == 33.9
     assert last["报送数（村·银行）"] == 4
-    # 2024-06 has 4 reports after 5 the month before: marked, so the dip is not read as a fall
+    # 2024-06 has 4 reports and one carried: marked, and the carried report named
     assert list(t["报送不全"]) == ["", "", "是"]
-    t1 = credit.trend(county, Filters(AS_OF, towns=("T1",)))
+    assert last["沿用数据"] == "1 个村·银行沿用5月数据"
+    t1 = credit.trend(county, Filters(AS_OF, towns=("T1",), banks=("B1",)))
     assert t1.iloc[-1]["授信金额（万元）"] == 1810.01  # not 1,810.00 from rounded parts
-    # a bank that did not report a month has no point that month (not a zero)
-    assert list(credit.trend(county, Filters(AS_OF, banks=("B2",)))["月份"]) == ["2023-12", "2024-05"]
+    # a bank that did not report a month keeps its last report that month (not a zero)
+    b2 = credit.trend(county, Filters(AS_OF, banks=("B2",)))
+    assert list(b2["月份"]) == ["2023-12", "2024-05", "2024-06"]
+    assert b2.iloc[-1]["授信金额（万元）"] == 250.0 and b2.iloc[-1]["报送不全"] == "是"
 
 
 # --- towns ----------------------------------------------------------------------------
 def test_town_ranking_known_answers(county):
     t = credit.town_ranking(county, Filters(AS_OF))
-    assert list(t["乡镇"]) == ["甲镇", "丙镇", "乙乡"] and list(t["排名"]) == [1, 2, 3]
+    assert list(t["乡镇"]) == ["甲镇", "丙镇", "乙乡"] and list(t["排名"])[:2] == [1, 2]
     a = row_of(t, "乡镇", "甲镇")
-    assert a["授信金额（万元）"] == 1810.01 and a["用信金额（万元）"] == 780.0
-    assert a["用信率（%）"] == pct(7_800_000, 18_100_050)
+    # 18,100,050 reported + 2,500,000 carried (邮储银行, 一村, May)
+    assert a["授信金额（万元）"] == 2060.01 and a["用信金额（万元）"] == 880.0
+    assert a["用信率（%）"] == pct(8_800_000, 20_600_050)
     # year start (2023-12) 甲镇: 授信 15,000,000, 用信 5,600,000
-    assert a["较年初新增授信（万元）"] == wan(3_100_050) and a["新增授信目标（万元）"] == 400.0
-    assert a["新增授信完成率（%）"] == pct(3_100_050, 4_000_000) == 77.5
-    assert a["新增用信完成率（%）"] == pct(2_200_000, 3_000_000) == 73.3
-    assert a["报送情况"] == "1 个村·银行未报送"  # 邮储银行, 一村
+    assert a["较年初新增授信（万元）"] == wan(5_600_050) and a["新增授信目标（万元）"] == 400.0
+    assert a["新增授信完成率（%）"] == pct(5_600_050, 4_000_000) == 140.0
+    assert a["新增用信完成率（%）"] == pct(3_200_000, 3_000_000) == 106.7
+    assert a["报送情况"] == "1 个村·银行未报送（沿用5月数据）"  # 邮储银行, 一村
     tp = periods.time_progress(AS_OF)  # 182 / 366 = 49.7%
-    assert a["序时进度（%）"] == 49.7 and 0.775 > tp and a["进度"] == "正常"
-    # the town with zero credit is listed with zeros and no 用信率 or target
+    assert a["序时进度（%）"] == 49.7 and 1.4 > tp and a["进度"] == "正常"
+    # the town no bank ever reported on: no figures (not zeros), not ranked, said so
     z = row_of(t, "乡镇", "乙乡")
-    assert z["授信金额（万元）"] == 0 and z["授信户数"] == 0 and pd.isna(z["用信率（%）"])
-    assert z["较年初新增授信（万元）"] == 0 and pd.isna(z["新增授信目标（万元）"]) and pd.isna(z["进度"])
+    assert z["报送情况"] == "无报送记录" and z["排名"] is None
+    assert pd.isna(z["授信金额（万元）"]) and pd.isna(z["授信户数"]) and pd.isna(z["进度"])
     c = row_of(t, "乡镇", "丙镇")
     assert c["新增授信完成率（%）"] == pct(7_710_050 - 6_005_000, 2_000_000) == 85.3
     # 用信 grew 200,000 against 2,000,000: 10% < 49.7% -> behind
     assert c["新增用信完成率（%）"] == 10.0 and c["进度"] == "落后：用信"
-    # ranked by 完成率: 丙镇 85.3 > 甲镇 77.5, 乙乡 (no target) unranked
+    # ranked by 完成率: 甲镇 140.0 > 丙镇 85.3, 乙乡 (no report) unranked
     r = credit.town_ranking(county, Filters(AS_OF), "新增授信完成率")
-    assert list(r["乡镇"]) == ["丙镇", "甲镇", "乙乡"] and list(r["排名"])[:2] == [1, 2]
+    assert list(r["乡镇"]) == ["甲镇", "丙镇", "乙乡"] and list(r["排名"])[:2] == [1, 2]
     assert r["排名"].iloc[2] is None
 
 
@@ -226,8 +244,9 @@ def test_bank_ranking_shows_a_bank_that_did_not_report(county):
     assert rcb["不良率（%）"] == pct(60_000, 8_600_000) and rcb["报送情况"] == "已报送"
     assert rcb["较年初新增授信（万元）"] == wan(25_810_100 - 19_005_000)
     psbc = row_of(b, "银行", "邮储银行")
-    assert psbc["报送情况"] == "本月未报送" and psbc["排名"] is None
-    assert pd.isna(psbc["授信金额（万元）"]) and psbc["报送数（村）"] == 0
+    # its May report is carried and shown as such; a bank with carried figures is never ranked
+    assert psbc["报送情况"] == "本月未报送（沿用5月数据）" and psbc["排名"] is None
+    assert psbc["授信金额（万元）"] == 250.0 and psbc["报送数（村）"] == 0
     chosen = credit.bank_ranking(county, Filters(AS_OF, banks=("B3",)))
     assert list(chosen["报送情况"]) == ["无报送记录"]
     assert list(credit.bank_ranking(county, Filters("2024-05"))["报送情况"]) == ["已报送", "已报送"]
@@ -303,26 +322,29 @@ def test_whatif_known_answers(county):
     t = w.table
     assert list(t["乡镇"]) == ["甲镇", "乙乡", "丙镇", "合计"]
     a = row_of(t, "乡镇", "甲镇")
-    # 500 households to reach 50% of 1,000; 180 new at 18,100,050 / 320 元 each
-    assert a["需新增授信户数"] == 180 and a["需新增授信（万元）"] == wan(10_181_278)
-    # 60% of (18,100,050 + 10,181,278) = 16,968,796.8 -> 16,968,797 - 7,800,000 in use
-    assert a["需新增用信（万元）"] == wan(9_168_797) and a["需新增用信户数"] == 300 - 145
-    assert a["尚需完成目标（万元）"] == wan(800_000)
-    assert a["测算后用信目标完成率（%）"] == pct(2_200_000 + 9_168_797, 3_000_000)
+    # (B2's May report carried: 370 户, 20,600,050 授信, 165 户 / 8,800,000 用信)
+    # 500 households to reach 50% of 1,000; 130 new at 20,600,050 / 370 元 each
+    # = 7,237,855.4 -> 7,237,855
+    assert a["需新增授信户数"] == 130 and a["需新增授信（万元）"] == wan(7_237_855)
+    # 60% of (20,600,050 + 7,237,855) = 16,702,743 - 8,800,000 in use
+    assert a["需新增用信（万元）"] == wan(7_902_743) and a["需新增用信户数"] == 300 - 165
+    assert a["尚需完成目标（万元）"] == 0.0   # 3,200,000 done of 3,000,000
+    assert a["测算后用信目标完成率（%）"] == pct(3_200_000 + 7_902_743, 3_000_000)
     # the town with zero credit: new households at the county's average line
+    # (28,310,100 / 560 each: 250 × that = 12,638,437.5 -> 12,638,438)
     z = row_of(t, "乡镇", "乙乡")
-    assert z["需新增授信户数"] == 250 and z["需新增授信（万元）"] == wan(12_652_010)
-    assert z["需新增用信（万元）"] == wan(7_591_206) and z["需新增用信户数"] == 150
+    assert z["需新增授信户数"] == 250 and z["需新增授信（万元）"] == wan(12_638_438)
+    assert z["需新增用信（万元）"] == wan(7_583_063) and z["需新增用信户数"] == 150
     c = row_of(t, "乡镇", "丙镇")  # already above 50% coverage
     assert c["需新增授信户数"] == 0 and c["需新增用信（万元）"] == wan(3_826_030) and c["需新增用信户数"] == 80
     total = row_of(t, "乡镇", "合计")
-    assert w.extra_used == 9_168_797 + 7_591_206 + 3_826_030
+    assert w.extra_used == 7_902_743 + 7_583_063 + 3_826_030
     assert total["需新增用信（万元）"] == wan(w.extra_used)
-    assert (w.extra_used_households, w.extra_granted_households) == (155 + 150 + 80, 430)
+    assert (w.extra_used_households, w.extra_granted_households) == (135 + 150 + 80, 380)
     assert w.target is None and w.completion_after is None  # 乙乡 has no 用信 target
     one = credit.whatif(county, Filters(AS_OF, towns=("T1",)), 0.6, 0.5)
-    assert (one.target, one.done, one.remaining) == (3_000_000, 2_200_000, 800_000)
-    assert one.completion_after == pytest.approx((2_200_000 + 9_168_797) / 3_000_000)
+    assert (one.target, one.done, one.remaining) == (3_000_000, 3_200_000, 0)
+    assert one.completion_after == pytest.approx((3_200_000 + 7_902_743) / 3_000_000)
 
 
 def test_whatif_follows_its_parameters_and_has_no_float_error(county):

@@ -165,7 +165,7 @@ def test_a_bank_missing_a_month_is_reported_not_compared_silently(app):
     text = " ".join(w.value for w in at.warning)
     assert "邮储银行" in text and "河口镇" in text and "2026-08" in text
     b = tables(at)[1]
-    assert b.loc[b["银行"] == "邮储银行", "报送情况"].iloc[0] == "⚠ 2 个村未报送"
+    assert b.loc[b["银行"] == "邮储银行", "报送情况"].iloc[0] == "⚠ 2 个村未报送（沿用7月数据）"
 
 
 def test_fixture_county_with_a_town_without_credit(app, empty_db, tmp_path):
@@ -175,9 +175,11 @@ def test_fixture_county_with_a_town_without_credit(app, empty_db, tmp_path):
     assert any("没有银行报送" in i.value for i in at.info)
     t, v, wt = tables(at)  # no bank table: an info says no bank reported
     assert any("没有银行报送信用村数据" in i.value for i in at.info)
-    assert list(t["乡镇"]) == ["乙乡"] and t.iloc[0]["授信金额（万元）"] == 0 and t.iloc[0]["排名"] == 1
+    # no bank ever reported on 乙乡: no figures (not zeros), not ranked, said so
+    assert list(t["乡镇"]) == ["乙乡"] and t.iloc[0]["授信金额（万元）"] in ("—", None) and t.iloc[0]["排名"] in ("—", None)
+    assert "无报送记录" in t.iloc[0]["报送情况"]
     assert v.empty
     # 45% of 500 households = 225 new credit households at the county's average line
-    # (25,810,100 / 510 元): 11,386,809 元 granted, 60% of it used
-    assert wt.iloc[0]["需新增授信户数"] == 225 and wt.iloc[0]["需新增授信（万元）"] == wan(11_386_809)
-    assert wt.iloc[0]["需新增用信（万元）"] == wan(6_832_086)
+    # (28,310,100 / 560 元, B2's May report carried): 11,374,594 元 granted, 60% of it used
+    assert wt.iloc[0]["需新增授信户数"] == 225 and wt.iloc[0]["需新增授信（万元）"] == wan(11_374_594)
+    assert wt.iloc[0]["需新增用信（万元）"] == wan(6_824_757)

@@ -9,9 +9,10 @@ import pytest
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
-from finance_core import audit, privacy
+from finance_core import audit, periods, privacy
 from finance_core import db as fdb
 from finance_core import imports
+from finance_core.config import THRESHOLDS
 from finance_core.demo import id_checksum
 from finance_core.imports import templates
 
@@ -34,14 +35,21 @@ def credit_rows(db, month="2026-10", to="2026-11"):
 
 
 def rollup_matches_ledger(db, month: str) -> None:
-    """credit_monthly equals a GROUP BY of credit_reports, computed here."""
+    """credit_monthly equals a GROUP BY of credit_reports, computed here: each
+    village-bank pair's latest report of the look-back window counts (carried
+    forward when it is not this month's); ``villages`` counts this month's."""
+    lo = periods.add_months(month, -THRESHOLDS.expected_lookback_months)
     expected = db.execute(
-        "SELECT v.town_code, r.bank_code, COUNT(*), SUM(granted_amount), SUM(used_amount), SUM(npl_amount) "
-        "FROM credit_reports r JOIN villages v ON v.code = r.village_code WHERE r.month = ? "
-        "GROUP BY 1, 2 ORDER BY 1, 2", (month,)).fetchall()
+        "WITH latest AS (SELECT village_code, bank_code, MAX(month) AS m FROM credit_reports "
+        "                WHERE month BETWEEN ? AND ? GROUP BY 1, 2) "
+        "SELECT v.town_code, r.bank_code, SUM(r.month = ?), SUM(granted_amount), SUM(used_amount), "
+        "       SUM(npl_amount), SUM(r.month < ?) "
+        "FROM latest x JOIN credit_reports r ON r.village_code = x.village_code AND r.bank_code = x.bank_code "
+        "     AND r.month = x.m JOIN villages v ON v.code = r.village_code "
+        "GROUP BY 1, 2 ORDER BY 1, 2", (lo, month, month, month)).fetchall()
     got = db.execute(
-        "SELECT town_code, bank_code, villages, granted_amount, used_amount, npl_amount FROM credit_monthly "
-        "WHERE month = ? ORDER BY 1, 2", (month,)).fetchall()
+        "SELECT town_code, bank_code, villages, granted_amount, used_amount, npl_amount, carried_villages "
+        "FROM credit_monthly WHERE month = ? ORDER BY 1, 2", (month,)).fetchall()
     assert got == expected
 
 
@@ -139,8 +147,16 @@ def test_ledger_then_status_rollups_and_undo_order(wdb):
         f"2026-11,XN2611000{i},{(i + 2) * 10000},{i * 40},0\n" for i in range(3))
     imports.import_file(wdb, "microloan_status", "状态.csv", status.encode("gb18030"), USER)
     got = wdb.execute("SELECT SUM(balance), SUM(par30_balance), SUM(new_amount), SUM(new_loans) "
-                      "FROM microloan_monthly WHERE month = '2026-11'").fetchone()
+                      "FROM microloan_monthly WHERE month = '2026-11' AND carried_from IS NULL").fetchone()
     assert got == (90000, 30000 + 40000, 90000, 3)   # 40 and 80 days overdue: both in PAR30
+    # the banks that did not report 2026-11 keep their October position, marked
+    carried = wdb.execute("SELECT bank_code, SUM(balance), MIN(carried_from), MAX(carried_from) "
+                          "FROM microloan_monthly WHERE month = '2026-11' AND carried_from IS NOT NULL "
+                          "GROUP BY bank_code").fetchall()
+    october = dict(wdb.execute("SELECT bank_code, SUM(balance) FROM microloan_monthly WHERE month = '2026-10' "
+                               "AND bank_code != 'RCB' GROUP BY bank_code").fetchall())
+    assert {b: bal for b, bal, _lo, _hi in carried} == october
+    assert {(lo, hi) for _b, _bal, lo, hi in carried} == {("2026-10", "2026-10")}
     # the ledger cannot be undone while the status rows refer to its loans
     with pytest.raises(imports.UndoError, match="请先撤销后来的那次导入"):
         imports.undo(wdb, "microloans", USER)

@@ -43,13 +43,15 @@ def test_viewer_sees_no_controls_and_freshness(app, demo_db, monkeypatch):
     assert len(at.file_uploader) == 0 and len(at.tabs) == 0
     assert [b.label for b in at.button] == ["登录"]
     assert "查看数据无需登录" in texts(at)
-    table = at.dataframe[0].value.set_index("数据源")
+    # first the 报送情况 matrix (for everyone), then 数据更新情况
+    assert list(at.dataframe[0].value.columns[:2]) == ["数据源", "报送单位"]
+    table = at.dataframe[1].value.set_index("数据源")
     with fdb.opened(demo_db) as db:
         (credit,) = db.execute("SELECT MAX(month) FROM credit_reports").fetchone()
         (contracts,) = db.execute("SELECT MAX(substr(start_on, 1, 7)) FROM guarantee_contracts").fetchone()
     assert table.loc["信用村银行报表", "最新数据"] == credit
     assert table.loc["担保合同", "最新数据"] == contracts
-    assert not privacy.contains_unmasked_id(texts(at) + at.dataframe[0].value.to_csv())
+    assert not privacy.contains_unmasked_id(texts(at) + at.dataframe[1].value.to_csv())
 
 
 def test_bad_link_parameters_give_a_notice(app, editor_env):
@@ -67,7 +69,7 @@ def test_link_selects_feed_and_tab(app, editor_env):
     assert imports.FEEDS["guarantees"].description in texts(at)
     at = app(query_params={"tab": "操作日志"}, page=PAGE)
     assert not at.exception and len(at.file_uploader) == 0
-    assert list(at.dataframe[0].value.columns) == ["时间", "用户", "操作", "对象", "内容"]
+    assert list(at.dataframe[1].value.columns) == ["时间", "用户", "操作", "对象", "内容"]
 
 
 def test_sign_in_with_password(app, writable_db, monkeypatch):
@@ -119,7 +121,7 @@ def test_bad_upload_is_refused_and_nothing_changes(app, writable_db, editor_env)
     at.file_uploader[0].set_value(("bad.csv", bad, "text/csv")).run()
     assert not at.exception
     assert "文件未导入：发现 2 个问题" in texts(at)
-    errors = at.dataframe[0].value   # the errors, above the freshness table
+    errors = at.dataframe[1].value   # the errors (after the 报送情况 matrix), above the freshness table
     assert list(errors["行号"]) == [2, 3]
     assert "用信户数 20 大于授信户数 10" in errors["问题"].iloc[0] and "火星镇" in errors["问题"].iloc[1]
     assert not [b for b in at.button if b.key == "apply"]
@@ -131,7 +133,7 @@ def test_history_and_undo(app, writable_db, editor_env):
         imports.import_file(db, "credit", "11月.xlsx", credit_file(writable_db), "另一位编辑")
     at = app(query_params={"tab": "导入记录"}, page=PAGE, db_path=writable_db)
     assert not at.exception
-    hist = at.dataframe[0].value
+    hist = at.dataframe[1].value
     assert list(hist["文件名"]) == ["11月.xlsx"] and list(hist["导入人"]) == ["另一位编辑"]
     assert at.button(key="undo").disabled
     at.checkbox[0].check().run()

@@ -95,7 +95,7 @@ def test_hand_built_company_shows_known_numbers(app, empty_db, tmp_path):
 
     load_fixture(empty_db)
     # a month with other areas' data but no guarantee figures
-    empty_db.conn.execute("INSERT INTO credit_monthly VALUES ('2023-09', 'T1', 'B1', 1, 1, 1, 1, 1, 0)")
+    empty_db.conn.execute("INSERT INTO credit_monthly VALUES ('2023-09', 'T1', 'B1', 1, 1, 1, 1, 1, 0, 0, NULL)")
     empty_db.conn.commit()
     path = tmp_path / "fixture.db"
     at = app({"as_of": "2024-06", "capital_add": "100", "leverage_target": "15", "stress_comp": "0.1"},

@@ -31,6 +31,8 @@ def kpi_row(kpis: Sequence[Kpi], per_row: int = 5) -> None:
                     caption = base or "　"
                     if k.flag:
                         caption = f":red[**{k.flag}**]" + (f" · {base}" if base else "")
+                    if k.note:   # a missing submission behind the figure (DESIGN.md "Completeness")
+                        caption += f"  \n:orange[{k.note}]"
                     st.caption(caption)
 
 

@@ -23,7 +23,7 @@ from typing import Iterable
 import pandas as pd
 import sqlite_utils
 
-from .. import audit, rollups
+from .. import audit, completeness, rollups
 from ..db import write_transaction
 from . import cells
 from .feeds import FEEDS, Column, Feed, Ref, TableSpec, months_of
@@ -614,6 +614,9 @@ def apply(db: sqlite_utils.Database, parsed: Parsed, user: str) -> ImportResult:
                 (feed.key, parsed.file_name, parsed.file_hash, _month_text(parsed.months), user, now,
                  added, updated, removed))
             import_id = cur.lastrowid
+            completeness.record(conn, feed.key, completeness.import_pairs(db, feed.key, {
+                p.spec.table: (p.spec.fields, [parsed.tables[p.spec.table].rows[k] for k in p.added + p.updated],
+                               parsed.tables[p.spec.table].groups) for p in plans}), now, import_id)
             changes = {"months": months, "tables": [
                 {"table": p.spec.table, "added": [list(k) for k in p.added],
                  "before": [list(r) for r in p.before.values()]} for p in plans]}
