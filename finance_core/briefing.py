@@ -317,7 +317,8 @@ def guarantor_ratings(db: sqlite_utils.Database, month: str) -> list[tuple[str, 
         "WHERE m.month = ? AND m.rating IS NOT NULL AND m.rating <> '' ORDER BY g.code", [month]).fetchall()]
 
 
-FORWARD, BACK, FIRST = "前进", "回退", "新入库"
+# one definition of a move's kind: finance_core.ipo (stage_events)
+FORWARD, BACK, FIRST, REENTRY = ipo.FORWARD, ipo.BACK, ipo.FIRST, ipo.REENTRY
 
 
 @dataclasses.dataclass(frozen=True)
@@ -326,33 +327,22 @@ class Move:
     board: str
     stage: str
     date: str
-    kind: str           # FORWARD, BACK or FIRST (the company's first event)
+    kind: str           # FIRST, FORWARD (new progress), BACK or REENTRY (not new progress)
     note: str | None
+
+    @property
+    def new(self) -> bool:
+        """A new entry into the stage (入库 or 前进), not a fall-back or re-entry."""
+        return self.kind in ipo.NEW_PROGRESS
 
 
 def ipo_moves(db: sqlite_utils.Database, f: Filters, start: str) -> list[Move]:
     """Stage events dated from ``start`` to the end of ``f.as_of`` of the companies
-    of the towns in scope, oldest first, each compared with the company's event
-    before it."""
-    where, params = scope_sql(f, town_col="c.town_code", bank_col=None)
-    rows = db.execute(
-        f"""
-        SELECT c.name, c.target_board, e.stage, e.event_date, e.note,
-               (SELECT p.stage FROM ipo_events p WHERE p.company_id = e.company_id
-                  AND (p.event_date < e.event_date OR (p.event_date = e.event_date AND p.id < e.id))
-                ORDER BY p.event_date DESC, p.id DESC LIMIT 1)
-        FROM ipo_events e JOIN companies c ON c.id = e.company_id
-        WHERE e.event_date BETWEEN ? AND ?{where}
-        ORDER BY e.event_date, e.id
-        """,
-        [periods.month_start(start).isoformat(), periods.month_end(f.as_of).isoformat(), *params],
-    ).fetchall()
-    order = {s: i for i, s in enumerate(ipo.STAGES)}
-    out = []
-    for name, board, stage, date, note, prev in rows:
-        kind = FIRST if prev is None else (FORWARD if order.get(stage, 0) > order.get(prev, 0) else BACK)
-        out.append(Move(name, board, stage, date, kind, note))
-    return out
+    of the towns in scope, oldest first, each classified on the company's whole
+    history (:func:`finance_core.ipo.stage_events`)."""
+    ev = ipo.stage_events(db, f, start)
+    return [Move(r.name, r.target_board, r.stage, r.event_date, r.kind, None if pd.isna(r.note) else r.note)
+            for r in ev.itertuples()]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -361,18 +351,24 @@ class Round:
     date: str
     amount: int | None
     valuation: int | None
+    name: str | None = None     # 轮次
+    first: bool = False         # the company's 首轮
+
+
+def round_word(r: Round) -> str:
+    """'首轮' for a company's first round (as the seed writes it), else its name ('B轮'), else ''."""
+    if r.first:
+        return "首轮"
+    return r.name if r.name and r.name.endswith("轮") else ""
 
 
 def ipo_rounds(db: sqlite_utils.Database, f: Filters, start: str) -> list[Round]:
-    """Latest financing rounds dated from ``start`` to the end of ``f.as_of`` of
-    companies in the towns in scope."""
-    where, params = scope_sql(f, town_col="town_code", bank_col=None)
-    rows = db.execute(
-        f"""SELECT name, last_round_date, last_round_amount, last_round_valuation FROM companies
-            WHERE last_round_date BETWEEN ? AND ?{where} ORDER BY last_round_date, id""",
-        [periods.month_start(start).isoformat(), periods.month_end(f.as_of).isoformat(), *params],
-    ).fetchall()
-    return [Round(n, d, None if a is None else int(a), None if v is None else int(v)) for n, d, a, v in rows]
+    """股权融资 dated from ``start`` to the end of ``f.as_of`` of pipeline companies
+    of the towns in scope: joined the list by the round's date, not yet listed
+    (:func:`finance_core.ipo.pipeline_rounds`)."""
+    df = ipo.pipeline_rounds(db, f, start)
+    return [Round(r.name, r.round_date, int(r.amount), None if pd.isna(r.valuation) else int(r.valuation),
+                  None if pd.isna(r.round_name) else r.round_name, bool(r.first)) for r in df.itertuples()]
 
 
 # --- the brief ------------------------------------------------------------------------------
@@ -529,13 +525,17 @@ class _Writer:
         new = [m for m in moves if m.stage == ipo.RESERVE and m.kind == FIRST]
         if new:
             clauses.append(f"新纳入上市后备资源库企业{len(new)}家")
-        reform = [m for m in moves if m.stage == "股改" and m.kind != BACK]
+        reform = [m for m in moves if m.stage == "股改" and m.new]
         if reform:
             clauses.append("、".join(short_name(m.company) for m in reform) + "启动股份制改造")
         for m in moves:
             name, when = short_name(m.company), month_word(m.date)
             if m.kind == BACK:
-                clauses.append(f"{name}{when}" + (m.note or f"回退至{m.stage}阶段"))
+                note = m.note or ""
+                clauses.append(f"{name}{when}" + (note if "回退" in note or "退回" in note else
+                                                  (note + "，" if note else "") + f"回退至{m.stage}阶段"))
+            elif m.kind == REENTRY:
+                clauses.append(f"{name}{when}回退后重新进入{m.stage}阶段")
             elif m.stage in (ipo.RESERVE, "股改"):
                 continue
             elif m.kind == FIRST:
@@ -544,14 +544,16 @@ class _Writer:
                 clauses.append(name + when + _MOVE_PHRASES.get(m.stage, "进入{stage}阶段").format(
                     stage=m.stage, board=m.board))
         s3 = sentence(f"{self.p.moves_word}，" + "；".join(clauses)) if clauses else None
-        rounds = [r for r in ipo_rounds(self.db, self.f, self.p.start) if r.amount]
+        rounds = ipo_rounds(self.db, self.f, self.p.start)
         s4 = None
         if rounds:
             s4 = "；".join(
-                f"{short_name(r.company)}{month_word(r.date)}已完成股权融资{amount_text(r.amount)}"
+                f"{short_name(r.company)}{month_word(r.date)}已完成{round_word(r)}股权融资{amount_text(r.amount)}"
                 + (f"，投后估值{amount_text(r.valuation)}" if r.valuation else "") for r in rounds) + "。"
-        moved_in = {s: sum(1 for m in moves if m.stage == s) for s in ipo.STAGES}
-        table = pd.DataFrame([{"阶段": s, "企业数（家）": n, f"{self.p.moves_word}进入本阶段（家次）": moved_in[s]}
+        moved_in = {s: sum(1 for m in moves if m.stage == s and m.new) for s in ipo.STAGES}
+        fell_back = {s: sum(1 for m in moves if m.stage == s and m.kind == BACK) for s in ipo.STAGES}
+        table = pd.DataFrame([{"阶段": s, "企业数（家）": n, f"{self.p.moves_word}新进入本阶段（家次）": moved_in[s],
+                               f"{self.p.moves_word}回退至本阶段（家次）": fell_back[s]}
                               for s, n in counts.items()])
         chart = pd.DataFrame([{"阶段": s, "指标": "企业数", "数值": n} for s, n in counts.items()])
         return Section("ipo", "企业上市", (paragraph(s1, s2, s3, s4),),

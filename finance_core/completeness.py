@@ -90,13 +90,11 @@ def _reported_sql(feed: Feed, f: Filters | None, by_town: bool = False) -> tuple
         return (f"SELECT bank_code, month{town} FROM microloan_monthly WHERE carried_from IS NULL AND month "
                 f"BETWEEN ? AND ?{where} {group} HAVING SUM(loans) > 0"), params
     if feed.key == "guarantees":
-        # the contract ledger: a month with a contract event, or an import for it
-        return ("""SELECT p.guarantor_code, m FROM (
-                       SELECT product_code, substr(start_on, 1, 7) AS m FROM guarantee_contracts
-                       UNION SELECT product_code, substr(released_on, 1, 7) FROM guarantee_contracts
-                                    WHERE released_on IS NOT NULL) e
-                   JOIN guarantee_products p ON p.code = e.product_code
-                   WHERE m BETWEEN ?1 AND ?2
+        # the contract ledger: a month with a new or released contract, or an import for it
+        return ("""SELECT p.guarantor_code, g.month FROM guarantee_monthly g
+                   JOIN guarantee_products p ON p.code = g.product_code
+                   WHERE g.month BETWEEN ?1 AND ?2 AND (g.new_count > 0 OR g.released_count > 0)
+                   GROUP BY 1, 2
                    UNION SELECT reporter, month FROM submissions
                    WHERE feed = 'guarantees' AND month BETWEEN ?1 AND ?2"""), []
     if feed.key == "guarantor":

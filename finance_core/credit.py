@@ -362,6 +362,20 @@ def town_ranking(db: sqlite_utils.Database, f: Filters, rank_by: str = RANK_CHOI
     return _frame(_ranked(rows, rank_column(rank_by)), TOWN_COLUMNS)
 
 
+def unreported_towns(db: sqlite_utils.Database, f: Filters) -> list[str]:
+    """Towns in scope that banks in scope reported on before but not at all (nor
+    carried) at ``f.as_of``, in a month others reported: shown as 本月无报送, never
+    ranked, and named by the red flags and the brief."""
+    if not _has_month(db, f.as_of):
+        return []
+    where, params = scope_sql(f)
+    rows = db.execute(
+        f"""SELECT DISTINCT town_code FROM credit_monthly WHERE month < ?{where}
+            AND town_code NOT IN (SELECT town_code FROM credit_monthly WHERE month = ?{where})
+            ORDER BY town_code""", [f.as_of, *params, f.as_of, *params]).fetchall()
+    return [c for (c,) in rows]
+
+
 def _reported_before(db: sqlite_utils.Database, f: Filters, town: str) -> bool:
     """Whether a bank in scope ever reported on the town before ``f.as_of``."""
     _, bparams = scope_sql(f, town_col=None)

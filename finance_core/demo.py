@@ -15,7 +15,9 @@ Stories a monthly meeting would discuss are built in:
   reports every third month after the due day (逾期报送);
 - the livestock-chain product (链担通—黄牛贷) runs near its cooperation quota;
 - companies move through the IPO stages, one stuck in 辅导 for over a year, one
-  fell back to 辅导备案 after withdrawing its application.
+  fell back to 辅导备案 after withdrawing its application; most raised several
+  financing rounds (天使轮 first), some before joining the list, and a listed
+  company's 定向增发 after its listing.
 
 All names and personal data are invented. ID numbers use the region prefix
 99, which no real region has.
@@ -438,7 +440,7 @@ class _Generator:
                  "永昌", "德润", "星河", "嘉禾", "鼎盛", "中科青禾", "云帆", "同创", "优派", "信达"]
         # final stage of each company at the end month (index into IPO_STAGES)
         finals = [0] * 14 + [1] * 6 + [2] * 4 + [3, 4, 5, 7, 7, 2]
-        companies, events, notes = [], [], []
+        companies, events, notes, rounds = [], [], [], []
         end_ord = self.end_date.toordinal()
         n = len(finals) * self.scale
         for i in range(n):
@@ -453,9 +455,12 @@ class _Generator:
                 round_date = _date(dt.date.fromordinal(end_ord - rng.randint(30, 700)))
                 round_amount = rng.randint(20, 300) * 1_000_000
                 round_val = round_amount * rng.randint(6, 15)
+            # companies.last_round_* is legacy (schema v3): every round goes to ipo_rounds
             companies.append((cid, name, industry, town, rng.choice(["经开区", "高新园", "现代农业园", None]),
                               rng.choice(boards), rng.choice(sponsors) if final >= 2 else None,
-                              rng.choice(owners), round_date, round_amount, round_val))
+                              rng.choice(owners), None, None, None))
+            if round_date:
+                rounds += self._rounds(cid, final, round_date, round_amount, round_val)
             # history: walk back from the end month with typical durations
             stuck = i % len(finals) == len(finals) - 1  # stuck in 辅导备案 for > a year
             typical = [0, 14, 6, 2, 1, 5, 1, 0]
@@ -495,6 +500,31 @@ class _Generator:
         self.insert("companies", companies)
         self.insert("ipo_events", events)
         self.insert("ipo_notes", notes)
+        self.insert("ipo_rounds", rounds)
+        self.listed_rounds()
+
+    def _rounds(self, cid: int, final: int, date: str, amount: int, valuation: int) -> list[tuple]:
+        """The company's financing rounds, oldest first, ending with ``date``'s
+        (the latest): earlier, smaller rounds every 8–20 months, more of them the
+        further the company has come (its own rng keeps the rest unchanged)."""
+        r = self.rng("ipo-rounds", cid)
+        earlier = r.randint(0, 1) if final == 0 else r.randint(0, 2) if final == 1 else r.randint(1, 3)
+        steps = [(dt.date.fromisoformat(date), amount, valuation)]
+        for _ in range(earlier):
+            d, a, v = steps[0]
+            a = max(int(a * r.uniform(0.3, 0.7) / 100_000) * 100_000, 1_000_000)
+            v = int(v * r.uniform(0.35, 0.7) / 1_000_000) * 1_000_000
+            steps.insert(0, (_add_months_date(d, -r.randint(8, 20)), a, v))
+        names = ["天使轮", "A轮", "B轮", "C轮"][:len(steps)]
+        if final >= 3 and len(steps) > 1:
+            names[-1] = "Pre-IPO轮"
+        return [(None, cid, _date(d), a, max(v, a * 2), n) for (d, a, v), n in zip(steps, names)]
+
+    def listed_rounds(self) -> None:
+        """A listed company's round after its listing is a 定向增发, not an IPO-pipeline round."""
+        self.conn.execute(
+            "UPDATE ipo_rounds SET round_name = '定向增发' WHERE round_date >= (SELECT MIN(event_date) "
+            "FROM ipo_events e WHERE e.company_id = ipo_rounds.company_id AND e.stage = '发行上市')")
 
     def _withdrawn_history(self) -> list[tuple[int, dt.date, str]]:
         """辅导 → 申报 → 问询, then the application withdrawn: back to 辅导备案."""

@@ -24,6 +24,23 @@ and 1 month at the end of April.
 Typical durations (:data:`TYPICAL`, one place) drive the stuck flag (months
 in stage above ``limit``) and the projected listing window
 (:func:`project_listing`), a range of months, never a promise.
+
+Progress and setbacks (``_CLASSIFIED``, the one definition): each event is
+入库 (the company's first), 前进 (a stage the company had never reached: new
+progress), 回退 (a fall-back) or 重新进入 (a forward move back into a stage it had
+already reached before falling back). Stages before a company's first event
+count as reached (it joined the list where it stood). Only 入库 and 前进 are
+new entries into a stage (:func:`new_entries`): a company that withdrew its
+application, fell back to 辅导备案 and files again is not a new 辅导备案 filing.
+
+Financing rounds (股权融资) live in ``ipo_rounds``, every round of a company
+(:func:`rounds`). ``companies.last_round_*`` is legacy: schema v3 copied it into
+``ipo_rounds`` and nothing reads or writes it since, so there is one record of
+rounds. A round is a pipeline company's financing (:func:`pipeline_rounds`, the
+brief's 股权融资) when the company had joined the list by the round's date and had
+not listed yet. 首轮 is a company's earliest recorded round that has a round name
+(rounds carried over by the migration have none: only each company's latest
+round survived, so none of them is called 首轮).
 """
 from __future__ import annotations
 
@@ -128,7 +145,8 @@ class EditError(ValueError):
     """A change refused by the pipeline rules; the message is Chinese, for the user."""
 
 
-FORWARD, BACK, FIRST = "前进", "回退", "入库"
+FORWARD, BACK, FIRST, REENTRY = "前进", "回退", "入库", "重新进入"
+NEW_PROGRESS = (FIRST, FORWARD)   # kinds that are a new entry into a stage
 
 
 def allowed_targets(current: str | None) -> list[str]:
@@ -258,9 +276,7 @@ def pipeline(db: sqlite_utils.Database, f: Filters, sel: Selection = Selection()
         f"""
         SELECT c.id, c.name, c.industry, c.town_code, t.name AS town, c.park, c.target_board,
                c.sponsor, c.owner, e.stage, e.event_date AS since,
-               CASE WHEN c.last_round_date <= ? THEN c.last_round_date END AS round_date,
-               CASE WHEN c.last_round_date <= ? THEN c.last_round_amount END AS round_amount,
-               CASE WHEN c.last_round_date <= ? THEN c.last_round_valuation END AS round_valuation,
+               r.round_date, r.amount AS round_amount, r.valuation AS round_valuation,
                n.month AS note_month, n.progress, n.problems, n.county_action
         FROM companies c
         JOIN towns t ON t.code = c.town_code
@@ -268,13 +284,16 @@ def pipeline(db: sqlite_utils.Database, f: Filters, sel: Selection = Selection()
             SELECT e2.id FROM ipo_events e2
             WHERE e2.company_id = c.id AND e2.event_date <= ?
             ORDER BY e2.event_date DESC, e2.id DESC LIMIT 1)
+        LEFT JOIN ipo_rounds r ON r.id = (
+            SELECT r2.id FROM ipo_rounds r2 WHERE r2.company_id = c.id AND r2.round_date <= ?
+            ORDER BY r2.round_date DESC LIMIT 1)
         LEFT JOIN ipo_notes n ON n.id = (
             SELECT n2.id FROM ipo_notes n2 WHERE n2.company_id = c.id AND n2.month <= ?
             ORDER BY n2.month DESC, n2.created_at DESC, n2.id DESC LIMIT 1)
         WHERE 1=1{where}
         """,
         db.conn,
-        params=[month_end] * 4 + [f.as_of, *params],
+        params=[month_end, month_end, f.as_of, *params],
     )
     if sel.stages:
         df = df[df["stage"].isin(sel.stages)]
@@ -295,28 +314,74 @@ def pipeline(db: sqlite_utils.Database, f: Filters, sel: Selection = Selection()
 
 def funnel(db: sqlite_utils.Database, f: Filters, sel: Selection = Selection()) -> pd.DataFrame:
     """Companies per current stage (all stages, zeros included) for the scope and
-    the board/industry filters; ``selected`` marks the stages picked in ``sel``."""
+    the board/industry filters; ``fell_back``: of them, those that are in the
+    stage because they fell back to it; ``selected`` marks the stages picked in ``sel``."""
     df = pipeline(db, f, sel.without_stages())
     counts = df["stage"].value_counts().to_dict()
     stuck = df[df["stuck"]]["stage"].value_counts().to_dict()
+    spans = _spans(_events(db, [int(i) for i in df["id"]], f.as_of), f.as_of)
+    now = spans[spans["current"]]
+    back = now[now["kind"] == BACK]["stage"].value_counts().to_dict()
     return pd.DataFrame({
         "stage": list(STAGES),
         "companies": [int(counts.get(s, 0)) for s in STAGES],
         "stuck": [int(stuck.get(s, 0)) for s in STAGES],
+        "fell_back": [int(back.get(s, 0)) for s in STAGES],
         "selected": [not sel.stages or s in sel.stages for s in STAGES],
     })
 
 
+_RANK = "CASE e.stage " + " ".join(f"WHEN '{s}' THEN {i}" for i, s in enumerate(STAGES)) + " END"
+# The one definition of a move's kind (see the module docstring): each event
+# against the company's event before it (``prev``) and the highest stage it had
+# reached before it (``reached``), events ordered by date then id.
+_CLASSIFIED = f"""
+SELECT id, company_id, stage, event_date, note,
+       CASE WHEN prev IS NULL THEN '{FIRST}' WHEN rnk > reached THEN '{FORWARD}'
+            WHEN rnk > prev THEN '{REENTRY}' ELSE '{BACK}' END AS kind
+FROM (SELECT e.id, e.company_id, e.stage, e.event_date, e.note, {_RANK} AS rnk,
+             LAG({_RANK}) OVER w AS prev,
+             MAX({_RANK}) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS reached
+      FROM ipo_events e JOIN companies c ON c.id = e.company_id
+      WHERE e.event_date <= ? {{where}}
+      WINDOW w AS (PARTITION BY e.company_id ORDER BY e.event_date, e.id))
+"""
+
+
 def _events(db: sqlite_utils.Database, company_ids: list[int], as_of: str | None) -> pd.DataFrame:
-    """Stage events of the companies, oldest first: up to the end of ``as_of``, or all."""
+    """Stage events of the companies with their ``kind``, by company, oldest
+    first: up to the end of ``as_of``, or all."""
     if not company_ids:
-        return pd.DataFrame(columns=["id", "company_id", "stage", "event_date", "note"])
+        return pd.DataFrame(columns=["id", "company_id", "stage", "event_date", "note", "kind"])
     marks = ",".join("?" * len(company_ids))
     until = periods.month_end(as_of).isoformat() if as_of else "9999-12-31"
     return pd.read_sql_query(
-        f"SELECT id, company_id, stage, event_date, note FROM ipo_events "
-        f"WHERE company_id IN ({marks}) AND event_date <= ? ORDER BY company_id, event_date, id",
-        db.conn, params=[*company_ids, until])
+        _CLASSIFIED.format(where=f"AND e.company_id IN ({marks})") + " ORDER BY company_id, event_date, id",
+        db.conn, params=[until, *company_ids])
+
+
+def stage_events(db: sqlite_utils.Database, f: Filters, start: str | None = None) -> pd.DataFrame:
+    """Stage events of the companies of the towns in scope dated from month
+    ``start`` (or the first) to the end of ``f.as_of``, oldest first, each with
+    its ``kind`` (judged on the company's whole history) and ``new`` (入库 or
+    前进: a new entry into the stage)."""
+    where, params = scope_sql(f, town_col="c.town_code", bank_col=None)
+    since = periods.month_start(start).isoformat() if start else ""
+    ev = pd.read_sql_query(
+        f"""SELECT k.*, c.name, c.target_board FROM ({_CLASSIFIED.format(where=where)}) k
+            JOIN companies c ON c.id = k.company_id WHERE k.event_date >= ?
+            ORDER BY k.event_date, k.id""",
+        db.conn, params=[periods.month_end(f.as_of).isoformat(), *params, since])
+    ev["new"] = ev["kind"].isin(NEW_PROGRESS).astype(bool)
+    return ev
+
+
+def new_entries(db: sqlite_utils.Database, f: Filters, stage: str, start: str | None = None) -> int:
+    """Companies in scope that entered ``stage`` for the first time (入库 or
+    前进, never a re-entry after a fall-back) from month ``start`` (default:
+    January of ``f.as_of``'s year) to the end of ``f.as_of``."""
+    ev = stage_events(db, f, start or periods.year_start_month(f.as_of))
+    return int(ev[ev["new"] & (ev["stage"] == stage)]["company_id"].nunique())
 
 
 def _spans(events: pd.DataFrame, as_of: str) -> pd.DataFrame:
@@ -324,10 +389,6 @@ def _spans(events: pd.DataFrame, as_of: str) -> pd.DataFrame:
     ev = events.copy()
     ev["end_date"] = ev.groupby("company_id")["event_date"].shift(-1)
     ev["current"] = ev["end_date"].isna()
-    prev = ev.groupby("company_id")["stage"].shift(1)
-    order = {s: i for i, s in enumerate(STAGES)}
-    ev["kind"] = [FIRST if pd.isna(p) else (FORWARD if order[s] > order[p] else BACK)
-                  for s, p in zip(ev["stage"], prev)]
     until = periods.month_end(as_of).isoformat()
     ev["months"] = [months_in_stage(s, as_of) if pd.isna(e) else
                     (_date(e).year - _date(s).year) * 12 + _date(e).month - _date(s).month
@@ -353,23 +414,83 @@ def moves_in_month(db: sqlite_utils.Database, f: Filters, sel: Selection = Selec
 
 def summary(db: sqlite_utils.Database, f: Filters, sel: Selection = Selection()) -> list[Kpi]:
     """The KPI row: companies, moves this month, stuck, under review, listed."""
+    kinds: dict[str, int] = {}
+
     def counts(month: str) -> dict[str, int]:
         g = f.at(month)
         board = pipeline(db, g, sel)
+        moves = moves_in_month(db, g, sel)
+        if month == f.as_of:
+            kinds.update(moves["kind"].value_counts().to_dict())
         return {
             "all": len(board),
-            "moves": len(moves_in_month(db, g, sel)),
+            "moves": len(moves),
             "stuck": int(board["stuck"].sum()),
             "review": int(board["stage"].isin(UNDER_REVIEW).sum()),
             "listed": int((board["stage"] == LISTED).sum()),
         }
     now, prev, base = (counts(m) for m in
                        (f.as_of, periods.add_months(f.as_of, -1), periods.add_months(f.as_of, -12)))
-    spec = [("all", "在库企业", None), ("moves", "本月阶段变动", "本月登记的阶段变动次数（含新入库、前进、回退）"),
+    split = "、".join(f"{k}{kinds[k]}次" for k in (FIRST, FORWARD, REENTRY, BACK) if kinds.get(k))
+    spec = [("all", "在库企业", None),
+            ("moves", "本月阶段变动", "本月登记的阶段变动次数（含入库、前进、回退、回退后重新进入）"
+             + (f"：{split}" if split else "") + "。回退和重新进入不是新进展"),
             ("stuck", "停滞企业", "在当前阶段停留超过典型时长上限的企业"),
             ("review", "在审企业", "处于申报受理、审核问询、注册阶段"), ("listed", "已上市", None)]
     return [Kpi(f"ipo_{k}", label, COUNT, now[k], prev[k], base[k], unit="家" if k != "moves" else "次",
                 help=help_, good_when_up=k != "stuck") for k, label, help_ in spec]
+
+
+ROUND_COLUMNS = ["id", "company_id", "name", "round_date", "amount", "valuation", "round_name", "first",
+                 "joined_on", "listed_on", "counted"]
+
+
+def rounds(db: sqlite_utils.Database, company_ids: list[int] | None = None, start: str | None = None,
+           until: str | None = None) -> pd.DataFrame:
+    """Financing rounds of the companies (all if None) dated from month ``start``
+    to the end of month ``until`` (either open), by company and date. ``first``:
+    the company's 首轮 (its earliest recorded round, when named); ``joined_on`` /
+    ``listed_on``: the company's first stage event and listing date; ``counted``:
+    a pipeline company's round (joined by then, not yet listed)."""
+    where, params = [], []
+    if company_ids is not None:
+        if not company_ids:
+            return pd.DataFrame(columns=ROUND_COLUMNS)
+        where.append(f"r.company_id IN ({','.join('?' * len(company_ids))})")
+        params += company_ids
+    if start:
+        where.append("r.round_date >= ?")
+        params.append(periods.month_start(start).isoformat())
+    if until:
+        where.append("r.round_date <= ?")
+        params.append(periods.month_end(until).isoformat())
+    df = pd.read_sql_query(
+        f"""SELECT r.id, r.company_id, c.name, r.round_date, r.amount, r.valuation, r.round_name,
+                   (r.round_name IS NOT NULL AND NOT EXISTS (
+                       SELECT 1 FROM ipo_rounds p WHERE p.company_id = r.company_id
+                       AND p.round_date < r.round_date)) AS first,
+                   (SELECT MIN(e.event_date) FROM ipo_events e WHERE e.company_id = r.company_id) AS joined_on,
+                   (SELECT MIN(e.event_date) FROM ipo_events e WHERE e.company_id = r.company_id
+                      AND e.stage = '{LISTED}') AS listed_on
+            FROM ipo_rounds r JOIN companies c ON c.id = r.company_id
+            {'WHERE ' + ' AND '.join(where) if where else ''}
+            ORDER BY r.company_id, r.round_date""", db.conn, params=params)
+    df["first"] = df["first"].astype(bool)
+    # a boolean Series even when empty (an empty list would index columns, not rows)
+    df["counted"] = pd.Series([bool(pd.notna(j) and j <= d and (pd.isna(l) or d < l))
+                               for d, j, l in zip(df["round_date"], df["joined_on"], df["listed_on"])],
+                              index=df.index, dtype=bool)
+    return df[ROUND_COLUMNS]
+
+
+def pipeline_rounds(db: sqlite_utils.Database, f: Filters, start: str) -> pd.DataFrame:
+    """股权融资 of the pipeline: rounds dated from month ``start`` to the end of
+    ``f.as_of`` of companies of the towns in scope that had joined the list by the
+    round's date and had not listed yet; by date."""
+    where, params = scope_sql(f, town_col="town_code", bank_col=None)
+    ids = [int(r[0]) for r in db.execute(f"SELECT id FROM companies WHERE 1=1{where}", params)]
+    df = rounds(db, ids, start, f.as_of)
+    return df[df["counted"]].sort_values(["round_date", "id"]).reset_index(drop=True)
 
 
 def latest_state(db: sqlite_utils.Database, name: str) -> tuple[str | None, str | None]:
@@ -391,6 +512,9 @@ class CompanyDetail:
     latest: tuple[str, str] | None   # (stage, since) of the latest event, if after the data month
     history: pd.DataFrame        # ALL spans, oldest first; ``after`` marks those after the data month
     notes: pd.DataFrame          # ALL notes, newest first; ``after`` as above
+    rounds: pd.DataFrame         # ALL financing rounds, oldest first; ``after`` as above
+    last_round: dict | None      # the latest round on or before the end of the data month
+
 
 
 def company_detail(db: sqlite_utils.Database, name: str, as_of: str,
@@ -413,16 +537,21 @@ def company_detail(db: sqlite_utils.Database, name: str, as_of: str,
         "WHERE company_id = ? ORDER BY month DESC, created_at DESC, id DESC",
         db.conn, params=[info["id"]])
     notes["after"] = notes["month"] > as_of
+    rds = rounds(db, [info["id"]])
+    rds["after"] = rds["round_date"] > month_end
+    before = rds[~rds["after"]]
+    last_round = None if before.empty else {
+        k: (None if pd.isna(v) else v.item() if hasattr(v, "item") else v) for k, v in before.iloc[-1].items()}
     then = spans[~spans["after"]]
     latest = None
     if not spans.empty and spans["after"].iloc[-1]:
         latest = (spans["stage"].iloc[-1], spans["event_date"].iloc[-1])
     if then.empty:
-        return CompanyDetail(info, None, None, None, False, None, latest, spans, notes)
+        return CompanyDetail(info, None, None, None, False, None, latest, spans, notes, rds, last_round)
     stage, since = then["stage"].iloc[-1], then["event_date"].iloc[-1]
     months = months_in_stage(since, as_of)
     return CompanyDetail(info, stage, since, months, is_stuck(stage, months, typical),
-                         project_listing(stage, since, as_of, typical), latest, spans, notes)
+                         project_listing(stage, since, as_of, typical), latest, spans, notes, rds, last_round)
 
 
 # --- display tables (Chinese headers, money in 万元 / 亿元) ----------------------------
@@ -471,6 +600,36 @@ def notes_table(notes: pd.DataFrame) -> pd.DataFrame:
     })
     if "after" in notes and notes["after"].any():
         out["晚于数据月份"] = ["是" if a else "" for a in notes["after"]]
+    return out
+
+
+def rounds_table(rds: pd.DataFrame) -> pd.DataFrame:
+    """Financing rounds with Chinese headers (money in 万元 / 亿元); ``计入股权融资``
+    says whether the brief's 股权融资 counts the round and, if not, why."""
+    def status(r) -> str:
+        if r.counted:
+            return "计入"
+        if pd.isna(r.joined_on) or r.round_date < r.joined_on:
+            return "不计入（入库前融资）"
+        return "不计入（上市后融资）"
+    out = pd.DataFrame({
+        "融资日期": rds["round_date"], "轮次": rds["round_name"].fillna("—"),
+        "首轮": ["是" if x else "" for x in rds["first"]],
+        "融资金额（万元）": [money.to_wan(v) for v in rds["amount"]],
+        "投后估值（亿元）": [money.to_yi(v) if pd.notna(v) else None for v in rds["valuation"]],
+        "计入股权融资": [status(r) for r in rds.itertuples()],
+    })
+    if "after" in rds and rds["after"].any():
+        out["晚于数据月份"] = ["是" if a else "" for a in rds["after"]]
+    return out
+
+
+def all_rounds(db: sqlite_utils.Database, f: Filters, sel: Selection = Selection()) -> pd.DataFrame:
+    """Financing rounds up to the end of ``f.as_of`` of the companies on the board (export)."""
+    board = pipeline(db, f, sel)
+    rds = rounds(db, [int(i) for i in board["id"]], None, f.as_of)
+    out = rounds_table(rds)
+    out.insert(0, "企业", rds["name"])
     return out
 
 
@@ -528,6 +687,10 @@ def move_stage(db: sqlite_utils.Database, company: str, new_stage: str, when: st
         cid = _company(db, company)
         current, since = latest_state(db, company)
         kind = check_move(current, since, new_stage, when, note, today)
+        if kind == FORWARD:
+            reached = {r[0] for r in db.execute("SELECT stage FROM ipo_events WHERE company_id = ?", [cid])}
+            if max(STAGES.index(s) for s in reached) >= STAGES.index(new_stage):
+                kind = REENTRY   # back into a stage reached before a fall-back: not new progress
         when = _date(when).isoformat()
         db.execute("INSERT INTO ipo_events (company_id, stage, event_date, note) VALUES (?, ?, ?, ?)",
                    [cid, new_stage, when, note or f"进入{new_stage}阶段"])
@@ -573,9 +736,10 @@ def scope_label(opts: FilterOptions, f: Filters) -> str:
 
 
 def export_tables(db: sqlite_utils.Database, f: Filters, sel: Selection = Selection()) -> dict[str, pd.DataFrame]:
-    """The sheets of the page's export: board, stage history, monthly notes, typical durations."""
+    """The sheets of the page's export: board, stage history, monthly notes, financing
+    rounds, typical durations."""
     return {"企业名单": board_table(pipeline(db, f, sel)), "阶段历程": history_table(history(db, f, sel)),
-            "月调度记录": all_notes(db, f, sel), "典型时长": typical_table()}
+            "月调度记录": all_notes(db, f, sel), "股权融资": all_rounds(db, f, sel), "典型时长": typical_table()}
 
 
 def export_header(opts: FilterOptions, f: Filters, sel: Selection = Selection()) -> dict[str, str]:

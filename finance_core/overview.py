@@ -82,8 +82,37 @@ def targets_table(db: sqlite_utils.Database, f: Filters) -> pd.DataFrame:
     """Every annual target of the scope: the four areas, then the indicators."""
     frames = [t for t in (targets.progress_table(db, f), indicators.progress_table(db, f)) if not t.empty]
     if not frames:
-        return targets.progress_table(db, f)
-    return pd.concat(frames, ignore_index=True)
+        return targets.progress_table(db, f).assign(数据说明=[])
+    table = pd.concat(frames, ignore_index=True)
+    found = completeness.gaps(db, f)
+    return table.assign(数据说明=[target_note(key, found) for key in table["key"]])
+
+
+# target metric (by key prefix) -> the completeness feed behind its 累计完成, and whether it is a flow
+_TARGET_FEEDS = (("credit_", "credit", False), ("microloan_", "microloans", True),
+                 ("guarantee_", "guarantees", True), (indicators.TARGET_PREFIX, "indicators", True))
+
+
+def target_note(key: str, found: list[completeness.Gap]) -> str:
+    """'完成数含沿用9月数据（邮储银行）' / '完成数缺邮储银行10月数据' when a missing
+    submission is behind a target's 累计完成, else ''."""
+    for prefix, feed, flow in _TARGET_FEEDS:
+        if key.startswith(prefix):
+            mine = [g for g in found if g.feed == feed and
+                    (feed != "indicators" or g.reporter == key[len(prefix):])]
+            if not mine:
+                return ""
+            if feed == "indicators":
+                return f"完成数缺{completeness.month_word(mine[0].month)}数据"
+            (k,) = completeness.annotate([_KeyOnly(key)], mine, flows=(key,) if flow else ())
+            return "完成数" + k.note
+    return ""
+
+
+@dataclasses.dataclass(frozen=True)
+class _KeyOnly:
+    key: str
+    note: str | None = None
 
 
 def bank_overdue_rates(db: sqlite_utils.Database, f: Filters) -> dict[str, float]:
@@ -120,6 +149,9 @@ def red_flags(db: sqlite_utils.Database, f: Filters, town_names: dict[str, str],
             flags.append(Flag("信用村", f"{town_names[code]}信用村新增授信完成率 {money.fmt_pct(c)}，"
                               f"落后序时进度（{money.fmt_pct(tp)}）", "credit-villages",
                               (("town", town_names[code]),)))
+    for code in credit.unreported_towns(db, f):
+        flags.append(Flag("信用村", f"{town_names[code]}本月没有任何银行报送信用村数据，未参与排名", "credit-villages",
+                          (("town", town_names[code]),)))
     t = credit.totals(db, f)
     if t is not None and t.usage_rate is not None and t.usage_rate < th.usage_rate_min:
         flags.append(Flag("信用村", f"用信率 {money.fmt_pct(t.usage_rate)}，低于 {money.fmt_pct(th.usage_rate_min)}",

@@ -13,7 +13,7 @@ from typing import Callable
 import pandas as pd
 import sqlite_utils
 
-from . import credit, guarantees, microloans, money, periods
+from . import credit, guarantees, ipo, microloans, money, periods
 from .filters import Filters
 
 
@@ -49,17 +49,9 @@ def _guarantee_new(db, f: Filters) -> int | None:
 
 
 def _ipo_guidance(db, f: Filters) -> int | None:
-    where = ""
-    params = [f"{f.year}-01-01", periods.month_end(f.as_of).isoformat()]
-    if f.towns:
-        where = f" AND c.town_code IN ({','.join('?' * len(f.towns))})"
-        params += list(f.towns)
-    (n,) = db.execute(
-        f"""SELECT COUNT(DISTINCT e.company_id) FROM ipo_events e JOIN companies c ON c.id = e.company_id
-            WHERE e.stage = '辅导备案' AND e.event_date BETWEEN ? AND ?{where}""",
-        params,
-    ).fetchone()
-    return int(n)
+    """Companies that entered 辅导备案 for the first time this year: a company
+    that fell back to it (application withdrawn) and re-entered is not counted."""
+    return ipo.new_entries(db, f, "辅导备案")
 
 
 METRICS: tuple[Metric, ...] = (
@@ -72,7 +64,7 @@ METRICS: tuple[Metric, ...] = (
     Metric("microloan_new_households", "小额信贷新增投放户数", "户", ("county",),
            _microloan("new_households_ytd")),
     Metric("guarantee_new_amount", "融资担保新增担保额", "万元", ("county",), _guarantee_new),
-    Metric("ipo_guidance_filings", "新增辅导备案企业", "家", ("county",), _ipo_guidance),
+    Metric("ipo_guidance_filings", "新增辅导备案企业", "家", ("county",), _ipo_guidance),   # 回退后重新备案不计
 )
 METRIC_BY_KEY = {m.key: m for m in METRICS}
 

@@ -191,18 +191,24 @@ def test_ipo_moves_and_rounds_match_sql(db):
     events = db.execute("SELECT e.id, c.name, e.stage, e.event_date FROM ipo_events e JOIN companies c "
                         "ON c.id = e.company_id ORDER BY c.id, e.event_date, e.id").fetchall()
     order = {s: i for i, s in enumerate(br.ipo.STAGES)}
-    expected, last = [], {}
+    expected, last, highest = [], {}, {}
     for _id, name, stage, date in events:
-        prev = last.get(name)
+        prev, top = last.get(name), highest.get(name, -1)
         if "2025-01-01" <= date <= "2025-12-31":
-            kind = br.FIRST if prev is None else (br.FORWARD if order[stage] > order[prev] else br.BACK)
+            kind = (br.FIRST if prev is None else br.FORWARD if order[stage] > top else
+                    br.REENTRY if order[stage] > order[prev] else br.BACK)
             expected.append((date, name, stage, kind))
-        last[name] = stage
+        last[name], highest[name] = stage, max(top, order[stage])
     assert sorted((m.date, m.company, m.stage, m.kind) for m in moves) == sorted(expected)
     assert len(moves) > 5
+    # rounds of pipeline companies: joined the list by the round's date, not yet listed
     rounds = br.ipo_rounds(db, Filters("2025-12", towns=("T01", "T05")), "2025-01")
-    rows = db.execute("SELECT name, last_round_amount FROM companies WHERE last_round_date "
-                      "BETWEEN '2025-01-01' AND '2025-12-31' AND town_code IN ('T01', 'T05')").fetchall()
+    rows = db.execute("""
+        SELECT c.name, r.amount FROM ipo_rounds r JOIN companies c ON c.id = r.company_id
+        WHERE r.round_date BETWEEN '2025-01-01' AND '2025-12-31' AND c.town_code IN ('T01', 'T05')
+          AND (SELECT MIN(event_date) FROM ipo_events e WHERE e.company_id = c.id) <= r.round_date
+          AND NOT EXISTS (SELECT 1 FROM ipo_events e WHERE e.company_id = c.id AND e.stage = '发行上市'
+                          AND e.event_date <= r.round_date)""").fetchall()
     assert sorted((r.company, r.amount) for r in rounds) == sorted(rows)
 
 

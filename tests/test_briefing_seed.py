@@ -137,14 +137,16 @@ def test_covered_blanks_hold_the_finance_core_values(summary, db):
     assert filings == expected and filings
     assert len(filings) == targets.METRIC_BY_KEY["ipo_guidance_filings"].actual(db, F)
     filled.add("guidance_month")
-    rounds = re.findall(rf"(?:^|[，；。])([^，；。\n]+?)(\d{{1,2}})月已完成股权融资{AMOUNT}，投后估值{AMOUNT}", text, re.M)
-    by_name = {br.short_name(r.company): r for r in br.ipo_rounds(db, F, f"{YEAR}-01")}
-    assert len(rounds) == len(by_name) > 0
-    for name, month, amount, unit, valuation, vunit in rounds:
-        r = by_name[name]
-        assert int(month) == int(r.date[5:7])
+    rounds = re.findall(rf"(?:^|[，；。])([^，；。\n]+?)(\d{{1,2}})月已完成([^，；。\n]*?)股权融资{AMOUNT}，投后估值{AMOUNT}",
+                        text, re.M)
+    expected = br.ipo_rounds(db, F, f"{YEAR}-01")
+    assert len(rounds) == len(expected) > 0
+    for (name, month, word, amount, unit, valuation, vunit), r in zip(rounds, expected):
+        assert name == br.short_name(r.company) and int(month) == int(r.date[5:7])
+        assert word == ("首轮" if r.first else r.name)     # the seed's '已完成首轮股权融资'
         _amount_ok(amount, unit, r.amount)
         _amount_ok(valuation, vunit, r.valuation)
+    assert any(r.first for r in expected)
     filled |= {"round_amount", "round_valuation"}
 
     # 指标台账

@@ -10,6 +10,7 @@ own SQL over the ledgers.
 from __future__ import annotations
 
 import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
 import shutil
 
 import pandas as pd
@@ -224,3 +225,61 @@ def test_a_complete_month_shows_no_warning(app, demo_db):
     at = app({"as_of": PREV}, page="pages/microloans.py")
     assert not at.exception
     assert not any(completeness.MISSING in w.value or "报送情况" in w.value for w in at.warning)
+
+
+def test_a_town_nobody_reported_is_named_not_ranked(writable_db):
+    # every bank's reports on 河口镇 (T07) removed for the last month, beyond any carry
+    with fdb.opened(writable_db) as d:
+        c = d.conn
+        c.execute("BEGIN IMMEDIATE")
+        c.execute("DELETE FROM credit_reports WHERE village_code IN (SELECT code FROM villages "
+                  "WHERE town_code = 'T07') AND month >= ?", [periods.add_months(END, -LOOKBACK)])
+        rollups.refresh_all(d)
+        c.execute("COMMIT")
+        f = Filters(END)
+        assert credit.unreported_towns(d, f) == ["T07"]
+        t = credit.town_ranking(d, f, "新增授信完成率")
+        row = t[t["乡镇"] == "河口镇"].iloc[0]
+        assert row["报送情况"] == "本月无报送" and pd.isna(row["排名"]) and pd.isna(row["新增授信完成率（%）"])
+        towns = dict(d.execute("SELECT code, name FROM towns").fetchall())
+        banks = dict(d.execute("SELECT code, name FROM banks").fetchall())
+        flags = [fl.text for fl in overview.red_flags(d, f, towns, banks)]
+        assert "河口镇本月没有任何银行报送信用村数据，未参与排名" in flags
+        issues = "".join(briefing.build(d, briefing.MONTHLY, f).section("issues").paragraphs)
+        assert "河口镇本月没有任何银行报送信用村数据" in issues
+
+
+def test_targets_say_when_their_actual_is_incomplete(edb):
+    t = overview.targets_table(edb, Filters(END)).set_index("key")
+    assert t.loc["credit_granted_increase", "数据说明"] == "完成数含沿用9月数据（邮储银行）"
+    assert t.loc["microloan_new_amount", "数据说明"] == "完成数缺邮储银行10月数据"
+    assert t.loc["indicator:relief_loan_new", "数据说明"] == "完成数缺2026年10月数据"
+    assert t.loc["ipo_guidance_filings", "数据说明"] == ""
+    complete = overview.targets_table(edb, Filters(PREV))
+    assert set(complete["数据说明"]) == {""}
+
+
+def test_a_town_with_villages_carried_is_measured_on_all_its_villages(db):
+    # the demo: 邮储银行 skipped 河口镇's villages two months before the end; their July
+    # report is carried, so the town's 完成率 counts every village (not 0 for the two)
+    month = periods.add_months(END, -2)
+    lo = periods.add_months(month, -LOOKBACK)
+
+    def granted(m, lo_):
+        (v,) = db.execute(
+            """WITH latest AS (SELECT village_code, bank_code, MAX(month) AS m FROM credit_reports
+                               WHERE month BETWEEN ? AND ? GROUP BY 1, 2)
+               SELECT SUM(r.granted_amount) FROM latest x JOIN credit_reports r ON r.village_code = x.village_code
+                    AND r.bank_code = x.bank_code AND r.month = x.m JOIN villages v ON v.code = r.village_code
+               WHERE v.town_code = 'T07'""", [lo_, m]).fetchone()
+        return v
+    year_start = periods.previous_year_end(month)
+    (target,) = db.execute("SELECT value FROM targets WHERE year = ? AND metric = 'credit_granted_increase' "
+                           "AND scope_type = 'town' AND scope_code = 'T07'", [periods.year_of(month)]).fetchone()
+    increase = granted(month, lo) - granted(year_start, periods.add_months(year_start, -LOOKBACK))
+    row = credit.town_ranking(db, Filters(month)).set_index("乡镇").loc["河口镇"]
+    expected = (Decimal(increase) * 100 / Decimal(target)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    assert row["新增授信完成率（%）"] == float(expected)
+    assert row["报送情况"] == "2 个村·银行未报送（沿用7月数据）"
+    tp = periods.time_progress(month)
+    assert ("授信" in str(row["进度"])) == (increase / target < tp)

@@ -218,6 +218,20 @@ def test_notes_roundtrip(reference, notes, fmt):
         "VALUES (?, ?, ?, ?, ?, ?, '2026-01-25 17:00:00')", notes), fmt)
 
 
+@SETTINGS
+@given(rounds=st.lists(st.tuples(st.sampled_from([c[0] for c in COMPANIES]), dates,
+                                 st.integers(1, 10 ** 12), st.integers(1, 10 ** 12), st.booleans(),
+                                 text.filter(lambda s: len(s) <= 20)),
+                       min_size=1, max_size=6, unique_by=lambda r: r[:2]),
+       fmt=st.sampled_from(FORMATS))
+def test_rounds_roundtrip(reference, rounds, fmt):
+    # post-money at least the amount, or not disclosed (NULL)
+    rows = [(c, d.isoformat(), a, a + v if disclosed else None, name) for c, d, a, v, disclosed, name in rounds]
+    roundtrip(reference, "ipo_rounds", lambda db: db.conn.executemany(
+        "INSERT INTO ipo_rounds (company_id, round_date, amount, valuation, round_name) VALUES (?, ?, ?, ?, ?)",
+        rows), fmt)
+
+
 @st.composite
 def target_rows(draw):
     out = {}

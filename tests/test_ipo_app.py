@@ -170,7 +170,8 @@ def test_editor_moves_a_stage_and_adds_a_note_with_audit(app, writable_db, monke
     assert len(entries) == 2
     assert all(e[:3] == ("测试编辑", "edit", f"企业上市/{WITHDRAWN}") for e in entries)
     move, added = (json.loads(e[3]) for e in entries)
-    assert (move["change"], move["from"], move["to"], move["kind"]) == ("stage", "辅导备案", "辅导验收", "前进")
+    # 永昌 had passed 辅导验收 before withdrawing: moving there again is a re-entry, not progress
+    assert (move["change"], move["from"], move["to"], move["kind"]) == ("stage", "辅导备案", "辅导验收", "重新进入")
     assert added["change"] == "note" and added["progress"] == "验收材料已报送，等待现场验收"
 
 
@@ -179,4 +180,4 @@ def test_exports_are_offered(app, params):
     at = app(query_params=params, page=PAGE)
     assert not at.exception
     labels = [b.proto.label for b in at.get("download_button")]
-    assert labels == ["下载 Excel", "企业名单 CSV", "阶段历程 CSV", "月调度记录 CSV", "典型时长 CSV"]
+    assert labels == ["下载 Excel", "企业名单 CSV", "阶段历程 CSV", "月调度记录 CSV", "股权融资 CSV", "典型时长 CSV"]

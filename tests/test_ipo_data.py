@@ -14,15 +14,18 @@ TODAY = dt.date(2026, 11, 28)
 
 TOWNS = [("T01", "城关镇", 1000, 3000), ("T02", "清溪镇", 800, 2500)]
 COMPANIES = [
-    # id, name, industry, town, park, board, sponsor, owner, round date, amount, post-money
-    (1, "甲材料股份有限公司", "新材料", "T01", "经开区", "创业板", "华泰联合证券", "张一",
-     "2024-01-15", 50_000_000, 600_000_000),
+    # id, name, industry, town, park, board, sponsor, owner, legacy last_round_* (unused since v3)
+    (1, "甲材料股份有限公司", "新材料", "T01", "经开区", "创业板", "华泰联合证券", "张一", None, None, None),
     (2, "乙装备股份有限公司", "装备制造", "T02", None, "北交所", None, "李二", None, None, None),
-    (3, "丙科技股份有限公司", "新材料", "T02", "高新园", "科创板", "国元证券", "王三",
-     "2025-03-01", 123_456_789, 1_234_567_890),   # financing after the data month 2024-03
-    (4, "丁医药股份有限公司", "生物医药", "T01", None, "主板", "中信建投证券", "赵四",
-     "2022-06-30", 80_000_000, 900_000_000),
+    (3, "丙科技股份有限公司", "新材料", "T02", "高新园", "科创板", "国元证券", "王三", None, None, None),
+    (4, "丁医药股份有限公司", "生物医药", "T01", None, "主板", "中信建投证券", "赵四", None, None, None),
     (5, "戊食品股份有限公司", "绿色食品", "T01", None, "主板", None, "钱五", None, None, None),
+]
+ROUNDS = [
+    # id, company, date, amount, post-money, round name
+    (1, 1, "2024-01-15", 50_000_000, 600_000_000, "A轮"),
+    (2, 3, "2025-03-01", 123_456_789, 1_234_567_890, "B轮"),   # financing after the data month 2024-03
+    (3, 4, "2022-06-30", 80_000_000, 900_000_000, "Pre-IPO轮"),
 ]
 EVENTS = [
     (1, 1, "后备资源库", "2022-01-10", None), (2, 1, "股改", "2022-06-30", None),
@@ -48,7 +51,7 @@ F = Filters("2024-03")
 @pytest.fixture
 def small(empty_db):
     for table, rows in (("towns", TOWNS), ("companies", COMPANIES), ("ipo_events", EVENTS),
-                        ("ipo_notes", NOTES)):
+                        ("ipo_notes", NOTES), ("ipo_rounds", ROUNDS)):
         marks = ",".join("?" * len(rows[0]))
         empty_db.conn.executemany(f"INSERT INTO {table} VALUES ({marks})", rows)
     empty_db.conn.commit()
@@ -138,7 +141,7 @@ def test_company_detail_full_record_newest_notes_first(small):
     d = ipo.company_detail(small, "甲材料股份有限公司", "2024-03")
     assert (d.stage, d.since, d.months, d.stuck) == ("辅导备案", "2023-03-31", 12, False)
     assert d.projection == ipo.Projection("2024-10", "2025-12", False)
-    assert d.info["town"] == "城关镇" and d.info["last_round_amount"] == 50_000_000
+    assert d.info["town"] == "城关镇" and d.last_round["amount"] == 50_000_000
     assert list(d.notes["progress"]) == ["五月进展", "三月下午", "三月上午", "一月进展"]
     assert list(d.notes["after"]) == [True, False, False, False]
     table = ipo.notes_table(d.notes)
@@ -294,7 +297,7 @@ def test_export_workbook_has_the_board_and_records(small, tmp_path):
                                ipo.Selection(stages=("股改",)))
     assert header["范围"] == "城关镇 · 数据月份 2024-03" and header["阶段"] == "股改"
     wb = load_workbook(io.BytesIO(exports.workbook(tables, header)))
-    assert wb.sheetnames == ["说明", "企业名单", "阶段历程", "月调度记录", "典型时长"]
+    assert wb.sheetnames == ["说明", "企业名单", "阶段历程", "月调度记录", "股权融资", "典型时长"]
     board = list(wb["企业名单"].values)
     assert len(board) == 1 + 4
     cols = board[0]

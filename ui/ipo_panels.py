@@ -22,8 +22,10 @@ OFF_SCREEN = ["进入本阶段", "最近融资日期", "最近调度月份"]   #
 
 def funnel_chart(fun: pd.DataFrame) -> alt.Chart:
     """Companies per stage as a centred funnel; stages not selected are faded."""
-    df = fun.assign(label=[f"{n} 家" + (f"（停滞 {k}）" if k else "")
-                           for n, k in zip(fun["companies"], fun["stuck"])],
+    def label(n: int, stuck: int, back: int) -> str:
+        marks = "，".join(f"{w} {k}" for w, k in (("停滞", stuck), ("回退", back)) if k)
+        return f"{n} 家" + (f"（{marks}）" if marks else "")
+    df = fun.assign(label=[label(*x) for x in zip(fun["companies"], fun["stuck"], fun["fell_back"])],
                     left=-fun["companies"] / 2, right=fun["companies"] / 2,
                     opacity=[1.0 if s else 0.3 for s in fun["selected"]])
     y = alt.Y("stage:N", sort=list(ipo.STAGES), title=None, axis=alt.Axis(labelFontSize=13))
@@ -32,7 +34,7 @@ def funnel_chart(fun: pd.DataFrame) -> alt.Chart:
         color=alt.Color("stage:N", scale=STAGE_COLOURS, legend=None),
         opacity=alt.Opacity("opacity:Q", legend=None, scale=None),
         tooltip=[alt.Tooltip("stage:N", title="阶段"), alt.Tooltip("companies:Q", title="企业数（家）"),
-                 alt.Tooltip("stuck:Q", title="停滞（家）")])
+                 alt.Tooltip("stuck:Q", title="停滞（家）"), alt.Tooltip("fell_back:Q", title="回退至本阶段（家）")])
     text = alt.Chart(df).mark_text(align="left", dx=4, fontSize=12).encode(
         y=y, x=alt.X("right:Q"), text="label:N")
     return (bars + text).properties(height=34 * len(df), title="各阶段企业数（家）")
@@ -98,7 +100,7 @@ def flash() -> None:
 def detail(d: ipo.CompanyDetail, as_of: str) -> None:
     """Header metrics, facts, the whole stage history and every monthly note (newest first)."""
     info = d.info
-    cols = st.columns([1, 1, 2, 1.2, 1])
+    cols = st.columns([1, 1, 1.8, 1.4, 1])
     cols[0].metric("当前阶段", d.stage or "—", help=f"{as_of} 月末所处阶段")
     cols[1].metric("本阶段月数", "—" if d.months is None else f"{d.months} 个月",
                    delta="停滞" if d.stuck else None, delta_color="inverse" if d.stuck else "normal",
@@ -106,9 +108,10 @@ def detail(d: ipo.CompanyDetail, as_of: str) -> None:
     window = (f"已上市（{d.since[:7]}）" if d.stage == ipo.LISTED else
               d.projection.text() if d.projection else "暂不测算")
     cols[2].metric("预计上市（测算区间）", window, help="按各阶段典型时长测算，是区间估计，不是承诺")
-    cols[3].metric("最近融资金额", money.fmt_wan(info["last_round_amount"]),
-                   help=f"融资日期 {info['last_round_date'] or '—'}")
-    cols[4].metric("投后估值", money.fmt_yi(info["last_round_valuation"]))
+    last = d.last_round or {}
+    cols[3].metric("最近融资金额", money.fmt_wan(last.get("amount"), 0),
+                   help=f"截至 {as_of} 月末最近一轮：{last.get('round_date') or '—'} {last.get('round_name') or ''}")
+    cols[4].metric("投后估值", money.fmt_yi(last.get("valuation")))
     st.caption(" · ".join(f"{k}：{v or '—'}" for k, v in (
         ("行业", info["industry"]), ("乡镇", info["town"]), ("园区", info["park"]),
         ("目标板块", info["target_board"]), ("保荐机构", info["sponsor"]), ("包保责任人", info["owner"]))))
@@ -118,6 +121,12 @@ def detail(d: ipo.CompanyDetail, as_of: str) -> None:
     st.markdown("**阶段历程**（全部记录）")
     widgets.flagged_table(ipo.history_table(d.history), flag_col="变动", bad=(ipo.BACK,),
                           alt="阶段历程")
+    st.markdown(f"**股权融资**（{len(d.rounds)} 轮，全部记录）")
+    if d.rounds.empty:
+        st.info("暂无股权融资记录。", icon=":material/info:")
+    else:
+        widgets.flagged_table(ipo.rounds_table(d.rounds), alt="股权融资")
+        st.caption("计入股权融资：企业入库后、上市前的融资计入调度简报的股权融资；首轮为该企业最早一轮融资。")
     st.markdown(f"**月调度记录**（{len(d.notes)} 条，最新在前）")
     if d.notes.empty:
         st.info("暂无月调度记录。", icon=":material/info:")

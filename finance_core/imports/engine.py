@@ -36,7 +36,8 @@ SAMPLE_ROWS = 200
 TABLE_TITLES = {
     "credit_reports": "信用村报表", "households": "借款户名册", "microloans": "贷款台账",
     "microloan_status": "贷款月末状态", "guarantee_contracts": "担保合同", "guarantor_monthly": "担保公司净资产",
-    "ipo_events": "上市阶段变动", "ipo_notes": "上市调度记录", "targets": "年度目标", "indicators": "指标台账",
+    "ipo_events": "上市阶段变动", "ipo_notes": "上市调度记录", "ipo_rounds": "股权融资", "targets": "年度目标",
+    "indicators": "指标台账",
 }
 
 
@@ -753,6 +754,7 @@ _LATEST = {
     "guarantor": "SELECT MAX(month) FROM guarantor_monthly",
     "ipo_events": "SELECT MAX(substr(event_date, 1, 7)) FROM ipo_events",
     "ipo_notes": "SELECT MAX(month) FROM ipo_notes",
+    "ipo_rounds": "SELECT MAX(substr(round_date, 1, 7)) FROM ipo_rounds",
     "targets": "SELECT CAST(MAX(year) AS TEXT) || ' 年' FROM targets",
     "indicators": "SELECT MAX(month) FROM indicators",
 }

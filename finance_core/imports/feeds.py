@@ -837,6 +837,61 @@ NOTES = Feed(
 )
 
 
+# --- 股权融资 -------------------------------------------------------------------------------------
+ROUND_TABLE = direct(
+    "ipo_rounds",
+    ("company_id", "round_date", "amount", "valuation", "round_name"),
+    ("company_id", "round_date"),
+    {"company_id": "企业", "round_date": "融资日期", "amount": "融资金额", "valuation": "投后估值",
+     "round_name": "轮次"},
+)
+
+
+def _build_round(ref: Ref, r: dict, err: Err) -> Built | None:
+    ok = True
+    if r["amount"] <= 0:
+        err("amount", "融资金额必须大于 0")
+        ok = False
+    valuation = r.get("valuation") or None   # blank (0): not disclosed
+    if valuation is not None and valuation < r["amount"]:
+        err("valuation", f"投后估值 {valuation:,} 元小于融资金额 {r['amount']:,} 元")
+        ok = False
+    if not ok:
+        return None
+    return [("ipo_rounds", (r["company"], r["round_date"], r["amount"], valuation, r["round_name"]), None)]
+
+
+def _export_rounds(db, month):
+    where, params = ("WHERE substr(r.round_date, 1, 7) = ?", [month]) if month else ("", [])
+    return db.execute(f"""
+        SELECT c.name, r.round_date, r.round_name, r.amount, r.valuation FROM ipo_rounds r
+        JOIN companies c ON c.id = r.company_id {where} ORDER BY r.round_date, c.id""", params).fetchall()
+
+
+ROUNDS = Feed(
+    key="ipo_rounds",
+    title="股权融资",
+    description="拟上市企业的每一轮股权融资（含首轮）：每家企业每个融资日期一行。",
+    columns=(
+        Column("企业名称", "company", "enum", choices="company", note="企业全称（下拉选择）",
+               example="瑞禾新材料股份有限公司", width=28),
+        Column("融资日期", "round_date", "date", note="交割或工商变更日期 YYYY-MM-DD", example="2026-10-15", width=12),
+        Column("轮次", "round_name", note="如 天使轮、A轮、B轮、Pre-IPO轮；企业最早一轮即首轮",
+               example="A轮", max_len=20, width=12),
+        Column("融资金额(元)", "amount", "money", note="本轮融资金额，单位元（表头写“(万元)”则按万元读取）",
+               example="50000000", width=16),
+        Column("投后估值(元)", "valuation", "money", required=False, note="投后估值，单位元，未披露留空",
+               example="600000000", width=16),
+    ),
+    tables=(ROUND_TABLE,),
+    build=_build_round,
+    export=_export_rounds,
+    rollup=None,
+    month_field="round_date",
+    replace_note="按企业和融资日期更新：同一企业同一日期的融资以新文件为准，文件中没有的融资保持不变。",
+)
+
+
 # --- 年度目标 ---------------------------------------------------------------------------------------
 TARGET_TABLE = direct(
     "targets",
@@ -983,8 +1038,8 @@ INDICATOR_FEED = Feed(
     replace_note="按月份、指标和范围更新：同一指标同一范围同一月份以新文件为准。",
 )
 
-FEEDS: dict[str, Feed] = {f.key: f for f in (CREDIT, LEDGER, STATUS, CONTRACTS, GUARANTOR, EVENTS, NOTES, TARGETS,
-                                             INDICATOR_FEED)}
+FEEDS: dict[str, Feed] = {f.key: f for f in (CREDIT, LEDGER, STATUS, CONTRACTS, GUARANTOR, EVENTS, NOTES, ROUNDS,
+                                             TARGETS, INDICATOR_FEED)}
 FEED_BY_TITLE: dict[str, Feed] = {f.title: f for f in FEEDS.values()}
 
 
