@@ -9,11 +9,23 @@ from urllib.parse import quote, urlparse
 
 import pytest
 
-from tests.conftest import wait_for_app
+from tests.conftest import run_server, wait_for_app
 from ui.nav import PAGES
 
 pytestmark = pytest.mark.browser
 LOCAL = {"127.0.0.1", "localhost"}
+
+
+@pytest.fixture(scope="module")
+def server(demo_db, tmp_path_factory):
+    """A server of its own: visiting every page in many tabs leaves the shared
+    server's sessions behind, which slowed the next module's first page."""
+    import shutil
+
+    path = tmp_path_factory.mktemp("hardening-server") / "county.db"
+    shutil.copy(demo_db, path)
+    with run_server(path, path.with_name("streamlit.log")) as url:
+        yield url
 
 
 def test_served_html_names_no_other_host(server):
