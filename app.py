@@ -3,21 +3,30 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui import data
-from ui import filters as ui_filters
-from ui.nav import PAGES
-
-# a local file: a material icon as page icon makes the browser fetch a font from a Google host
-ICON = Path(__file__).parent / "ui" / "icon.png"
-st.set_page_config(page_title="普惠金融监测", page_icon=str(ICON), layout="wide")
-
-# one read of the data version per run keys every cached query
-st.session_state["_data_version"] = data.data_version()
+from ui.nav import APP_TITLE, PAGES   # light: no pandas, Altair or database yet
 
 pages = [
     st.Page(file, title=title, icon=icon, url_path=path, default=(i == 0))
     for i, (path, (file, title, icon)) in enumerate(PAGES.items())
 ]
-pg = st.navigation(pages)
+# navigation first: a first visitor of a fresh server sees the Chinese sidebar
+# (not file names) while the database is prepared below
+pg = st.navigation(pages, position="hidden")
+with st.sidebar:   # the menu (see .streamlit/config.toml showSidebarNavigation)
+    for page in pages:
+        st.page_link(page, label=page.title, icon=page.icon)
+    st.divider()
+# a local file: a material icon as page icon makes the browser fetch a font from a Google host
+ICON = Path(__file__).parent / "ui" / "icon.png"
+st.set_page_config(page_title=f"{pg.title} · {APP_TITLE}", page_icon=str(ICON), layout="wide")
+from ui import data, style  # noqa: E402  (after the navigation on purpose)
+from ui import filters as ui_filters  # noqa: E402
+from ui import outputs as ui_outputs  # noqa: E402
+
+style.apply()
+
+# one read of the data version per run keys every cached query
+st.session_state["_data_version"] = data.data_version()
 ui_filters.filter_bar()
+ui_outputs.print_style()
 pg.run()

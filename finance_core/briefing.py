@@ -26,6 +26,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import re
+from decimal import Decimal
 
 import pandas as pd
 import sqlite_utils
@@ -64,6 +65,12 @@ def _points(diff: float) -> str:
     return money.fmt_pct(abs(diff))[:-1]
 
 
+def _shown_diff(a: float, b: float) -> Decimal:
+    """a − b in 个百分点, as the difference of the two percentages shown (one
+    decimal): 1.2% against 0.7% is 0.5, whatever the unrounded rates were."""
+    return Decimal(pct_text(a)[:-1]) - Decimal(pct_text(b)[:-1])
+
+
 def change_text(now: float | int | None, base: float | int | None) -> str | None:
     """'同比增长12.3%' / '同比下降4.5%' / '同比持平'; None without a base."""
     if now is None or not base:
@@ -79,10 +86,21 @@ def rate_change_text(now: float | None, base: float | None) -> str | None:
     """A rate against a year ago: '同比上升1.2个百分点'."""
     if now is None or base is None:
         return None
-    body = _points(now - base)
-    if body == "0.0":
+    diff = _shown_diff(now, base)
+    if diff == 0:
         return "同比持平"
-    return ("同比上升" if now > base else "同比下降") + body + "个百分点"
+    return ("同比上升" if diff > 0 else "同比下降") + f"{abs(diff)}个百分点"
+
+
+def multiple_change_text(now: float | None, base: float | None) -> str | None:
+    """A multiple (倍) against a year ago, in 倍: '同比上升0.73倍' (two decimals
+    shown, so the change is the difference of the shown values)."""
+    if now is None or base is None:
+        return None
+    diff = Decimal(f"{now:.2f}") - Decimal(f"{base:.2f}")
+    if diff == 0:
+        return "同比持平"
+    return ("同比上升" if diff > 0 else "同比下降") + f"{abs(diff)}倍"
 
 
 def target_text(value: int | None, unit: str) -> str | None:
@@ -103,10 +121,17 @@ def progress_text(actual, target: int | None, unit: str, tp: float) -> str | Non
     out = f"完成全年目标（{target_text(target, unit)}）的{pct_text(c)}"
     if tp >= 1:
         return out + ("，完成全年目标" if c >= 1 else "，未完成全年目标")
-    gap = _points(c - tp)
-    if gap == "0.0":
+    gap = _shown_diff(c, tp)
+    if gap == 0:
         return out + f"，与序时进度（{pct_text(tp)}）持平"
-    return out + f"，{'超过' if c > tp else '落后'}序时进度（{pct_text(tp)}）{gap}个百分点"
+    return out + f"，{'超过' if gap > 0 else '落后'}序时进度（{pct_text(tp)}）{abs(gap)}个百分点"
+
+
+def partial_progress_text(target: int | None, unit: str) -> str | None:
+    """A target of a partial first year: named, not compared."""
+    if target is None:
+        return None
+    return f"全年目标{target_text(target, unit)}（{targets.PARTIAL}，不计算完成率）"
 
 
 def sentence(*clauses: str | None) -> str | None:
@@ -154,6 +179,20 @@ def heading_name(line: str) -> str:
 class Period:
     kind: str       # MONTHLY or ANNUAL
     as_of: str      # the data month the figures are computed at
+    first: str | None = None   # the first data month of the database
+
+    @property
+    def partial(self) -> bool:
+        """The year is the first data year and its data start after January."""
+        return periods.partial_year(self.first, self.as_of)
+
+    @property
+    def partial_note(self) -> str | None:
+        """'数据自2023年12月起，2023年各项当年累计数仅含已有数据、不代表全年，…'."""
+        if not self.partial:
+            return None
+        return (f"{periods.since_text(self.first)}，{self.year}年各项当年累计数仅含已有数据、不代表全年，"
+                f"年度目标不计算完成率（{targets.PARTIAL}）")
 
     @property
     def year(self) -> int:
@@ -176,6 +215,8 @@ class Period:
     def label(self) -> str:
         if self.kind == MONTHLY:
             return f"{self.year}年{self.month}月"
+        if self.partial:
+            return f"{self.year}年（数据自{periods.parse_month(self.first)[1]}月起）"
         return f"{self.year}年" + ("" if self.full_year else f"（1—{self.month}月）")
 
     @property
@@ -190,6 +231,8 @@ class Period:
         """How the year's flows are named: '今年以来', '全年', '1—10月'."""
         if self.kind == MONTHLY:
             return "今年以来"
+        if self.partial:
+            return "年内"
         return "全年" if self.full_year else f"1—{self.month}月"
 
     @property
@@ -201,17 +244,20 @@ class Period:
 
     @property
     def moves_word(self) -> str:
-        return "本月" if self.kind == MONTHLY else ("全年" if self.full_year else "今年以来")
+        if self.kind == MONTHLY:
+            return "本月"
+        return "全年" if self.full_year and not self.partial else "今年以来"
 
 
 def period_for(months: tuple[str, ...] | list[str], kind: str, as_of: str) -> Period:
     """The brief's period: a 月报 at ``as_of``; a 年报 at December of its year or
     the latest month of that year in ``months`` (the months with data)."""
+    first = min(months) if months else None
     if kind != ANNUAL:
-        return Period(MONTHLY, as_of)
+        return Period(MONTHLY, as_of, first)
     year = periods.year_of(as_of)
     in_year = [m for m in months if periods.year_of(m) == year]
-    return Period(ANNUAL, max(in_year) if in_year else as_of)
+    return Period(ANNUAL, max(in_year) if in_year else as_of, first)
 
 
 # --- small queries written for the brief (each tested against plain SQL) -----------------
@@ -299,7 +345,7 @@ def product_activity(db: sqlite_utils.Database, f: Filters, start: str) -> list[
         SELECT p.name, p.quota,
                (SELECT COALESCE(SUM(g.outstanding), 0) FROM guarantee_monthly g
                 WHERE g.product_code = p.code AND g.month = ?),
-               COUNT(DISTINCT c.borrower_name), COUNT(c.id), COALESCE(SUM(c.amount), 0)
+               COUNT(DISTINCT TRIM(c.borrower_name)), COUNT(c.id), COALESCE(SUM(c.amount), 0)
         FROM guarantee_products p
         LEFT JOIN guarantee_contracts c ON c.product_code = p.code
              AND c.start_on BETWEEN ? AND ?{where}
@@ -419,10 +465,10 @@ NO_DATA = "本期暂无相关数据。"
 FIGURE_COLUMNS = ["指标", "本期", "上年同期", "同比"]
 
 
-def _row(label: str, now, base, fmt, rate: bool = False) -> dict | None:
+def _row(label: str, now, base, fmt, rate: bool = False, multiple: bool = False) -> dict | None:
     if now is None:
         return None
-    change = rate_change_text(now, base) if rate else change_text(now, base)
+    change = (rate_change_text if rate else multiple_change_text if multiple else change_text)(now, base)
     return {"指标": label, "本期": fmt(now), "上年同期": "—" if base is None else fmt(base),
             "同比": (change or "—").replace("同比", "")}
 
@@ -446,6 +492,8 @@ class _Writer:
         self.town_scope = towns     # IPO figures have no bank dimension
         self.tp = periods.time_progress(period.as_of)
         self.year_ago = self.f.at(periods.add_months(period.as_of, -12))
+        # a year-to-date figure has no 同比 against a partial first year
+        self.base_partial = periods.partial_year(period.first, self.year_ago.as_of)
         self.year_start = self.f.at(periods.previous_year_end(period.as_of))
         self.window = [m for m in periods.months_between(periods.add_months(period.as_of, -12), period.as_of)]
 
@@ -453,7 +501,13 @@ class _Writer:
         return targets.progress(self.db, self.f, targets.METRIC_BY_KEY[key])
 
     def ptext(self, p: targets.Progress) -> str | None:
+        if p.partial:
+            return partial_progress_text(p.target, p.metric.unit)
         return progress_text(p.actual, p.target, p.metric.unit, self.tp)
+
+    def ytd_base(self, b):
+        """The year-ago snapshot for a year-to-date figure: none in a partial year."""
+        return None if self.base_partial else b
 
     def ranking(self, items: list[Ranked], what: str, by: str) -> str | None:
         bw = best_and_worst(items)
@@ -481,13 +535,20 @@ class _Writer:
             p = targets.progress(self.db, self.f, m)
             if p.target is None or p.actual is None:
                 continue
+            if p.partial:
+                rows.append({"指标": m.label, "全年目标": target_text(p.target, m.unit),
+                             "累计完成": target_text(p.actual, m.unit), "完成率": "—",
+                             "序时进度": pct_text(self.tp), "进度": targets.PARTIAL})
+                continue
             c = p.completion
             (behind if c < self.tp else ahead).append(m.label)
             rows.append({"指标": m.label, "全年目标": target_text(p.target, m.unit),
                          "累计完成": target_text(p.actual, m.unit), "完成率": pct_text(c),
                          "序时进度": pct_text(self.tp), "进度": "落后" if c < self.tp else "达到序时"})
         first = f"{self.p.when}，全年序时进度{pct_text(self.tp)}"
-        if rows:
+        if self.p.partial:
+            text = sentence(first, self.p.partial_note)
+        elif rows:
             n = len(rows)
             if self.tp >= 1:
                 if not behind:
@@ -605,6 +666,7 @@ class _Writer:
         if t is None:
             return Section("microloans", "脱贫人口小额信贷", (NO_DATA,))
         b = microloans.totals(self.db, self.year_ago)
+        yb = self.ytd_base(b)
         p_amt = self.progress("microloan_new_amount")
         p_hh = self.progress("microloan_new_households")
         s1 = sentence(f"严格落实脱贫人口小额信贷政策，{self.p.when}，{self.scope}脱贫人口小额信贷余额"
@@ -636,8 +698,8 @@ class _Writer:
         table = _figures([
             _row("贷款余额", t.balance, b and b.balance, yuan),
             _row("在贷户数", t.households, b and b.households, lambda v: f"{v}户"),
-            _row(f"{self.p.ytd}新增投放金额", t.new_amount_ytd, b and b.new_amount_ytd, yuan),
-            _row(f"{self.p.ytd}新增投放户数", t.new_households_ytd, b and b.new_households_ytd, lambda v: f"{v}户"),
+            _row(f"{self.p.ytd}新增投放金额", t.new_amount_ytd, yb and yb.new_amount_ytd, yuan),
+            _row(f"{self.p.ytd}新增投放户数", t.new_households_ytd, yb and yb.new_households_ytd, lambda v: f"{v}户"),
             _row("获贷率", access, None, pct_text, rate=True),
             _row("逾期率", t.overdue_rate, b and b.overdue_rate, pct_text, rate=True),
         ])
@@ -652,14 +714,17 @@ class _Writer:
         if t is None:
             return Section("guarantees", "政府性融资担保", (NO_DATA,))
         b = guarantees.totals(self.db, self.year_ago)
+        yb = self.ytd_base(b)
+        people = guarantees.borrower_counts(self.db, self.f, months=(self.p.as_of, self.year_ago.as_of))
+        hh, hh_b = people[self.p.as_of], (people[self.year_ago.as_of] if b is not None else None)
         ratings = guarantor_ratings(self.db, self.p.as_of)
         s1 = None
         if ratings:
             s1 = sentence("强化政府性融资担保作用，" + "、".join(f"{n}在全省综合评价为{r}类" for n, r in ratings))
         lev = guarantees.leverage(self.db, self.p.as_of)
         s2 = sentence(f"{self.p.when}，{self.scope}在保余额{amount_text(t.outstanding)}",
-                      b and change_text(t.outstanding, b.outstanding), f"在保{t.outstanding_count}笔",
-                      f"{self.p.ytd}新增担保{t.new_count_ytd}笔{amount_text(t.new_amount_ytd)}",
+                      b and change_text(t.outstanding, b.outstanding), f"在保{hh[0]}户{t.outstanding_count}笔",
+                      f"{self.p.ytd}新增担保{hh[1]}户{t.new_count_ytd}笔{amount_text(t.new_amount_ytd)}",
                       self.ptext(self.progress("guarantee_new_amount")),
                       lev is not None and f"担保公司放大倍数{lev:.2f}倍",
                       t.compensation_rate is not None and f"当年代偿率{pct_text(t.compensation_rate)}")
@@ -674,9 +739,13 @@ class _Writer:
         yuan = amount_text
         figures = _figures([
             _row("在保余额", t.outstanding, b and b.outstanding, yuan),
+            _row("在保户数", hh[0], hh_b and hh_b[0], lambda v: f"{v}户"),
             _row("在保笔数", t.outstanding_count, b and b.outstanding_count, lambda v: f"{v}笔"),
-            _row(f"{self.p.ytd}新增担保金额", t.new_amount_ytd, b and b.new_amount_ytd, yuan),
-            _row("放大倍数", lev, guarantees.leverage(self.db, self.year_ago.as_of), lambda v: f"{v:.2f}倍"),
+            _row(f"{self.p.ytd}新增担保户数", hh[1], yb and hh_b and hh_b[1], lambda v: f"{v}户"),
+            _row(f"{self.p.ytd}新增担保笔数", t.new_count_ytd, yb and yb.new_count_ytd, lambda v: f"{v}笔"),
+            _row(f"{self.p.ytd}新增担保金额", t.new_amount_ytd, yb and yb.new_amount_ytd, yuan),
+            _row("放大倍数", lev, guarantees.leverage(self.db, self.year_ago.as_of), lambda v: f"{v:.2f}倍",
+                 multiple=True),
         ])
         product_table = pd.DataFrame(
             [{"产品": a.name, "合作授信额度": yuan(a.quota), "在保（全产品）": yuan(a.used),
@@ -696,12 +765,17 @@ class _Writer:
 
         def prog(key):
             x = fig(key)
+            if self.p.partial:
+                return partial_progress_text(x.target, x.indicator.target_unit)
             return progress_text(x.value, x.target, x.indicator.target_unit, self.tp)
+
+        def base(x):  # a year figure (FLOW or RATIO) has no 同比 against a partial first year
+            return None if self.base_partial and x.indicator.kind != indicators.STOCK else x.base
 
         monthly = self.p.kind == MONTHLY and self.p.month > 1  # in January the year is the month
         r = fig("relief_loan_new")
         s1 = sentence(r.value is not None and f"强化金融助企纾困，{self.p.ytd}累计新增助企贷款{amount_text(r.value)}",
-                      change_text(r.value, r.base),
+                      change_text(r.value, base(r)),
                       monthly and r.month is not None and f"其中当月新增{amount_text(r.month)}",
                       prog("relief_loan_new"))
         v, rate = fig("visit_players"), fig("visit_rate")
@@ -724,11 +798,12 @@ class _Writer:
             ind = x.indicator
             fmt = (pct_text if ind.kind == indicators.RATIO_KIND else
                    amount_text if ind.unit == "元" else (lambda n, u=ind.unit: f"{n}{u}"))
-            change = (rate_change_text if ind.kind == indicators.RATIO_KIND else change_text)(x.value, x.base)
-            rows.append({"指标": ind.label, "本期": fmt(x.value), "上年同期": "—" if x.base is None else fmt(x.base),
+            change = (rate_change_text if ind.kind == indicators.RATIO_KIND else change_text)(x.value, base(x))
+            rows.append({"指标": ind.label, "本期": fmt(x.value), "上年同期": "—" if base(x) is None else fmt(x.base),
                          "同比": (change or "—").replace("同比", ""),
                          "全年目标": target_text(x.target, ind.target_unit) or "—",
-                         "完成率": pct_text(x.completion) or "—"})
+                         "完成率": (targets.PARTIAL if self.p.partial and x.target is not None
+                                 else pct_text(x.completion) or "—")})
         table = pd.DataFrame(rows, columns=FIGURE_COLUMNS + ["全年目标", "完成率"])
         text = paragraph(s1, s2, s3, s4)
         chart = None
@@ -742,11 +817,12 @@ class _Writer:
 
     # -- 七、存在问题
     def issues(self) -> Section:
-        flags = [(fl.area, _flag_text(fl.text, self.db, self.f))
+        # the overview's list (every flag the pages show for the scope, targets
+        # behind or missed, and EXTRA_FLAG_SOURCES), most severe first
+        flags = [(fl.area, issue_text(fl))
                  for fl in overview.red_flags(self.db, self.f, self.town_names, self.bank_names)]
-        flags = [(area, text) for area, text in flags if text]
         if not flags:
-            return Section("issues", "存在问题", ("当前范围内各项监测指标均未超出预警阈值。",))
+            return Section("issues", "存在问题", ("当前范围内各项监测指标均未超出预警阈值，年度目标均达到序时进度。",))
         # the prose names the first few; the table lists every one
         shown = flags[:MAX_ISSUES_IN_TEXT]
         items = [f"{_ordinal(i)}是{text}" for i, (_, text) in enumerate(shown)]
@@ -786,15 +862,16 @@ class _Writer:
         return Section("plan", f"{nxt}年工作计划", (paragraph(s1, s2, s3),))
 
 
-def _flag_text(text: str, db, f: Filters) -> str | None:
-    """A red flag's text for prose. overview.red_flags formats a guarantee KPI
-    flag with the unbound ``kpi.text`` method; such a text is rebuilt from the
-    same KPI (``overview.guarantee_kpis``), so the brief never prints it."""
-    if "<bound method" in text:
-        label = text.split(" ", 1)[0]
-        kpi = next((k for k in overview.guarantee_kpis(db, f) if k.label == label and k.flag), None)
-        return None if kpi is None else tidy(f"{kpi.label}{kpi.text()}，{kpi.flag}")
-    return tidy(text)
+_AREA_PREFIXED = ("信用村", "小额信贷", "融资担保")
+
+
+def issue_text(flag: overview.Flag) -> str:
+    """A red flag as prose: a KPI flag ('逾期率 3.2%，高于 2.0%') is named with its
+    area, as the page shows it under the area's heading ('小额信贷逾期率3.2%…')."""
+    text = tidy(flag.text)
+    if flag.area in _AREA_PREFIXED and flag.area not in text:
+        text = flag.area + text
+    return text
 
 
 _MOVE_PHRASES = {

@@ -63,3 +63,44 @@ def load() -> Thresholds:
 
 
 THRESHOLDS = load()
+
+
+# --- one status palette (DESIGN.md "Conventions on screen") ---------------------
+# Every status word the app shows maps to one level; each level has one colour
+# (text contrast on white >= 4.5:1) and one mark, so a status is never told by
+# colour alone.
+GOOD, WARN, BAD, NEUTRAL = "good", "warn", "bad", "neutral"
+PALETTE: dict[str, str] = {
+    GOOD: "#2E7D32",     # 领先 / 正常 (green, 5.1:1 on white)
+    WARN: "#B45309",     # 接近 / 落后 (amber, 5.0:1)
+    BAD: "#C62828",      # 超限 (red, 5.6:1)
+    NEUTRAL: "#455A64",  # counts that are neither good nor bad (7.4:1)
+}
+ACCENT = "#1565C0"       # a plain series that carries no status (blue, 5.8:1)
+MARKS: dict[str, str] = {GOOD: "✓", WARN: "⚠", BAD: "✕", NEUTRAL: ""}
+STATUS_LEVEL: dict[str, str] = {
+    "领先": GOOD, "正常": GOOD, "已报送": GOOD, "达标": GOOD, "前进": GOOD,
+    "接近": WARN, "落后": WARN, "接近额度": WARN, "停滞": WARN, "偏低": WARN, "未报送": WARN,
+    "超限": BAD, "超出额度": BAD, "回退": BAD, "预警": BAD,
+}
+
+
+def status_level(word: str | None) -> str:
+    """The palette level of a status word (a word containing 超 is 超限-class)."""
+    if not word:
+        return NEUTRAL
+    if word in STATUS_LEVEL:
+        return STATUS_LEVEL[word]
+    return BAD if "超" in word else WARN
+
+
+def status_colour(word: str | None) -> str:
+    return PALETTE[status_level(word)]
+
+
+def status_text(word: str | None) -> str:
+    """'✓ 正常', '⚠ 落后', '✕ 超限': the mark goes with the word."""
+    if not word:
+        return ""
+    mark = MARKS[status_level(word)]
+    return f"{mark} {word}" if mark else word

@@ -217,6 +217,12 @@ def reported_villages(db: sqlite_utils.Database, f: Filters) -> ReportedVillages
     return ReportedVillages(int(row[0]), int(row[1]))
 
 
+# banks report households per village as totals, without household ids: a
+# household with lines at two banks is counted by both and cannot be de-duplicated
+HOUSEHOLDS_HELP = ("各银行按村报送的户数之和；银行只报送汇总数、不含农户名单，"
+                   "同一农户在两家银行均有授信（用信）时计为两户，无法去重")
+
+
 def kpis(db: sqlite_utils.Database, f: Filters, th: Thresholds = THRESHOLDS) -> list[Kpi]:
     """The KPI row: each value at ``f.as_of`` with the previous month and the year
     start (December of the previous year) as comparison bases."""
@@ -239,9 +245,9 @@ def kpis(db: sqlite_utils.Database, f: Filters, th: Thresholds = THRESHOLDS) -> 
         compare("credit_used", "用信金额", MONEY, lambda t: t.used_amount, now, prev, base,
                 help="各银行月末用信余额之和", **kw),
         compare("credit_granted_hh", "授信户数", COUNT, lambda t: t.granted_households, now, prev, base,
-                unit="户", help="各银行报送的授信户数之和", **kw),
+                unit="户", help=HOUSEHOLDS_HELP, **kw),
         compare("credit_used_hh", "用信户数", COUNT, lambda t: t.used_households, now, prev, base,
-                unit="户", help="各银行报送的用信户数之和", **kw),
+                unit="户", help=HOUSEHOLDS_HELP, **kw),
         usage,
         compare("credit_usage_hh", "用信率（户数）", RATIO, lambda t: t.household_usage_rate, now, prev, base,
                 help="用信户数 ÷ 授信户数", **kw),

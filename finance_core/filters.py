@@ -219,7 +219,7 @@ def query_string(options: FilterOptions, f: Filters, **extra) -> str:
 
 
 def scope_label(options: FilterOptions, f: Filters) -> str:
-    """'全县 · 全部银行 · 2024-06' in words, for headers and exports."""
+    """'全县 · 全部银行 · 截至2024年6月末' in words, for headers and exports."""
     towns = "、".join(options.town_names[c] for c in f.towns) or "全县"
     banks = "、".join(options.bank_names[c] for c in f.banks) or "全部银行"
-    return f"{towns} · {banks} · 数据月份 {f.as_of}"
+    return f"{towns} · {banks} · {periods.as_of_text(f.as_of)}"

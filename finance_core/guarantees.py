@@ -13,7 +13,18 @@ compensation); 担保费率 = annual fees of the guarantees in force ÷ 在保�
 (amount-weighted); 支小支农占比 = small-business + agricultural 在保 ÷ all 在保;
 单户500万元及以下占比 = of the small & agri 在保, the part whose single
 guarantee is ≤ 500万元 (the contract carries no borrower id, so a borrower's
-contracts are not merged). 在保户数 counts guarantees (contracts) in force.
+contracts are not merged).
+
+Counts: 户 = distinct borrowers, 笔 = contracts. 在保笔数 counts the contracts in
+force, 在保户数 the distinct borrowers holding them; 当年新增担保笔数 / 户数 the
+contracts started since January and their distinct borrowers. A contract has
+no borrower id, so the borrower key is the borrower's name (trimmed,
+:data:`BORROWER_KEY`): guarantee borrowers are firms, cooperatives and family
+farms, whose registered names are unique within the county's registration
+authority, while the contract's town is where the guaranteed project sits and
+may differ between one firm's contracts (name + town would count that firm
+twice). Per bank or product a borrower counts once in each it borrows from, so
+those rows can add up to more than the total.
 
 The 放大倍数 limit is 10×, or 15× when the company's small & agri share is at
 least 80%; below 3× the capital is idle. All thresholds come from
@@ -31,7 +42,7 @@ import sqlite_utils
 from . import completeness, money, periods
 from .config import THRESHOLDS, Thresholds
 from .filters import Filters, scope_sql
-from .kpi import COUNT, MONEY, MULTIPLE, RATIO, Kpi, compare
+from .kpi import COUNT, MONEY, MULTIPLE, RATIO, YTD_RATE, YTD_SUM, Kpi, compare
 from .money import safe_ratio
 
 BORROWER_TYPES: dict[str, str] = {"small": "小微企业", "agri": "涉农", "other": "其他"}
@@ -101,9 +112,37 @@ def totals(db: sqlite_utils.Database, f: Filters, products: tuple[str, ...] = ()
     """Scope position at ``f.as_of`` and this year's flows up to it (towns,
     banks and optionally product codes). None when the company has no figures
     for that month (nor any to carry forward)."""
-    where, params = _scope(f, products)
     if net_assets(db, f.as_of) is None:
         return None
+    if not f.towns:
+        return _company_totals(db, f, products)
+    return _scope_totals(db, f, products)
+
+
+def _company_totals(db: sqlite_utils.Database, f: Filters, products: tuple[str, ...]) -> GuaranteeTotals:
+    """County-wide totals (all banks or some) from the company-level roll-up:
+    one month's rows (products x banks x borrower types), year-to-date flows included."""
+    where, params = _scope(dataclasses.replace(f, towns=()), products)
+    month = f.as_of
+    row = db.execute(
+        f"""
+        SELECT COALESCE(SUM(outstanding), 0), COALESCE(SUM(outstanding_count), 0),
+               COALESCE(SUM(new_amount_ytd), 0), COALESCE(SUM(new_count_ytd), 0),
+               COALESCE(SUM(released_ytd), 0), COALESCE(SUM(compensated_ytd), 0),
+               COALESCE(SUM(recovered_ytd), 0), COALESCE(SUM(outstanding_fee), 0),
+               COALESCE(SUM(CASE WHEN {SMALL_AGRI_SQL} THEN outstanding END), 0),
+               COALESCE(SUM(CASE WHEN {SMALL_AGRI_SQL} THEN outstanding_le5m END), 0),
+               COALESCE(SUM(compensated_count_ytd), 0)
+        FROM guarantee_company_monthly WHERE month = ?{where}
+        """,
+        [month, *params],
+    ).fetchone()
+    return GuaranteeTotals(month, *(int(v) for v in row))
+
+
+def _scope_totals(db: sqlite_utils.Database, f: Filters, products: tuple[str, ...] = ()) -> GuaranteeTotals:
+    """Totals of a town / bank scope from ``guarantee_monthly``."""
+    where, params = _scope(f, products)
     position = db.execute(
         f"""
         SELECT COALESCE(SUM(outstanding), 0), COALESCE(SUM(outstanding_count), 0),
@@ -126,6 +165,55 @@ def totals(db: sqlite_utils.Database, f: Filters, products: tuple[str, ...] = ()
     (outstanding, count, fee, small_agri, le5m), (*ytd, comp_count) = position, flows
     return GuaranteeTotals(f.as_of, int(outstanding), int(count), *(int(v) for v in ytd),
                            int(fee), int(small_agri), int(le5m), int(comp_count))
+
+
+BORROWER_KEY = "TRIM(borrower_name)"
+_IN_FORCE = "start_on <= ? AND (released_on IS NULL OR released_on > ?)"
+
+
+def _borrower_sql(months: tuple[str, ...]) -> tuple[list[str], list]:
+    """Per month: distinct borrowers in force at its end, and with a contract
+    started from January to its end (the definitions of ``guarantee_monthly``)."""
+    cols, args = [], []
+    for m in months:
+        end = periods.month_end(m).isoformat()
+        cols += [f"COUNT(DISTINCT CASE WHEN {_IN_FORCE} THEN {BORROWER_KEY} END)",
+                 f"COUNT(DISTINCT CASE WHEN start_on BETWEEN ? AND ? THEN {BORROWER_KEY} END)"]
+        args += [end, end, f"{periods.year_of(m)}-01-01", end]
+    return cols, args
+
+
+def borrower_counts(db: sqlite_utils.Database, f: Filters, products: tuple[str, ...] = (),
+                    months: tuple[str, ...] | None = None) -> dict[str, tuple[int, int]]:
+    """{month: (在保户数, 当年新增担保户数)}: distinct borrowers of the scope in
+    force at each month end, and with a guarantee started that year up to it
+    (one scan of the contracts for all ``months``; default ``f.as_of``)."""
+    months = tuple(months or (f.as_of,))
+    where, params = _scope(f, products)
+    cols, args = _borrower_sql(months)
+    last = max(periods.month_end(m).isoformat() for m in months)
+    first = min(months)
+    # only contracts that can count: in force after the earliest month end, or started since its January
+    row = db.execute(
+        f"SELECT {', '.join(cols)} FROM guarantee_contracts WHERE start_on <= ? "
+        f"AND (released_on IS NULL OR released_on > ? OR start_on >= ?){where}",
+        [*args, last, periods.month_end(first).isoformat(), f"{periods.year_of(first)}-01-01", *params]).fetchone()
+    return {m: (int(row[2 * i]), int(row[2 * i + 1])) for i, m in enumerate(months)}
+
+
+def borrower_counts_by(db: sqlite_utils.Database, f: Filters, col: str,
+                       products: tuple[str, ...] = ()) -> dict[str, tuple[int, int]]:
+    """Like :func:`borrower_counts` at ``f.as_of``, per ``col`` (product_code,
+    bank_code or borrower_type): a borrower counts once in each group."""
+    if col not in ("product_code", "bank_code", "borrower_type"):
+        raise ValueError(col)
+    where, params = _scope(f, products)
+    cols, args = _borrower_sql((f.as_of,))
+    end = periods.month_end(f.as_of).isoformat()
+    return {k: (int(a), int(b)) for k, a, b in db.execute(
+        f"SELECT {col}, {', '.join(cols)} FROM guarantee_contracts WHERE start_on <= ? "
+        f"AND (released_on IS NULL OR released_on > ? OR start_on >= ?){where} GROUP BY {col}",
+        [*args, end, end, f"{periods.year_of(f.as_of)}-01-01", *params]).fetchall()}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -220,6 +308,8 @@ def kpis(db: sqlite_utils.Database, f: Filters, products: tuple[str, ...] = (),
     and flagged against its threshold."""
     months = (f.as_of, periods.add_months(f.as_of, -1), periods.add_months(f.as_of, -12))
     now, prev, base = (totals(db, f.at(m), products) for m in months)
+    people = borrower_counts(db, f, products, months)
+    hh = [None if t is None else people[t.month] for t in (now, prev, base)]
     cum = [cumulative(db, f.at(m), products) for m in months]
     lev = [leverage(db, m) for m in months]
     limit = leverage_limit(db, f.as_of, th)
@@ -229,32 +319,38 @@ def kpis(db: sqlite_utils.Database, f: Filters, products: tuple[str, ...] = (),
         return compare(key, label, kind, getter, now, prev, base, **kw)
 
     comp_max = th.compensation_rate_max
+    ytd = {"ytd": YTD_SUM, "as_of": f.as_of, "data_start": periods.data_start(db)}  # counted from January
     out = [
         c("g_outstanding", "在保余额", MONEY, lambda t: t.outstanding),
-        c("g_count", "在保户数", COUNT, lambda t: t.outstanding_count, unit="户",
-          help="在保合同笔数"),
-        c("g_new_count", "当年新增担保户数", COUNT, lambda t: t.new_count_ytd, unit="户"),
-        c("g_new_amount", "当年新增担保金额", MONEY, lambda t: t.new_amount_ytd),
+        compare("g_borrowers", "在保户数", COUNT, lambda x: x[0], *hh, unit="户",
+                help="有在保合同的借款人数，同一借款人多笔合同只计一次（按借款人名称识别）"),
+        c("g_count", "在保笔数", COUNT, lambda t: t.outstanding_count, unit="笔", help="在保合同笔数"),
+        compare("g_new_borrowers", "当年新增担保户数", COUNT, lambda x: x[1], *hh, unit="户",
+                help="当年新签担保合同的借款人数，同一借款人多笔只计一次（按借款人名称识别）", **ytd),
+        c("g_new_count", "当年新增担保笔数", COUNT, lambda t: t.new_count_ytd, unit="笔",
+          help="当年新签担保合同笔数", **ytd),
+        c("g_new_amount", "当年新增担保金额", MONEY, lambda t: t.new_amount_ytd, **ytd),
         Kpi("g_leverage", "放大倍数（全公司）", MULTIPLE, lev[0], lev[1], lev[2],
             flag=leverage_flag(lev[0], limit, th),
             help=f"全公司在保余额 ÷ 净资产，不随乡镇、银行、产品筛选变化。当前适用上限 {limit:g} 倍"
                  f"（支小支农占比≥{pct(th.small_agri_share_min)} 时 {th.leverage_max_small_agri:g} 倍，"
                  f"否则 {th.leverage_max:g} 倍）；低于 {th.leverage_min:g} 倍视为资本闲置"),
-        c("g_fee_rate", "加权担保费率", RATIO, lambda t: t.fee_rate, good_when_up=False,
-          help=f"在保项目年担保费 ÷ 在保余额（按金额加权），上限 {pct(th.fee_rate_max)}"),
+        c("g_fee_rate", "加权担保费率", RATIO, lambda t: t.fee_rate, good_when_up=False, decimals=2,
+          help=f"在保项目年担保费 ÷ 在保余额（按金额加权），上限 {pct(th.fee_rate_max, 2)}"),
         c("g_small_agri", "支小支农占比", RATIO, lambda t: t.small_agri_share,
           help=f"小微企业和涉农在保余额 ÷ 全部在保余额，不低于 {pct(th.small_agri_share_min)}"),
         c("g_le5m", "单户500万元及以下占比", RATIO, lambda t: t.single_le5m_share,
           help=f"支小支农在保中单笔担保金额≤500万元的部分所占比例，不低于 {pct(th.single_le5m_share_min)}"),
         c("g_comp_rate", "当年代偿率", RATIO, lambda t: t.compensation_rate, good_when_up=False,
-          help=f"当年代偿金额 ÷ 当年解保金额，容忍度 {pct(comp_max)}"),
+          help=f"当年代偿金额 ÷ 当年解保金额，容忍度 {pct(comp_max)}；1月无较上月（当年累计重新起算）",
+          **(ytd | {"ytd": YTD_RATE})),
         compare("g_comp_rate_total", "累计代偿率", RATIO, lambda t: t.compensation_rate, *cum,
                 good_when_up=False, help=f"累计代偿金额 ÷ 累计解保金额，容忍度 {pct(comp_max)}"),
         compare("g_recovery", "代偿回收率", RATIO, lambda t: t.recovery_rate, *cum,
                 help="累计代偿回收金额 ÷ 累计代偿金额（回收计入代偿当月）"),
     ]
     rules = {
-        "g_fee_rate": (lambda v: v > th.fee_rate_max, f"高于 {pct(th.fee_rate_max)} 上限"),
+        "g_fee_rate": (lambda v: v > th.fee_rate_max, f"高于 {pct(th.fee_rate_max, 2)} 上限"),
         "g_comp_rate": (lambda v: v > comp_max, f"高于容忍度 {pct(comp_max)}"),
         "g_comp_rate_total": (lambda v: v > comp_max, f"高于容忍度 {pct(comp_max)}"),
         "g_small_agri": (lambda v: v < th.small_agri_share_min, f"低于 {pct(th.small_agri_share_min)}"),
@@ -267,7 +363,7 @@ def kpis(db: sqlite_utils.Database, f: Filters, products: tuple[str, ...] = (),
     found = completeness.gaps(db, f, ("guarantees",))
     out = completeness.annotate(out, [g for g in found if g.feed == "guarantor"], only=("g_leverage",))
     return completeness.annotate(out, [g for g in found if g.feed == "guarantees"],
-                                 flows=("g_new_count", "g_new_amount"))
+                                 flows=("g_new_borrowers", "g_new_count", "g_new_amount"))
 
 
 def kpi_frame(items: list[Kpi]) -> pd.DataFrame:
@@ -332,6 +428,7 @@ def product_table(db: sqlite_utils.Database, f: Filters, products: tuple[str, ..
         [f.as_of, f.as_of, *params, ys, f.as_of, *params, *products],
     ).fetchall()
     scoped = bool(f.towns or f.banks)
+    people = borrower_counts_by(db, f, "product_code", products)
     out = []
     for (code, name, quota, fee_bp, g, r, b, gov, used, outstanding, cnt, fee,
          comp_ytd, comp_total, released_total) in rows:
@@ -345,7 +442,8 @@ def product_table(db: sqlite_utils.Database, f: Filters, products: tuple[str, ..
         if scoped:
             row["范围在保（万元）"] = money.to_wan(outstanding)
         row |= {
-            "在保户数": cnt,
+            "在保户数": people.get(code, (0, 0))[0],
+            "在保笔数": cnt,
             "费率（%）": round(fee_bp / 100, 2),
             "分险（%）": f"{g}/{r}/{b}/{gov}",
             "当年代偿（万元）": money.to_wan(comp_ytd),
@@ -427,17 +525,21 @@ def breakdown(db: sqlite_utils.Database, f: Filters, products: tuple[str, ...] =
     else:
         names, keys, label = BORROWER_TYPES, list(BORROWER_TYPES), "借款人类型"
     total = sum(data.get(k, (0,))[0] for k in keys)
+    people = borrower_counts_by(db, f, col, products)
     out = []
     for k in keys:
         outstanding, cnt, fee, new_amount, new_count, comp = data.get(k, (0,) * 6)
+        borrowers, new_borrowers = people.get(k, (0, 0))
         out.append({
             label: names[k],
             "在保余额（万元）": money.to_wan(outstanding),
             "占比（%）": _pct(safe_ratio(outstanding, total)),
-            "在保户数": cnt,
-            "加权费率（%）": _pct(safe_ratio(fee, outstanding)),
+            "在保户数": borrowers,
+            "在保笔数": cnt,
+            "加权费率（%）": _pct(safe_ratio(fee, outstanding), 2),
             "当年新增金额（万元）": money.to_wan(new_amount),
-            "当年新增户数": new_count,
+            "当年新增户数": new_borrowers,
+            "当年新增笔数": new_count,
             "当年代偿（万元）": money.to_wan(comp),
         })
     return pd.DataFrame(out)
@@ -507,6 +609,24 @@ class WhatIf:
             ("担保公司承担（消耗净资产）", ["—", "—", money.fmt_wan(self.guarantor_loss)]),
         ]
         return pd.DataFrame([[name, *vals] for name, vals in rows], columns=["项目", *cols])
+
+    def export_table(self) -> pd.DataFrame:
+        """:meth:`table` as numbers for the workbook: amounts in 万元, 放大倍数 in 倍
+        (missing where net assets are exhausted), with a 单位 column."""
+        cols = {"当前": self.before, "注资后": self.with_capital, "注资并压力测试后": self.stressed}
+        wan = money.to_wan
+
+        def lev(s):
+            return None if s["net_assets"] <= 0 else round(s["leverage"], 2)
+        rows = [
+            ("净资产", "万元", [wan(s["net_assets"]) for s in cols.values()]),
+            ("在保余额（全公司）", "万元", [wan(s["outstanding"]) for s in cols.values()]),
+            ("放大倍数", "倍", [lev(s) for s in cols.values()]),
+            (f"按 {self.leverage_target:g} 倍可新增担保", "万元", [wan(s["headroom"]) for s in cols.values()]),
+            ("压力情景代偿金额", "万元", [None, None, wan(self.stress_loss)]),
+            ("担保公司承担（消耗净资产）", "万元", [None, None, wan(self.guarantor_loss)]),
+        ]
+        return pd.DataFrame([[name, unit, *vals] for name, unit, vals in rows], columns=["项目", "单位", *cols])
 
 
 def what_if(db: sqlite_utils.Database, f: Filters, products: tuple[str, ...] = (),

@@ -37,7 +37,7 @@ import sqlite_utils
 
 from . import money, periods
 from .filters import Filters
-from .kpi import COUNT, MONEY, RATIO, Kpi
+from .kpi import COUNT, MONEY, RATIO, YTD_RATE, YTD_SUM, Kpi
 
 FLOW, STOCK, RATIO_KIND = "flow", "stock", "ratio"
 TARGET_PREFIX = "indicator:"
@@ -231,12 +231,15 @@ def kpis(db: sqlite_utils.Database, f: Filters) -> list[Kpi]:
     """The indicator row of the overview: each year's figure at ``f.as_of``,
     against the month before and the same month last year."""
     months = (f.as_of, periods.add_months(f.as_of, -1), periods.add_months(f.as_of, -12))
+    start = periods.data_start(db)
     out = []
     for key in KPI_KEYS:
         ind = BY_KEY[key]
         now, prev, base = (year_value(db, f.at(m), key) for m in months)
+        ytd = {FLOW: YTD_SUM, RATIO_KIND: YTD_RATE}.get(ind.kind)  # year figures restart in January
         out.append(Kpi(f"ind_{key}", ind.label, ind.kpi_kind, now, prev, base,
-                       unit=ind.unit if ind.kpi_kind == COUNT else "", help=ind.help))
+                       unit=ind.unit if ind.kpi_kind == COUNT else "", help=ind.help,
+                       ytd=ytd, as_of=f.as_of if ytd else None, data_start=start if ytd else None))
     return out
 
 
@@ -268,7 +271,7 @@ def progress_table(db: sqlite_utils.Database, f: Filters) -> pd.DataFrame:
             "指标": m.label, "单位": m.unit, "全年目标": conv(p.target),
             "累计完成": None if p.actual is None else conv(p.actual),
             "完成率": p.completion, "序时进度": p.time_progress,
-            "进度": None if p.behind is None else ("落后" if p.behind else "领先"),
+            "进度": p.status,
             "key": m.key,
         })
     return pd.DataFrame(rows, columns=["指标", "单位", "全年目标", "累计完成", "完成率", "序时进度", "进度", "key"])

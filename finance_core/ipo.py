@@ -438,7 +438,8 @@ def summary(db: sqlite_utils.Database, f: Filters, sel: Selection = Selection())
             ("stuck", "停滞企业", "在当前阶段停留超过典型时长上限的企业"),
             ("review", "在审企业", "处于申报受理、审核问询、注册阶段"), ("listed", "已上市", None)]
     return [Kpi(f"ipo_{k}", label, COUNT, now[k], prev[k], base[k], unit="家" if k != "moves" else "次",
-                help=help_, good_when_up=k != "stuck") for k, label, help_ in spec]
+                help=help_, good_when_up=k != "stuck", neutral=k in ("all", "moves", "review"))
+            for k, label, help_ in spec]
 
 
 ROUND_COLUMNS = ["id", "company_id", "name", "round_date", "amount", "valuation", "round_name", "first",
@@ -730,9 +731,9 @@ def add_note(db: sqlite_utils.Database, company: str, month: str, progress: str,
 
 # --- page header and exports ------------------------------------------------------------
 def scope_label(opts: FilterOptions, f: Filters) -> str:
-    """'城关镇、清溪镇 · 数据月份 2026-10' (the bank filter does not apply to this area)."""
+    """'城关镇、清溪镇 · 截至2026年10月末' (the bank filter does not apply to this area)."""
     towns = "、".join(opts.town_names[c] for c in f.towns) or "全县"
-    return f"{towns} · 数据月份 {f.as_of}"
+    return f"{towns} · {periods.as_of_text(f.as_of)}"
 
 
 def export_tables(db: sqlite_utils.Database, f: Filters, sel: Selection = Selection()) -> dict[str, pd.DataFrame]:

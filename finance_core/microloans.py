@@ -24,7 +24,7 @@ import sqlite_utils
 from . import completeness, money, periods, privacy
 from .config import THRESHOLDS, Thresholds
 from .filters import Filters, scope_sql
-from .kpi import COUNT, MONEY, MULTIPLE, RATIO, Kpi, compare, fmt_value
+from .kpi import COUNT, MONEY, MULTIPLE, RATIO, YTD_SUM, Kpi, compare, fmt_value
 from .money import safe_ratio
 
 
@@ -256,6 +256,8 @@ def kpis(db: sqlite_utils.Database, f: Filters, th: Thresholds = THRESHOLDS) -> 
     def kpi(key, label, kind, get, **kw):
         return compare(key, label, kind, get, now, prev, base, **kw)
 
+    ytd = {"ytd": YTD_SUM, "as_of": f.as_of, "data_start": periods.data_start(db)}  # counted from January
+
     def t(attr):
         return lambda s: getattr(s.totals, attr)
 
@@ -280,8 +282,8 @@ def kpis(db: sqlite_utils.Database, f: Filters, th: Thresholds = THRESHOLDS) -> 
         kpi("ml_balance", "贷款余额", MONEY, t("balance")),
         kpi("ml_households", "在贷户数", COUNT, t("households"), unit="户"),
         kpi("ml_new_hh", "当年新增投放户数", COUNT, t("new_households_ytd"), unit="户",
-            help="当年放款的户数（含续贷，不含展期）"),
-        kpi("ml_new_amount", "当年新增投放金额", MONEY, t("new_amount_ytd"), help="含续贷，不含展期"),
+            help="当年放款的户数（含续贷，不含展期）", **ytd),
+        kpi("ml_new_amount", "当年新增投放金额", MONEY, t("new_amount_ytd"), help="含续贷，不含展期", **ytd),
         kpi("ml_access", "获贷率", RATIO, lambda s: s.access_rate,
             help="累计获得过小额信贷的户数 ÷ 脱贫户和监测户户数（一户多笔只计一次）"),
         # risk
@@ -294,21 +296,21 @@ def kpis(db: sqlite_utils.Database, f: Filters, th: Thresholds = THRESHOLDS) -> 
             help="逾期90天以上贷款的全部余额 ÷ 贷款余额（可申请风险补偿）"),
         cover,
         # this year's flows
-        kpi("ml_new_n", "当年新增投放笔数", COUNT, t("new_loans_ytd"), unit="笔", help="含续贷，不含展期"),
+        kpi("ml_new_n", "当年新增投放笔数", COUNT, t("new_loans_ytd"), unit="笔", help="含续贷，不含展期", **ytd),
         kpi("ml_renewal_n", "当年续贷笔数", COUNT, fl("renewal_loans_ytd"), unit="笔",
-            help="到期后以新贷款接续（计入新增投放）"),
+            help="到期后以新贷款接续（计入新增投放）", **ytd),
         kpi("ml_renewal_amount", "当年续贷金额", MONEY, fl("renewal_amount_ytd"),
-            help="到期后以新贷款接续（计入新增投放）"),
+            help="到期后以新贷款接续（计入新增投放）", **ytd),
         kpi("ml_extension_n", "当年展期笔数", COUNT, fl("extension_loans_ytd"), unit="笔",
-            help="原贷款到期后延长期限（不计入新增投放）"),
+            help="原贷款到期后延长期限（不计入新增投放）", **ytd),
         kpi("ml_extension_amount", "当年展期金额", MONEY, fl("extension_amount_ytd"),
-            help="原贷款到期后延长期限（不计入新增投放）"),
+            help="原贷款到期后延长期限（不计入新增投放）", **ytd),
         # since the start, subsidy and fund
         kpi("ml_cumulative_n", "累计发放笔数", COUNT, fl("cumulative_loans"), unit="笔",
             help="台账中全部放款（含续贷，不含展期）"),
         kpi("ml_cumulative", "累计发放金额", MONEY, fl("cumulative_amount"),
             help="台账中全部放款（含续贷，不含展期）"),
-        kpi("ml_subsidy", "当年贴息", MONEY, t("subsidy_ytd"), help="当年已拨付的财政贴息"),
+        kpi("ml_subsidy", "当年贴息", MONEY, t("subsidy_ytd"), help="当年已拨付的财政贴息", **ytd),
         kpi("ml_fund", "风险补偿金（全县）", MONEY, lambda s: s.fund_balance,
             help="县级风险补偿金月末余额；不随乡镇、银行筛选变化"),
         lev,
@@ -529,6 +531,7 @@ def rankings(db: sqlite_utils.Database, f: Filters, by: str = BY_TOWN) -> pd.Dat
         codes = [(c, n) for c, n in names if c in borrowed or c in pos]
     metric = targets.METRIC_BY_KEY["microloan_new_amount"]
     progress = periods.time_progress(f.as_of)
+    partial = periods.partial_year(periods.data_start(db), f.as_of)  # no comparable 完成率
     all_eligible = sum(int(v[0]) for v in eligible.values())
     records = []
     for code, name in codes:
@@ -536,7 +539,7 @@ def rankings(db: sqlite_utils.Database, f: Filters, by: str = BY_TOWN) -> pd.Dat
         new_amount = int(new.get(code, (0,))[0])
         sub = Filters(f.as_of, (code,), f.banks) if by == BY_TOWN else Filters(f.as_of, f.towns, (code,))
         target = targets.target_for(db, metric, sub)
-        completion = safe_ratio(new_amount, target)
+        completion = None if partial else safe_ratio(new_amount, target)
         den = int(eligible.get(code, (0,))[0]) if by == BY_TOWN else all_eligible
         records.append({
             label: name,
@@ -548,7 +551,8 @@ def rankings(db: sqlite_utils.Database, f: Filters, by: str = BY_TOWN) -> pd.Dat
             "全年目标（万元）": money.to_wan(target),
             "完成率（%）": pct(completion),
             "序时进度（%）": pct(progress),
-            "进度": "—" if completion is None else ("落后" if completion < progress else "领先"),
+            "进度": (targets.PARTIAL if partial and target is not None else "—" if completion is None
+                   else targets.BEHIND if completion < progress else targets.AHEAD),
             "报送情况": _carried_status(carried.get(code, ()), by, bank_names, f.as_of),
             "_new": new_amount,
             "_unranked": by == BY_BANK and code in carried,
@@ -656,6 +660,27 @@ class StressResult:
             ("还可支撑新增投放", "—" if months is None else f"{months:.1f} 个月"),
         ]
         return pd.DataFrame(rows, columns=["项目", "数值"])
+
+    def export_table(self) -> pd.DataFrame:
+        """:meth:`table` as numbers for the workbook (amounts in 万元), with a 单位 column."""
+        wan = money.to_wan
+        rows = [
+            ("假设转为不良的比例", "%", self.stress_rate),
+            ("县级分担比例", "%", self.fund_share),
+            ("当前范围贷款余额", "万元", wan(self.scope_balance)),
+            ("假设不良金额", "万元", wan(self.defaulted)),
+            ("风险补偿金应承担损失", "万元", wan(self.loss)),
+            ("风险补偿金余额（全县）", "万元", wan(self.fund_balance)),
+            ("覆盖倍数", "倍", None if self.coverage is None else round(self.coverage, 2)),
+            ("缺口", "万元", wan(self.shortfall)),
+            ("代偿后补偿金余额", "万元", wan(self.fund_after)),
+            (f"可撬动贷款（{self.leverage:g} 倍）", "万元", wan(self.capacity)),
+            ("全县贷款余额（扣除不良）", "万元", wan(self.county_balance - self.defaulted)),
+            ("剩余可撬动额度", "万元", wan(self.headroom)),
+            ("近12个月月均新增投放（全县）", "万元", wan(self.avg_monthly_new)),
+            ("还可支撑新增投放", "个月", None if self.months_backed is None else round(self.months_backed, 1)),
+        ]
+        return pd.DataFrame(rows, columns=["项目", "单位", "数值"])
 
 
 def stress_test(db: sqlite_utils.Database, f: Filters, stress_rate: float = STRESS_DEFAULT,

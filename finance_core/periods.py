@@ -85,3 +85,32 @@ def last_full_month(today: dt.date | None = None) -> str:
 
 def days_between(a: str | dt.date, b: str | dt.date) -> int:
     return (dt.date.fromisoformat(str(b)) - dt.date.fromisoformat(str(a))).days
+
+
+def as_of_text(month: str) -> str:
+    """'2026-10' -> '截至2026年10月末', the way reports date a figure."""
+    year, mon = month.split("-")
+    return f"截至{int(year)}年{int(mon)}月末"
+
+
+# --- the first data month: a first year that starts after January is partial -------------
+def data_start(db) -> str | None:
+    """The first month with data in any monthly feed (the months the filter bar
+    offers), or None for an empty database."""
+    (first,) = db.execute(
+        "SELECT MIN(m) FROM (SELECT MIN(month) AS m FROM credit_monthly "
+        "UNION ALL SELECT MIN(month) FROM microloan_monthly "
+        "UNION ALL SELECT MIN(month) FROM guarantor_monthly)").fetchone()
+    return first
+
+
+def partial_year(first: str | None, month: str) -> bool:
+    """True when ``month`` lies in the first data year and that year's data
+    start after January: its year-to-date figures cover only part of the year."""
+    return first is not None and year_of(first) == year_of(month) and parse_month(first)[1] > 1
+
+
+def since_text(first: str) -> str:
+    """'数据自2023年12月起'."""
+    y, m = parse_month(first)
+    return f"数据自{y}年{m}月起"

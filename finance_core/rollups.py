@@ -12,6 +12,7 @@ from typing import Iterable
 
 import sqlite_utils
 
+from . import schema
 from .config import THRESHOLDS
 
 
@@ -290,9 +291,14 @@ _ALL_FLOWS = ("new_loans", "new_amount", "renewal_loans", "renewal_amount", "ext
 
 def refresh_guarantees(db) -> None:
     """Rebuild ``guarantee_monthly`` for every month from the first contract to
-    the last month with company figures (or the last contract event)."""
+    the last month with company figures (or the last contract event), and the
+    company-level ``guarantee_company_monthly`` from it."""
     conn = _conn(db)
     conn.execute("DELETE FROM guarantee_monthly")
+    # the company-level roll-up (absent while migrating a database older than it)
+    company = conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'guarantee_company_monthly'").fetchone()
+    if company:
+        conn.execute("DELETE FROM guarantee_company_monthly")
     bounds = conn.execute(
         """
         SELECT MIN(substr(start_on, 1, 7)),
@@ -348,6 +354,8 @@ def refresh_guarantees(db) -> None:
         """,
         (first, first, last),
     )
+    if company:
+        conn.execute(schema.GUARANTEE_COMPANY_FILL)
 
 
 def refresh_all(db) -> None:

@@ -425,7 +425,63 @@ SELECT id, last_round_date, last_round_amount, last_round_valuation FROM compani
 WHERE last_round_date IS NOT NULL AND last_round_amount > 0;
 """
 
-MIGRATIONS: list[str] = [V1, V2, V3]
+# Company-level roll-up of guarantee_monthly (no town dimension): the county-wide
+# position and year-to-date flows per month, product, bank and borrower type, one
+# row for every month of guarantee_monthly and every product x bank x borrower
+# type that occurs in it (zero rows included, so a year-to-date figure never depends on
+# whether the month had activity). Filled from guarantee_monthly by
+# GUARANTEE_COMPANY_FILL, here and in rollups.refresh_guarantees.
+GUARANTEE_COMPANY_FILL = """
+INSERT INTO guarantee_company_monthly
+WITH g AS (
+    SELECT month, product_code, bank_code, borrower_type,
+           SUM(outstanding) AS outstanding, SUM(outstanding_count) AS outstanding_count,
+           SUM(outstanding_le5m) AS outstanding_le5m, SUM(outstanding_fee) AS outstanding_fee,
+           SUM(new_amount) AS new_amount, SUM(new_count) AS new_count,
+           SUM(released_amount) AS released_amount, SUM(compensated_amount) AS compensated_amount,
+           SUM(recovered_amount) AS recovered_amount, SUM(compensated_count) AS compensated_count
+    FROM guarantee_monthly GROUP BY month, product_code, bank_code, borrower_type
+),
+grid AS (
+    SELECT m.month, k.product_code, k.bank_code, k.borrower_type
+    FROM (SELECT DISTINCT month FROM guarantee_monthly) m
+    CROSS JOIN (SELECT DISTINCT product_code, bank_code, borrower_type FROM g) k
+)
+SELECT grid.month, grid.product_code, grid.bank_code, grid.borrower_type,
+       COALESCE(g.outstanding, 0), COALESCE(g.outstanding_count, 0),
+       COALESCE(g.outstanding_le5m, 0), COALESCE(g.outstanding_fee, 0),
+       SUM(COALESCE(g.new_amount, 0)) OVER ytd, SUM(COALESCE(g.new_count, 0)) OVER ytd,
+       SUM(COALESCE(g.released_amount, 0)) OVER ytd, SUM(COALESCE(g.compensated_amount, 0)) OVER ytd,
+       SUM(COALESCE(g.recovered_amount, 0)) OVER ytd, SUM(COALESCE(g.compensated_count, 0)) OVER ytd
+FROM grid LEFT JOIN g
+  ON g.month = grid.month AND g.product_code = grid.product_code AND g.bank_code = grid.bank_code
+     AND g.borrower_type = grid.borrower_type
+WINDOW ytd AS (PARTITION BY grid.product_code, grid.bank_code, grid.borrower_type, substr(grid.month, 1, 4)
+               ORDER BY grid.month ROWS UNBOUNDED PRECEDING)
+"""
+
+# speed (issue 18): the company-level guarantee roll-up; appended after the lead's V3
+V_GUARANTEE_COMPANY = """
+CREATE TABLE guarantee_company_monthly (
+    month               TEXT NOT NULL,
+    product_code        TEXT NOT NULL,
+    bank_code           TEXT NOT NULL,
+    borrower_type       TEXT NOT NULL,
+    outstanding         INTEGER NOT NULL,  -- 在保余额 at month end
+    outstanding_count   INTEGER NOT NULL,
+    outstanding_le5m    INTEGER NOT NULL,
+    outstanding_fee     INTEGER NOT NULL,
+    new_amount_ytd      INTEGER NOT NULL,  -- January up to the month, inclusive
+    new_count_ytd       INTEGER NOT NULL,
+    released_ytd        INTEGER NOT NULL,
+    compensated_ytd     INTEGER NOT NULL,
+    recovered_ytd       INTEGER NOT NULL,
+    compensated_count_ytd INTEGER NOT NULL,
+    PRIMARY KEY (month, product_code, bank_code, borrower_type)
+) WITHOUT ROWID;
+""" + GUARANTEE_COMPANY_FILL + ";\n"
+
+MIGRATIONS: list[str] = [V1, V2, V3, V_GUARANTEE_COMPANY]
 LATEST = len(MIGRATIONS)
 
 

@@ -4,6 +4,11 @@ Targets are stored per year, metric and scope (county, town or bank). The
 target of a filtered scope is the sum of its towns' (or banks') targets when
 every one of them has one; a scope filtered by both towns and banks has none.
 All targets are for the year's flow (新增), so 完成率 compares with 序时进度.
+
+A first data year that starts after January (:func:`periods.partial_year`)
+has no comparable 完成率: its year-to-date actual covers only the months with
+data (or a ledger imported part-way), so it is marked 首年数据不完整 and never
+called 落后 or 领先, and no red flag comes from it.
 """
 from __future__ import annotations
 
@@ -91,27 +96,40 @@ def target_for(db: sqlite_utils.Database, metric: Metric, f: Filters) -> int | N
     return int(sum(v for _, v in rows))
 
 
+PARTIAL = "首年数据不完整"
+BEHIND, AHEAD = "落后", "领先"
+
+
 @dataclasses.dataclass(frozen=True)
 class Progress:
     metric: Metric
     target: int | None
     actual: int | None
     time_progress: float
+    partial: bool = False         # a first data year that starts after January
 
     @property
     def completion(self) -> float | None:
-        """完成率 = actual ÷ target."""
-        return money.safe_ratio(self.actual, self.target)
+        """完成率 = actual ÷ target; None in a partial first year."""
+        return None if self.partial else money.safe_ratio(self.actual, self.target)
 
     @property
     def behind(self) -> bool | None:
-        """True when 完成率 is below 序时进度."""
+        """True when 完成率 is below 序时进度 (None without a comparable 完成率)."""
         c = self.completion
         return None if c is None else c < self.time_progress
 
+    @property
+    def status(self) -> str | None:
+        """'落后' / '领先' / '首年数据不完整'; None without target or actual."""
+        if self.partial and self.target is not None:
+            return PARTIAL
+        return None if self.behind is None else (BEHIND if self.behind else AHEAD)
+
 
 def progress(db: sqlite_utils.Database, f: Filters, metric: Metric) -> Progress:
-    return Progress(metric, target_for(db, metric, f), metric.actual(db, f), periods.time_progress(f.as_of))
+    return Progress(metric, target_for(db, metric, f), metric.actual(db, f), periods.time_progress(f.as_of),
+                    periods.partial_year(periods.data_start(db), f.as_of))
 
 
 def progress_table(db: sqlite_utils.Database, f: Filters,
@@ -133,7 +151,7 @@ def progress_table(db: sqlite_utils.Database, f: Filters,
             "累计完成": None if p.actual is None else conv(p.actual),
             "完成率": p.completion,
             "序时进度": p.time_progress,
-            "进度": None if p.behind is None else ("落后" if p.behind else "领先"),
+            "进度": p.status,
             "key": metric.key,
         })
     return pd.DataFrame(rows, columns=["指标", "单位", "全年目标", "累计完成", "完成率", "序时进度", "进度", "key"])
@@ -146,6 +164,8 @@ def town_completions(db: sqlite_utils.Database, as_of: str, metric_key: str) -> 
     queries instead of several per town (a province may hold thousands).
     """
     metric = METRIC_BY_KEY[metric_key]
+    if periods.partial_year(periods.data_start(db), as_of):
+        return {}  # a partial first year has no comparable 完成率
     goals = dict(db.execute(
         "SELECT scope_code, value FROM targets WHERE year = ? AND metric = ? AND scope_type = 'town'",
         [periods.year_of(as_of), metric_key]).fetchall())

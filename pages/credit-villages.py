@@ -8,7 +8,7 @@ import streamlit as st
 
 from finance_core import credit
 from finance_core import filters as ff
-from finance_core.money import fmt_count, fmt_money, fmt_pct
+from finance_core.money import fmt_pct
 from ui import credit_view as cv
 from ui import data, reporting, widgets
 from ui import filters as uf
@@ -25,6 +25,7 @@ for key, label, allowed in (("rank_by", "排名依据", credit.RANK_CHOICES),
     notices += ff.check_choices(key, label, st.query_params.get_all(key), allowed)[1]
 
 st.title("信用村")
+widgets.drill_notice()
 st.caption(ff.scope_label(opts, f) + " · 箭头为较上月变化，下方为较年初（上年 12 月）变化")
 uf.show_notices(notices)
 
@@ -32,6 +33,9 @@ comp = data.call(credit.completeness, f)
 gaps = reporting.show(list(comp.notes))   # per bank and village, carried figures named
 
 kpis = data.call(credit.kpis, f)
+# a chosen bank with no credit-village business: every panel says so once, nothing is ranked or projected
+no_bank_data = kpis[0].value is None and bool(f.banks)
+NO_BANK = "所选银行在当前范围内没有信用村数据，"
 if kpis[0].value is None:
     st.info(f"{f.as_of} 当前筛选范围内没有银行报送信用村数据。", icon=":material/info:")
 else:
@@ -43,7 +47,7 @@ trend = data.call(credit.trend, f)
 if trend.empty:
     st.info("当前筛选范围没有月度数据。", icon=":material/info:")
 else:
-    widgets.chart(cv.trend_chart(trend), width="stretch")
+    widgets.chart(cv.trend_chart, trend, width="stretch")
 
 # --- town ranking --------------------------------------------------------------
 st.subheader("乡镇排名")
@@ -51,15 +55,20 @@ rank_by = st.segmented_control("排名依据", credit.RANK_CHOICES, default=cred
                                key="rank_by", bind="query-params") or credit.RANK_CHOICES[0]
 towns = data.call(credit.town_ranking, f, rank_by)
 value_col = credit.rank_column(rank_by)
-if towns[value_col].isna().all():
+if no_bank_data:
+    st.info(NO_BANK + "不作乡镇排名。", icon=":material/info:")
+elif towns[value_col].isna().all():
     st.info("当前筛选范围没有可排名的数据（乡镇目标按全部银行设定，选择银行后不计算完成率）。",
             icon=":material/info:")
 else:
     progress = towns["序时进度（%）"].iloc[0] if "完成率" in rank_by else None
-    widgets.chart(cv.ranking_bar(towns, "乡镇", value_col, progress), width="stretch")
-cv.styled_table(towns, "乡镇排名：授信、用信、用信率、年度目标完成率与序时进度",
-                height=cv.table_height(len(towns)))
-if f.banks:
+    widgets.chart(cv.ranking_bar(towns, "乡镇", value_col, progress), width="stretch", key="town_bars",
+                  on_select=widgets.drill("town_bars", cv.PICK, "乡镇", "town"), selection_mode=cv.PICK)
+    st.caption("点击乡镇条形可将全页筛选到该乡镇（链接随之更新）。")
+if not no_bank_data:
+    cv.styled_table(towns, "乡镇排名：授信、用信、用信率、年度目标完成率与序时进度",
+                    height=cv.table_height(len(towns)))
+if f.banks and not no_bank_data:
     st.caption("乡镇年度目标按全部银行设定，选择银行后不显示目标完成率。")
 
 # --- bank ranking --------------------------------------------------------------
@@ -81,37 +90,39 @@ villages = data.call(credit.village_table, f, town_code, flagged)
 st.caption(f"{town_name or '全部乡镇'} · {len(villages)} 个村，其中 {int((villages['预警'] != '').sum())} 个预警。"
            + credit.criteria_note())
 cv.styled_table(villages, "村级明细：评定年度、户数、信用户、授信、用信、用信率与预警",
-                height=cv.table_height(len(villages)))
+                height=cv.table_height(len(villages)), empty_text="当前筛选范围内没有村级信用数据。")
 
-# --- what-if -------------------------------------------------------------------
-st.subheader("测算：达到目标用信率和授信覆盖率需要多少")
-s1, s2 = st.columns(2)
-usage = s1.slider(credit.WHATIF_RANGES["usage_target"][0], 0.0, 1.0, credit.WHATIF_DEFAULTS["usage_target"],
-                  0.01, format="percent", key="usage_target", bind="query-params",
-                  help="用信金额 ÷ 授信金额；户数按同一比例测算")
-coverage = s2.slider(credit.WHATIF_RANGES["coverage_target"][0], 0.0, 1.0,
-                     credit.WHATIF_DEFAULTS["coverage_target"], 0.01, format="percent",
-                     key="coverage_target", bind="query-params",
-                     help="授信户数 ÷ 总户数；新增授信户按本乡镇现有户均授信额测算")
-w = data.call(credit.whatif, f, usage, coverage)
-m = st.columns(5)
-m[0].metric("需新增用信", fmt_money(w.extra_used))
-m[1].metric("需新增用信户数", fmt_count(w.extra_used_households, "户"))
-m[2].metric("需新增授信户数", fmt_count(w.extra_granted_households, "户"))
-m[3].metric("今年新增用信目标尚需", fmt_money(w.remaining), help="今年新增用信目标 − 年初以来已新增用信")
-m[4].metric("测算后新增用信目标完成率", fmt_pct(w.completion_after),
-            help="（年初以来已新增用信 + 需新增用信）÷ 今年新增用信目标")
-st.caption(f"目标用信率 {fmt_pct(usage)}、目标授信覆盖率 {fmt_pct(coverage)}。合计为各乡镇所需之和"
-           "（超额的乡镇不抵补其他乡镇）。" + ("乡镇目标按全部银行设定，选择银行后不比较目标。" if f.banks else ""))
-cv.styled_table(w.table, "测算：各乡镇达到目标所需新增用信金额与户数", height=cv.table_height(len(w.table)))
 
-# --- export --------------------------------------------------------------------
-st.subheader("导出")
-header = {"页面": "信用村", "筛选范围": ff.scope_label(opts, f), "数据月份": f.as_of,
-          "排名依据": rank_by, "下钻乡镇": town_name or "全部乡镇", "只看预警村": "是" if flagged else "否",
-          "目标用信率": fmt_pct(usage), "目标授信覆盖率": fmt_pct(coverage),
-          "报送情况": reporting.header_value(gaps),
-          "分享链接": uf.link("credit-villages", rank_by=rank_by, village_town=town_name or [],
-                              flagged="true" if flagged else [], usage_target=usage, coverage_target=coverage)}
-widgets.export_buttons({"乡镇排名": towns, "银行排名": banks, "村级明细": villages, "测算": w.table,
-                        "月度走势": trend, "未报送": comp.missing}, header, f"信用村-{f.as_of}")
+
+@st.fragment
+def what_if_and_export():
+    """A fragment: its sliders rerun only the what-if and the exports it feeds."""
+    # --- what-if -------------------------------------------------------------------
+    st.subheader("测算：达到目标用信率和授信覆盖率需要多少")
+    s1, s2 = st.columns(2)
+    usage = s1.slider(credit.WHATIF_RANGES["usage_target"][0], 0.0, 1.0, credit.WHATIF_DEFAULTS["usage_target"],
+                      0.01, format="percent", key="usage_target", bind="query-params",
+                      help="用信金额 ÷ 授信金额；户数按同一比例测算")
+    coverage = s2.slider(credit.WHATIF_RANGES["coverage_target"][0], 0.0, 1.0,
+                         credit.WHATIF_DEFAULTS["coverage_target"], 0.01, format="percent",
+                         key="coverage_target", bind="query-params",
+                         help="授信户数 ÷ 总户数；新增授信户按本乡镇现有户均授信额测算")
+    w = data.call(credit.whatif, f, usage, coverage)
+    if no_bank_data:
+        st.info(NO_BANK + "不作测算。", icon=":material/info:")
+    else:
+        cv.whatif_panel(w, usage, coverage, bool(f.banks))
+
+    # --- export --------------------------------------------------------------------
+    st.subheader("导出")
+    header = {"页面": "信用村", "筛选范围": ff.scope_label(opts, f), "数据月份": f.as_of,
+              "排名依据": rank_by, "下钻乡镇": town_name or "全部乡镇", "只看预警村": "是" if flagged else "否",
+              "目标用信率": fmt_pct(usage), "目标授信覆盖率": fmt_pct(coverage),
+              "报送情况": reporting.header_value(gaps),
+              "分享链接": uf.link("credit-villages", rank_by=rank_by, village_town=town_name or [],
+                                  flagged="true" if flagged else [], usage_target=usage, coverage_target=coverage)}
+    widgets.export_buttons({"乡镇排名": towns, "银行排名": banks, "村级明细": villages, "测算": w.table,
+                            "月度走势": trend, "未报送": comp.missing}, header, f"信用村-{f.as_of}")
+
+
+what_if_and_export()

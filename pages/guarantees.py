@@ -1,12 +1,13 @@
 """融资担保: the guarantee company's position, products, regulatory limits and a capital what-if."""
-import altair as alt
 import streamlit as st
 
+from finance_core import exports
 from finance_core import filters as ff
 from finance_core import guarantees as g
 from finance_core import money
 from finance_core.kpi import MONEY, MULTIPLE, signed_delta
 from ui import data, reporting, widgets
+from ui import guarantees_view as gv
 from ui import filters as uf
 
 f = uf.current()
@@ -33,8 +34,12 @@ if all(k.value is None for k in kpis):
     st.info(f"{f.as_of} 没有融资担保数据。", icon=":material/info:")
     st.stop()
 widgets.kpi_row(kpis, per_row=4)
+# a chosen bank or product without business in scope: its panels say so once instead of empty charts
+no_scope = not any(k.value for k in kpis if k.key in ("g_outstanding", "g_new_amount", "g_count"))
+NONE_TEXT = "当前筛选范围内没有在保或当年新增的担保业务。"
 st.caption("放大倍数 = 全公司在保余额 ÷ 净资产，是公司整体指标，不随乡镇、银行、产品筛选变化；"
-           "其余指标按当前筛选范围计算。")
+           "其余指标按当前筛选范围计算。户为借款人数（同一借款人多笔合同只计一次），笔为合同数；"
+           "按产品、银行分列时同一借款人在各组分别计数，各组户数之和可能大于合计。")
 
 # --- products ---------------------------------------------------------------------
 st.subheader("担保产品")
@@ -47,61 +52,66 @@ st.caption("合作授信额度、已用额度和使用率按产品全口径计�
 # --- trend ------------------------------------------------------------------------
 st.subheader("在保余额与放大倍数走势")
 trend = data.call(g.trend, f, codes)
-lines = g.limit_lines()
-x = alt.X("月份:O", title=None, axis=alt.Axis(labelAngle=-45))
-bars = alt.Chart(trend).mark_bar(color="#9ecae1").encode(
-    x=x, y=alt.Y("在保余额（万元）:Q", title="在保余额（万元，筛选范围）", axis=alt.Axis(format=",.0f")),
-    tooltip=["月份", alt.Tooltip("在保余额（万元）:Q", format=",.2f"),
-             alt.Tooltip("净资产（万元）:Q", format=",.2f"), "放大倍数（全公司）"])
-lev = alt.Chart(trend).mark_line(point=True, color="#d95f02").encode(
-    x=x, y=alt.Y("放大倍数（全公司）:Q", title="放大倍数（倍，全公司）"))
-rules = alt.Chart(lines).mark_rule(strokeDash=[6, 4]).encode(
-    y="倍数:Q", color=alt.Color("线:N", title="放大倍数界线", scale=alt.Scale(range=["#b71c1c", "#ef6c00", "#607d8b"]),
-                              legend=alt.Legend(orient="bottom")))
-chart = alt.layer(bars, alt.layer(lev, rules)).resolve_scale(y="independent").properties(height=320)
-widgets.chart(chart, width="stretch")
+bars, leverage_chart = gv.trend_charts(trend, g.limit_lines())
+if no_scope:
+    st.info(NONE_TEXT + "下图为全公司放大倍数。", icon=":material/info:")
+else:
+    widgets.chart(bars, width="stretch")
+widgets.chart(leverage_chart, width="stretch")
 
 # --- breakdowns -------------------------------------------------------------------
 st.subheader("按合作银行")
 by_bank = data.call(g.breakdown, f, codes, by="bank")
-widgets.flagged_table(by_bank, alt="按合作银行的在保情况")
+widgets.flagged_table(by_bank, alt="按合作银行的在保情况", formats={"加权费率（%）": "{:.2f}"}, empty_text=NONE_TEXT)
 st.subheader("按借款人类型")
 by_type = data.call(g.breakdown, f, codes, by="borrower_type")
-widgets.flagged_table(by_type, alt="按借款人类型的在保情况")
+if no_scope:
+    st.info(NONE_TEXT, icon=":material/info:")
+else:
+    widgets.flagged_table(by_type, alt="按借款人类型的在保情况", formats={"加权费率（%）": "{:.2f}"})
 
-# --- what-if ----------------------------------------------------------------------
-st.subheader("情景测算：注资与代偿压力")
-c1, c2, c3 = st.columns(3)
-label, lo, hi, default = P["capital_add"]
-capital = c1.number_input(label, int(lo), int(hi), int(default), step=1000, key="capital_add",
-                          bind="query-params", help="向担保公司新增注入的资本金")
-label, lo, hi, default = P["leverage_target"]
-target = c2.slider(label, lo, hi, default, step=0.5, key="leverage_target", bind="query-params",
-                   format="%.1f 倍", help="测算可新增担保额度时采用的放大倍数")
-label, lo, hi, default = P["stress_comp"]
-stress = c3.slider(label, lo, hi, default, step=0.005, key="stress_comp", bind="query-params",
-                   format="percent", help="假设当前筛选范围内在保余额按此比例发生代偿；"
-                                          "担保公司按各产品分险比例承担损失")
-w = data.call(g.what_if, f, codes, float(capital), float(target), float(stress))
-before, after, stressed = w.before, w.with_capital, w.stressed
-m1, m2, m3 = st.columns(3)
-m1.metric(f"注资后按 {target:g} 倍可新增担保", money.fmt_money(after["headroom"]),
-          delta=signed_delta(MONEY, after["headroom"], before["headroom"]), delta_description="较当前")
-m2.metric("压力情景消耗净资产", money.fmt_money(w.guarantor_loss),
-          help=f"代偿 {money.fmt_wan(w.stress_loss)} × 担保公司分险比例")
-m3.metric("压力情景后放大倍数", "净资产耗尽" if stressed["leverage"] is None else f"{stressed['leverage']:.2f} 倍",
-          delta=signed_delta(MULTIPLE, stressed["leverage"], before["leverage"]), delta_description="较当前",
-          delta_color="off")
-if w.target_note:
-    st.warning(w.target_note, icon=":material/warning:")
-whatif_table = w.table()
-widgets.flagged_table(whatif_table, alt="注资与压力情景前后对比")
-st.caption(f"净资产、放大倍数和可新增担保均为全公司口径；适用放大倍数上限 {w.limit:g} 倍。"
-           "压力情景中代偿的项目退出在保，担保公司承担部分从净资产中扣减（未计追偿回收）。")
 
-# --- export -----------------------------------------------------------------------
-header = {"页面": "融资担保", "范围": ff.scope_label(opts, f), "担保产品": "、".join(chosen) or "全部",
-          "报送情况": reporting.header_value(gaps),
-          "情景参数": f"新增注资 {capital:,} 万元；目标放大倍数 {target:g} 倍；压力代偿率 {money.fmt_pct(stress)}"}
-widgets.export_buttons({"指标": g.kpi_frame(kpis), "产品": table, "走势": trend, "按银行": by_bank,
-                        "借款人类型": by_type, "情景测算": whatif_table}, header, stem=f"融资担保-{f.as_of}")
+@st.fragment
+def what_if_and_export():
+    """A fragment: its inputs rerun only the what-if and the exports it feeds."""
+    # --- what-if ----------------------------------------------------------------------
+    st.subheader("情景测算：注资与代偿压力")
+    c1, c2, c3 = st.columns(3)
+    label, lo, hi, default = P["capital_add"]
+    capital = c1.number_input(label, int(lo), int(hi), int(default), step=1000, key="capital_add",
+                              bind="query-params", help="向担保公司新增注入的资本金")
+    label, lo, hi, default = P["leverage_target"]
+    target = c2.slider(label, lo, hi, default, step=0.5, key="leverage_target", bind="query-params",
+                       format="%.1f 倍", help="测算可新增担保额度时采用的放大倍数")
+    label, lo, hi, default = P["stress_comp"]
+    stress = c3.slider(label, lo, hi, default, step=0.005, key="stress_comp", bind="query-params",
+                       format="percent", help="假设当前筛选范围内在保余额按此比例发生代偿；"
+                                              "担保公司按各产品分险比例承担损失")
+    w = data.call(g.what_if, f, codes, float(capital), float(target), float(stress))
+    before, after, stressed = w.before, w.with_capital, w.stressed
+    m1, m2, m3 = st.columns(3)
+    m1.metric(f"注资后按 {target:g} 倍可新增担保", money.fmt_money(after["headroom"]),
+              delta=signed_delta(MONEY, after["headroom"], before["headroom"]),
+              delta_description=f"较当前 {money.fmt_money(before['headroom'])}")
+    m2.metric("压力情景消耗净资产", money.fmt_money(w.guarantor_loss),
+              help=f"代偿 {money.fmt_wan(w.stress_loss)} × 担保公司分险比例")
+    m3.metric("压力情景后放大倍数", "净资产耗尽" if stressed["leverage"] is None else f"{stressed['leverage']:.2f} 倍",
+              delta=signed_delta(MULTIPLE, stressed["leverage"], before["leverage"]),
+              delta_description="较当前 —" if before["leverage"] is None else f"较当前 {before['leverage']:.2f} 倍",
+              delta_color="off")
+    if w.target_note:
+        st.warning(w.target_note, icon=":material/warning:")
+    whatif_table = w.table()
+    widgets.flagged_table(whatif_table, alt="注资与压力情景前后对比")
+    st.caption(f"净资产、放大倍数和可新增担保均为全公司口径；适用放大倍数上限 {w.limit:g} 倍。"
+               "压力情景中代偿的项目退出在保，担保公司承担部分从净资产中扣减（未计追偿回收）。")
+
+    # --- export -----------------------------------------------------------------------
+    header = {"页面": "融资担保", "范围": ff.scope_label(opts, f), "担保产品": "、".join(chosen) or "全部",
+              "报送情况": reporting.header_value(gaps),
+              "情景参数": f"新增注资 {capital:,} 万元；目标放大倍数 {target:g} 倍；压力代偿率 {money.fmt_pct(stress)}"}
+    widgets.export_buttons({"指标": exports.kpi_sheet(kpis), "产品": table, "走势": trend, "按银行": by_bank,
+                            "借款人类型": by_type, "情景测算": w.export_table()}, header, stem=f"融资担保-{f.as_of}")
+
+
+what_if_and_export()

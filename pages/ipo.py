@@ -35,36 +35,41 @@ sel = ipo.Selection(tuple(s for s in ipo.STAGES if s in stages), tuple(boards), 
 widgets.kpi_row(data.call(ipo.summary, f, sel), per_row=5)
 
 board = data.call(ipo.pipeline, f, sel)
-spans = data.call(ipo.history, f, sel)
 tab_board, tab_charts, tab_detail = st.tabs(
     TABS, key="tab", bind="query-params", default="企业详情" if linked_company else None)
 
-with tab_board:
-    moves = data.call(ipo.moves_in_month, f, sel)
-    if not moves.empty:
-        st.markdown(f"**{f.as_of} 阶段变动**（{len(moves)} 次）")
-        widgets.flagged_table(ipo.history_table(moves).drop(columns=["离开日期", "停留月数"]),
-                              flag_col="变动", bad=(ipo.BACK,), alt="本月阶段变动")
-    if board.empty:
-        st.info("当前筛选范围内没有企业。", icon=":material/info:")
-    else:
-        ipo_panels.board(ipo.board_table(board))
-    with st.expander("各阶段典型时长与停滞标准"):
-        st.dataframe(ipo.typical_table(), hide_index=True)
+if tab_board.open:  # only the open tab is drawn (bound to the link: switching reruns)
+    with tab_board:
+        moves = data.call(ipo.moves_in_month, f, sel)
+        if not moves.empty:
+            st.markdown(f"**{f.as_of} 阶段变动**（{len(moves)} 次）")
+            widgets.flagged_table(ipo.history_table(moves).drop(columns=["离开日期", "停留月数"]),
+                                  flag_col="变动", bad=(ipo.BACK,), alt="本月阶段变动")
+        if board.empty:
+            st.info("当前筛选范围内没有企业。", icon=":material/info:")
+        else:
+            ipo_panels.board(ipo.board_table(board))
+        with st.expander("各阶段典型时长与停滞标准"):
+            st.dataframe(ipo.typical_table(), hide_index=True)
 
-with tab_charts:
-    left, right = st.columns([2, 3])
-    with left:
-        widgets.chart(ipo_panels.funnel_chart(data.call(ipo.funnel, f, sel)), width="stretch")
-    with right:
-        if board["earliest"].notna().any():
-            widgets.chart(ipo_panels.projection_chart(board, f.as_of), width="stretch")
-        st.caption("预计上市区间 = 当前阶段剩余典型时长 + 后续各阶段典型时长（最短–最长），"
-                   "仅供调度参考，不是承诺；后备资源库企业尚未启动股改，不作测算。")
-    if not spans.empty:
-        widgets.chart(ipo_panels.gantt_chart(spans, list(board["name"])), width="stretch")
+if tab_charts.open:
+    with tab_charts:
+        spans = data.call(ipo.history, f, sel)
+        left, right = st.columns([2, 3])
+        with left:
+            widgets.chart(ipo_panels.funnel_chart, data.call(ipo.funnel, f, sel), width="stretch")
+        with right:
+            if board["earliest"].notna().any():
+                widgets.chart(ipo_panels.projection_chart, board, f.as_of, width="stretch")
+            st.caption("预计上市区间 = 当前阶段剩余典型时长 + 后续各阶段典型时长（最短–最长），"
+                       "仅供调度参考，不是承诺；后备资源库企业尚未启动股改，不作测算。")
+        if not spans.empty:
+            widgets.chart(ipo_panels.gantt_chart, spans, list(board["name"]), width="stretch")
 
-with tab_detail:
+
+@st.fragment
+def company_panel():
+    """A fragment: choosing a company reruns only this tab (edits rerun the page)."""
     ipo_panels.flash()
     company = st.selectbox("选择企业", choices.companies, index=None, key="company", bind="query-params",
                            placeholder="选择企业查看阶段历程和月调度记录")
@@ -76,6 +81,11 @@ with tab_detail:
             ipo_panels.edit_forms(company, detail.info["owner"], user, dt.date.today())
         else:
             st.caption("只读模式：如需登记阶段变动或月调度记录，请由编辑人员操作。")
+
+
+if tab_detail.open:
+    with tab_detail:
+        company_panel()
 
 st.divider()
 widgets.export_buttons(data.call(ipo.export_tables, f, sel),

@@ -2,10 +2,12 @@
 rankings against targets and a risk-fund stress what-if."""
 import streamlit as st
 
+from finance_core import exports
 from finance_core import filters as ff
 from finance_core import microloans as ml
 from finance_core import money
 from finance_core.config import THRESHOLDS
+from finance_core.kpi import MONEY, signed_delta
 from ui import data, reporting, widgets
 from ui import filters as uf
 from ui import microloans_view as mv
@@ -13,6 +15,7 @@ from ui import microloans_view as mv
 f = uf.current()
 opts = data.options()
 BY = {"乡镇": ml.BY_TOWN, "银行": ml.BY_BANK}
+BY_FILTER = {ml.BY_TOWN: "town", ml.BY_BANK: "bank"}   # the shared filter a click on a bar sets
 
 # link parameters are checked before their widgets render: a bad one is dropped with a notice
 notices = uf.page_params([("stress_default", "假设转为不良的比例", 0.0, ml.STRESS_MAX),
@@ -22,6 +25,7 @@ for key, label, allowed in (("by", "分组", tuple(BY)), ("measure", "账龄口�
     notices += ff.check_choices(key, label, st.query_params.get_all(key), allowed)[1]
 
 st.title("小额信贷")
+widgets.drill_notice()
 st.caption(ff.scope_label(opts, f) + " · 箭头为较上月变化，下方为同比 · 借款人姓名、身份证号均已脱敏")
 uf.show_notices(notices)
 gaps = reporting.gap_warning(f, ("microloans",))
@@ -29,6 +33,12 @@ gaps = reporting.gap_warning(f, ("microloans",))
 kpis = data.call(ml.kpis, f)
 if not kpis:
     st.info(f"{f.as_of} 没有小额信贷数据，请选择其他数据月份。", icon=":material/info:")
+    st.stop()
+by_key = {k.key: k.value for k in kpis}
+if f.banks and not by_key.get("ml_cumulative_n") and not by_key.get("ml_balance"):
+    # a chosen bank that never lent a microloan: one message, not cards of zeros and empty panels
+    st.info(f"所选银行（{'、'.join(opts.bank_names[b] for b in f.banks)}）在当前范围内没有发放过脱贫人口小额信贷。",
+            icon=":material/info:")
     st.stop()
 widgets.kpi_row(kpis, per_row=5)
 
@@ -47,7 +57,8 @@ if ageing.empty:
 else:
     mv.ageing_table(ageing, measure, f"按{by_label}的贷款账龄（{measure}）")
     left, right = st.columns(2)
-    widgets.chart(mv.ageing_chart(ageing, measure), left, width="stretch")
+    widgets.chart(mv.ageing_chart(ageing, measure), left, width="stretch", key="ageing_bars",
+                  selection_mode=mv.PICK, on_select=widgets.drill("ageing_bars", mv.PICK, by_label, BY_FILTER[by]))
     widgets.chart(mv.trend_chart(trend, THRESHOLDS.overdue_rate_max * 100), right, width="stretch")
     st.caption("逾期率 = 逾期1天以上贷款余额 ÷ 贷款余额；PAR30 / PAR90 = 逾期30 / 90天以上贷款的全部余额 ÷ "
                f"贷款余额；虚线为逾期率警戒线 {money.fmt_pct(THRESHOLDS.overdue_rate_max)}。")
@@ -75,27 +86,37 @@ st.caption("按当年新增投放目标完成率排序，低于序时进度为�
            + ("银行目标按全县设定，选择乡镇后不显示银行完成率。" if by == ml.BY_BANK and f.towns else "")
            + ("银行获贷率 = 在该行获贷的户数 ÷ 范围内全部脱贫户和监测户。" if by == ml.BY_BANK else ""))
 
-# --- what-if ----------------------------------------------------------------------
-st.subheader("压力测试：风险补偿金能否兜底")
-s1, s2 = st.columns(2)
-stress = s1.slider("假设当前余额转为不良的比例", 0.0, ml.STRESS_MAX, ml.STRESS_DEFAULT, 0.005,
-                   format="percent", key="stress_default", bind="query-params",
-                   help="按当前筛选范围的贷款余额测算")
-share = s2.slider("县级分担比例（风险补偿金承担）", 0.0, 1.0, THRESHOLDS.fund_share_default, 0.05,
-                  format="percent", key="fund_share", bind="query-params")
-result = data.call(ml.stress_test, f, round(float(stress), 4), round(float(share), 4))
-for col, (label, value, help_text) in zip(st.columns(5), result.headline()):
-    col.metric(label, value, help=help_text)
-with st.expander("测算明细"):
-    mv.table(result.table(), "压力测试明细")
 
-# --- export -----------------------------------------------------------------------
-st.subheader("导出")
-header = {"页面": "小额信贷", "筛选范围": ff.scope_label(opts, f), "数据月份": f.as_of, "分组": by_label,
-          "到期清单": f"未来 {due} 天", "假设不良比例": money.fmt_pct(stress), "县级分担比例": money.fmt_pct(share),
-          "个人信息": "借款人姓名、身份证号已脱敏", "报送情况": reporting.header_value(gaps),
-          "分享链接": uf.link("microloans", by=by_label, measure=measure, due=str(due),
-                              stress_default=stress, fund_share=share)}
-widgets.export_buttons({"指标": ml.kpi_table(kpis), "账龄": ageing, "逾期走势": trend, "到期汇总": summary,
-                 "到期清单": due_list, "排名": ranks, "压力测试": result.table()},
-               header, f"小额信贷-{f.as_of}")
+@st.fragment
+def what_if_and_export():
+    """A fragment: its sliders rerun only the stress test and the exports it feeds."""
+    # --- what-if ----------------------------------------------------------------------
+    st.subheader("压力测试：风险补偿金能否兜底")
+    s1, s2 = st.columns(2)
+    stress = s1.slider("假设当前余额转为不良的比例", 0.0, ml.STRESS_MAX, ml.STRESS_DEFAULT, 0.005,
+                       format="percent", key="stress_default", bind="query-params",
+                       help="按当前筛选范围的贷款余额测算")
+    share = s2.slider("县级分担比例（风险补偿金承担）", 0.0, 1.0, THRESHOLDS.fund_share_default, 0.05,
+                      format="percent", key="fund_share", bind="query-params")
+    result = data.call(ml.stress_test, f, round(float(stress), 4), round(float(share), 4))
+    for col, (label, value, help_text) in zip(st.columns(5), result.headline()):
+        after = label == "代偿后补偿金余额"   # 测算后 beside 当前
+        col.metric(label, value, help=help_text,
+                   delta=signed_delta(MONEY, result.fund_after, result.fund_balance) if after else None,
+                   delta_description=f"较当前 {money.fmt_money(result.fund_balance)}" if after else None)
+    with st.expander("测算明细"):
+        mv.table(result.table(), "压力测试明细")
+
+    # --- export -----------------------------------------------------------------------
+    st.subheader("导出")
+    header = {"页面": "小额信贷", "筛选范围": ff.scope_label(opts, f), "数据月份": f.as_of, "分组": by_label,
+              "到期清单": f"未来 {due} 天", "假设不良比例": money.fmt_pct(stress), "县级分担比例": money.fmt_pct(share),
+              "个人信息": "借款人姓名、身份证号已脱敏", "报送情况": reporting.header_value(gaps),
+              "分享链接": uf.link("microloans", by=by_label, measure=measure, due=str(due),
+                                  stress_default=stress, fund_share=share)}
+    widgets.export_buttons({"指标": exports.kpi_sheet(kpis), "账龄": ageing, "逾期走势": trend, "到期汇总": summary,
+                     "到期清单": due_list, "排名": ranks, "压力测试": result.export_table()},
+                   header, f"小额信贷-{f.as_of}")
+
+
+what_if_and_export()

@@ -2,8 +2,8 @@
 import streamlit as st
 
 from finance_core import filters as ff
-from finance_core import completeness, overview
-from ui import data, reporting, widgets
+from finance_core import briefing, completeness, overview
+from ui import data, outputs, reporting, widgets
 from ui import filters as uf
 from ui.nav import PAGES
 
@@ -11,10 +11,13 @@ f = uf.current()
 opts = data.options()
 
 st.title("总览")
-st.caption(ff.scope_label(opts, f) + " · 箭头为较上月变化，下方为同比")
+st.caption(ff.scope_label(opts, f) + " · 箭头为较上月变化，下方为同比 · 打印本页（Ctrl+P）为 A4 横版")
 uf.show_notices()
 st.markdown(f":material/fact_check: {data.call(completeness.summary_line, f)} [报送明细 →]({uf.link('data')})")
 reporting.gap_warning(f)
+with st.container(horizontal=True):
+    outputs.overview_buttons(f)
+    outputs.pack_buttons(f, lambda db: briefing.build(db, briefing.MONTHLY, f), key="overview_pack")
 
 AREAS = [
     ("信用村", overview.credit_kpis, "credit-villages", 5),
@@ -27,7 +30,8 @@ for title, fn, page, per_row in AREAS:
     head, more = st.columns([4, 1], vertical_alignment="bottom")
     head.subheader(title)
     if page in PAGES:
-        more.markdown(f"[查看详情 →]({uf.link(page)})")
+        with more:
+            widgets.detail_link(page)
     kpis = data.call(fn, f)
     if all(k.value is None for k in kpis):
         st.info(f"{f.as_of} 没有{title}数据。", icon=":material/info:")
@@ -48,6 +52,7 @@ with right:
     if not flags:
         st.success("当前范围内没有超出阈值的指标。", icon=":material/check_circle:")
     for flag in flags:
-        target = uf.link(flag.page, **dict(flag.params)) if flag.page in PAGES else None
-        text = f"**{flag.area}** · {flag.text}"
-        st.markdown(f"- {text}" + (f" [查看 →]({target})" if target else ""))
+        with st.container(horizontal=True, vertical_alignment="center", gap="small"):
+            st.markdown(f"**{flag.area}** · {flag.text}", width="stretch")
+            if flag.page in PAGES:
+                widgets.detail_link(flag.page, "查看", **dict(flag.params))

@@ -36,6 +36,9 @@ def navigation_mode():
 def clear_streamlit_caches() -> None:
     import streamlit as st
 
+    from ui import data
+
+    data.clear_cache()  # the call front, then Streamlit's caches
     st.cache_data.clear()
     st.cache_resource.clear()
 

@@ -44,9 +44,10 @@ def test_link_parameters_set_the_scope(app, demo_db):
     want, _ = expected(demo_db, f)
     assert metrics(at) == want
     assert metrics(at) != expected(demo_db, ff.Filters("2025-06"))[0]
-    # red-flag links carry the filters
-    links = " ".join(m.value for m in at.markdown if "查看" in m.value)
-    assert "as_of=2025-06" in links
+    # detail and red-flag links open in the same tab and carry the filters
+    links = [e.proto for e in at.get("page_link") if e.proto.label in ("查看详情", "查看")]  # not the menu
+    assert len(links) >= 5 and all("as_of=2025-06" in p.query_string and "bank=" in p.query_string for p in links)
+    assert not any(p.external for p in links)
 
 
 def test_garbage_parameters_are_dropped_with_a_notice(app, demo_db):

@@ -42,7 +42,7 @@ def test_rates_changes_and_progress():
 
 
 def test_period_of_monthly_and_annual():
-    months = ("2026-10", "2026-09", "2025-12", "2025-11")
+    months = ("2026-10", "2026-09", "2025-12", "2025-11", "2025-01")  # data since January 2025
     p = br.period_for(months, br.ANNUAL, "2025-11")
     assert (p.as_of, p.start, p.label, p.when, p.ytd, p.year_word) == \
         ("2025-12", "2025-01", "2025年", "截至2025年末", "全年", "2025年")
@@ -88,7 +88,7 @@ def test_monthly_brief_of_the_fixture_writes_known_sentences(county):
     assert "分银行看，逾期率最高的是邮储银行（100.0%），最低的是农商行（44.4%）。" in t["microloans"]
     # guarantees: in force C1 + C3 = 8m; new C1 + C2; 代偿 0.4m of 1.5m released
     assert "担保公司在全省综合评价为A类。" in t["guarantees"]
-    assert ("截至6月末，全县在保余额800万元，在保2笔，今年以来新增担保2笔300万元，担保公司放大倍数0.67倍，"
+    assert ("截至6月末，全县在保余额800万元，在保2户2笔，今年以来新增担保2户2笔300万元，担保公司放大倍数0.67倍，"
             "当年代偿率26.7%。") in t["guarantees"]
     assert "“黄牛贷”合作授信额度500万元（使用率160.0%），今年以来担保贷款企业2家，担保额度300万元。" in t["guarantees"]
     # IPO: one company in stage at the month end, moved to 辅导备案 on 2024-06-30
@@ -96,6 +96,9 @@ def test_monthly_brief_of_the_fixture_writes_known_sentences(county):
     assert "本月，甲科技6月已向省证监局申报辅导备案。" in t["ipo"]
     assert "截至6月末，全年序时进度49.7%，纳入年度目标考核的1项指标" in t["overview"]
     assert "甲镇信用村新增授信完成率" not in t["issues"]     # 56.0%: on pace with the carried report
+    # a missing submission first, then limits breached (the pages' KPI flags, then banks), then the rest
+    assert t["issues"].startswith("存在问题：一是邮储银行未报送2024年6月信用村银行报表（授信、用信沿用5月数据）；"
+                                  "二是小额信贷逾期率61.5%，高于2.0%；三是融资担保支小支农占比25.0%，低于80.0%；")
     assert "放大倍数（全公司）0.67倍，低于3倍，资本闲置" in t["issues"]
 
 

@@ -16,6 +16,10 @@ def draft(at) -> str:
     return area.value
 
 
+def brief_sections(brief):
+    return brief.sections
+
+
 def test_link_opens_the_same_annual_summary(app, db):
     at = app({"kind": "年报", "as_of": "2025-06", "town": "城关镇"}, page=PAGE)
     assert not at.exception
@@ -25,6 +29,12 @@ def test_link_opens_the_same_annual_summary(app, db):
     assert draft(at) == expected.text()
     assert draft(at).startswith("2025年普惠金融工作总结\n范围：城关镇 · 全部银行 · 数据截至2025年12月末")
     assert not at.warning
+    # the sections' tables and charts are drawn only once their expander is opened
+    assert not at.dataframe
+    assert len(at.expander) >= 4 and not any(e.proto.expanded for e in at.expander)
+    for i in range(len(brief_sections(expected))):
+        at.session_state[f"section_{i}"] = True
+    at.run()
     # a table per section with data, rendered from the brief
     tables = [e.value for e in at.dataframe]
     credit = expected.section("credit").tables[0][1]

@@ -30,6 +30,7 @@ def test_share_link_opens_the_brief_and_downloads_the_edited_draft(server, page,
     assert edited != brief.text()
     area.fill(edited)
     area.blur()
+    page.get_by_text("草稿已修改").wait_for()   # the rerun with the edit has finished
     wait_for_app(page)
     with page.expect_download() as got:
         page.get_by_role("button", name="下载文本（.txt）").click()

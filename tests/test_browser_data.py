@@ -38,7 +38,7 @@ def test_editor_uploads_template_and_overview_shows_new_month(writable_db, tmp_p
         assert f"新增 {len(rows):,} 行" in page.inner_text("body")
         page.get_by_role("link", name="总览").click()
         wait_for_app(page, min_metrics=5)
-        page.get_by_text("数据月份 2026-11").first.wait_for()
+        page.get_by_text("截至2026年11月末").first.wait_for()
     with fdb.opened(writable_db) as db:
         assert db.execute("SELECT COUNT(*) FROM credit_reports WHERE month = '2026-11'").fetchone() == (len(rows),)
         assert db.execute("SELECT user_name, file_name FROM import_log").fetchall() == [("张三", upload.name)]

@@ -14,7 +14,7 @@ def test_first_request_to_a_fresh_server_can_be_a_deep_link(demo_db, tmp_path, p
         wait_for_app(page)
         body = page.inner_text("body")
         assert "KeyError" not in body and "Traceback" not in body
-        assert "2026-06" in body and "数据月份" in body  # the shared filter bar ran
+        assert "截至2026年6月末" in body and "数据月份" in body  # the shared filter bar ran
         page.goto(f"{url}/credit-villages?town=高峰乡")
         wait_for_app(page, min_metrics=3)
         assert "KeyError" not in page.inner_text("body")

@@ -86,7 +86,7 @@ def test_overview_kpis_and_flags(small):
     assert not any("甲镇信用村新增授信完成率" in t for t in texts)
     assert any(t.startswith("农商行小额信贷逾期率 44.4%") for t in texts)  # 40,000 / 90,000
     assert "放大倍数（全公司） 0.67 倍，低于 3 倍，资本闲置" in texts
-    bank_flag = next(f for f in flags if f.area == "小额信贷")
+    bank_flag = next(f for f in flags if f.text.startswith("农商行小额信贷逾期率"))
     assert bank_flag.page == "microloans" and bank_flag.params == (("bank", "农商行"),)
 
 
@@ -179,3 +179,16 @@ def test_bank_overdue_rates_match_microloan_totals(db):
             t = microloans.totals(db, Filters(f.as_of, f.towns, (code,)))
             slow = None if t is None else t.overdue_rate
             assert fast.get(code) == (pytest.approx(slow) if slow is not None else None), (f, code)
+
+
+def test_money_yoy_carries_growth_rate():
+    """同比 of an amount gives the growth in % too (an independent sum: 120 over 100 is +20.0%)."""
+    from finance_core.kpi import COUNT, MONEY, Kpi
+    k = Kpi("x", "余额", MONEY, 1_200_000, base=1_000_000)
+    assert k.delta_base_text() == "同比 +20.00 万元（+20.0%）"
+    assert Kpi("x", "余额", MONEY, 900_000, base=1_000_000).delta_base_text() == "同比 -10.00 万元（-10.0%）"
+    # counts, rates and a year-start base keep their own convention
+    assert Kpi("x", "户数", COUNT, 12, base=10, unit="户").delta_base_text() == "同比 +2 户"
+    assert Kpi("x", "余额", MONEY, 1_200_000, base=1_000_000, base_label="较年初").delta_base_text() \
+        == "较年初 +20.00 万元"
+    assert Kpi("x", "余额", MONEY, 1_200_000, base=0).delta_base_text() == "同比 +120.00 万元"

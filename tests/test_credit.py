@@ -381,8 +381,8 @@ def test_page_tables_export_to_excel_and_csv(county):
     wb = openpyxl.load_workbook(io.BytesIO(exports.workbook(tables, {"数据月份": AS_OF})))
     assert wb.sheetnames == ["说明", *tables]
     ws = wb["村级明细"]
-    header = [c.value for c in ws[1]]
-    four = next(r for r in ws.iter_rows(min_row=2, values_only=True) if r[1] == "四村")
+    header = [c.value for c in ws[exports.HEADER_ROW + 1]]     # title rows above the header
+    four = next(r for r in ws.iter_rows(min_row=exports.HEADER_ROW + 2, values_only=True) if r[1] == "四村")
     assert four[header.index("评定年度")] == 2022 and four[header.index("授信金额（万元）")] == 650.0
     csv = exports.csv_bytes(tables["村级明细"])
     assert csv.startswith(b"\xef\xbb\xbf") and ",2022," in csv.decode("utf-8-sig")

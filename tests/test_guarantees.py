@@ -162,7 +162,7 @@ def test_kpis_values_flags_and_scope(gdb):
     # a product filter: P3 alone charges 1.5% -> above the 1% cap
     p3 = by_key(g.kpis(gdb, Filters("2024-06"), ("P3",)))
     assert p3["g_outstanding"].value == 4_000_000
-    assert p3["g_fee_rate"].value == pytest.approx(0.015) and p3["g_fee_rate"].flag == "高于 1.0% 上限"
+    assert p3["g_fee_rate"].value == pytest.approx(0.015) and p3["g_fee_rate"].flag == "高于 1.00% 上限"
     # a town filter changes the scope's numbers but not the company's leverage
     t1 = by_key(g.kpis(gdb, Filters("2024-06", towns=("T1",))))
     assert t1["g_outstanding"].value == 3_000_000
@@ -320,6 +320,10 @@ def test_demo_breakdowns_add_up(db):
     for by in ("bank", "borrower_type"):
         frame = g.breakdown(db, f, by=by)
         assert frame["在保余额（万元）"].sum() == pytest.approx(t.outstanding / 10_000)
-        assert frame["在保户数"].sum() == t.outstanding_count
+        assert frame["在保笔数"].sum() == t.outstanding_count
+        # a borrower counts once per group: the groups' 户 add up to at least the distinct total
+        borrowers, new_borrowers = g.borrower_counts(db, f)[f.as_of]
+        assert frame["在保户数"].sum() >= borrowers and frame["当年新增户数"].sum() >= new_borrowers
+        assert (frame["在保户数"] <= frame["在保笔数"]).all()
         assert frame["当年新增金额（万元）"].sum() == pytest.approx(t.new_amount_ytd / 10_000)
     assert isinstance(g.trend(db, f), pd.DataFrame) and len(g.trend(db, f)) == 24

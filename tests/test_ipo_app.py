@@ -35,6 +35,18 @@ def group_headers(at) -> list[str]:
     return [m.value for m in at.markdown if m.value.startswith("**") and " 家" in m.value]
 
 
+def _elements(node):
+    yield node
+    kids = getattr(node, "children", None) or {}
+    for child in (kids.values() if isinstance(kids, dict) else kids):
+        yield from _elements(child)
+
+
+def chart_titles(at) -> set[str]:
+    return {str(json.loads(el.proto.spec).get("title", "")) for el in _elements(at._tree)
+            if isinstance(el, UnknownElement) and el.type == "vega_lite_chart"}
+
+
 def chart_data(at, title: str) -> pd.DataFrame:
     """The data of the Altair chart titled ``title`` (AppTest sees charts as UnknownElement)."""
     def walk(node):
@@ -65,6 +77,10 @@ def test_stage_link_from_the_overview(app, demo_db):
     assert len(headers) == 1 and headers[0].startswith(f"**辅导备案** · {n} 家")
     assert at.multiselect(key="stage").value == ["辅导备案"]
     assert not at.warning
+    assert chart_titles(at) == set()  # only the open tab (管道看板) is drawn
+    # the charts tab, opened the way a link or a click opens it
+    at = app(query_params={"stage": "辅导备案", "tab": "进度图表"}, page=PAGE)
+    assert not at.exception and not group_headers(at)
     # the funnel still shows every stage, with only the chosen one emphasised
     funnel = chart_data(at, "各阶段企业数").set_index("stage")
     assert funnel["selected"].to_dict()["辅导备案"] and funnel["selected"].sum() == 1
@@ -113,7 +129,7 @@ def test_company_link_opens_its_file(app, demo_db):
     m = metrics(at)
     assert m["当前阶段"] == "辅导备案"
     history = table_with(at, "停留月数")
-    assert list(history["变动"])[-1] == "⚠ 回退" and list(history["阶段"])[-2] == "审核问询"
+    assert list(history["变动"])[-1] == "✕ 回退" and list(history["阶段"])[-2] == "审核问询"
     notes = table_with(at, "工作进展")
     with fdb.opened(demo_db) as d:
         months = [r[0] for r in d.conn.execute(

@@ -295,15 +295,16 @@ def test_export_workbook_has_the_board_and_records(small, tmp_path):
     tables = ipo.export_tables(small, F)
     header = ipo.export_header(load_options(small), Filters("2024-03", towns=("T01",)),
                                ipo.Selection(stages=("股改",)))
-    assert header["范围"] == "城关镇 · 数据月份 2024-03" and header["阶段"] == "股改"
+    assert header["范围"] == "城关镇 · 截至2024年3月末" and header["阶段"] == "股改"
     wb = load_workbook(io.BytesIO(exports.workbook(tables, header)))
     assert wb.sheetnames == ["说明", "企业名单", "阶段历程", "月调度记录", "股权融资", "典型时长"]
-    board = list(wb["企业名单"].values)
+    board = list(wb["企业名单"].values)[exports.HEADER_ROW:]     # title rows above the header
     assert len(board) == 1 + 4
     cols = board[0]
     jia = next(r for r in board if r[cols.index("企业")] == "甲材料股份有限公司")
     assert jia[cols.index("最近融资金额（万元）")] == 5000 and jia[cols.index("投后估值（亿元）")] == 6
-    assert len(list(wb["阶段历程"].values)) == 1 + 12 and len(list(wb["月调度记录"].values)) == 1 + 4
+    assert len(list(wb["阶段历程"].values)) == exports.HEADER_ROW + 1 + 12
+    assert len(list(wb["月调度记录"].values)) == exports.HEADER_ROW + 1 + 4
 
 
 def test_town_without_companies_gives_empty_board_and_zero_funnel(db):

@@ -224,7 +224,8 @@ def test_page_shows_re_entry_rounds_and_latest_round(app, county, tmp_path):
     rounds = table_with(at, "计入股权融资")
     assert list(rounds["融资日期"]) == ["2021-01-15", "2022-08-01", "2024-03-05"]
     assert list(rounds["首轮"]) == ["是", "", ""]
-    at = app(query_params={"as_of": "2024-04"}, page=PAGE, db_path=path)
+    # the funnel is drawn on its tab (only the open tab is drawn)
+    at = app(query_params={"as_of": "2024-04", "tab": "进度图表"}, page=PAGE, db_path=path)
     funnel = chart_data(at, "各阶段企业数").set_index("stage")
     assert funnel.loc["辅导备案", "fell_back"] == 1 and funnel.loc["辅导备案", "label"] == "3 家（回退 1）"
 

@@ -1,14 +1,13 @@
 """Streamlit helpers shared by the pages: data access with caching, the shared
 filter bar, KPI rows, tables and export buttons. With app.py and pages/, the
 only code that imports streamlit."""
-import altair as _alt
 import streamlit as _st
 from streamlit.runtime.pages_manager import PagesManager as _PagesManager
 
-# Altair validates every chart object against the Vega-Lite schema as it is
-# built; our charts are fixed code covered by the page tests, so skip that
-# per-rerun cost (see also ui.widgets.chart).
-_alt.utils.schemapi.disable_debug_mode()
+# Nothing heavy is imported here: app.py reads ui.nav and calls st.navigation
+# before pandas, Altair and the database are loaded, so a first visitor sees the
+# Chinese navigation at once (Altair's per-rerun schema check is switched off
+# in ui.widgets).
 
 
 def _leave_legacy_pages_mode() -> None:

@@ -102,8 +102,8 @@ def sign_in_panel() -> str | None:
             icon=":material/lock:")
     with st.expander("编辑人员登录", expanded=True, icon=":material/login:"):
         with st.form("signin", clear_on_submit=True, border=False):
-            user = st.text_input("用户名", key="signin_user", autocomplete="username")
-            password = st.text_input("密码", type="password", key="signin_password",
+            user = st.text_input("用户名", key="signin_user", autocomplete="username", placeholder="输入用户名")
+            password = st.text_input("密码", type="password", key="signin_password", placeholder="输入密码",
                                      autocomplete="current-password")
             submitted = st.form_submit_button("登录", type="primary")
         if submitted:
@@ -128,5 +128,5 @@ def sign_in_panel() -> str | None:
                 provider = _provider()
                 st.button("使用统一身份认证登录", key="oidc_login", icon=":material/badge:",
                           on_click=(lambda: st.login(provider)) if provider else st.login)
-        st.caption("账号由管理员在服务器上添加：`python -m finance_core.auth add-user 用户名`")
+        st.caption("编辑账号由系统管理员开通；如需导入数据或编辑企业上市信息，请联系管理员。")
     return None

@@ -3,19 +3,24 @@ from __future__ import annotations
 
 import altair as alt
 import pandas as pd
+import streamlit as st
 
+from finance_core.config import ACCENT, GOOD, NEUTRAL, PALETTE, WARN
+from finance_core.credit import WhatIf
+from finance_core.kpi import RATIO, signed_delta
+from finance_core.money import fmt_count, fmt_money, fmt_pct, safe_ratio
 from ui import widgets
 
 ALERT_OK = ("", "—", "正常", "已报送", "领先")
 ALERTS = ("预警", "进度", "报送情况")
-RED = "#B71C1C"
 
 
 
-def styled_table(df: pd.DataFrame, alt_text: str, height: int | str = "auto") -> None:
+def styled_table(df: pd.DataFrame, alt_text: str, height: int | str = "auto",
+                 empty_text: str = "当前筛选范围内没有记录。") -> None:
     """The page's tables; set alerts (预警, 进度, 报送情况) start with ⚠
     (see :func:`ui.widgets.table`)."""
-    widgets.table(df, alt=alt_text, height=height, alert_cols=ALERTS, ok_values=ALERT_OK)
+    widgets.table(df, alt=alt_text, height=height, alert_cols=ALERTS, ok_values=ALERT_OK, empty_text=empty_text)
 
 
 def trend_chart(df: pd.DataFrame) -> alt.Chart:
@@ -35,12 +40,12 @@ def trend_chart(df: pd.DataFrame) -> alt.Chart:
                  alt.Tooltip("用信率（%）:Q", format=".1f"), "报送不全"],
     )
     lines = base.mark_line(point=True).encode(
-        color=alt.Color("指标:N", title=None, scale=alt.Scale(range=["#1565C0", "#EF6C00"]),
+        color=alt.Color("指标:N", title=None, scale=alt.Scale(range=[ACCENT, "#6A1B9A"]),
                         legend=alt.Legend(orient="top")))
-    # months where some bank did not report: a red ring, so a dip is not read as a fall
+    # months where some bank did not report: an amber ring, so a dip is not read as a fall
     gaps = base.transform_filter(alt.datum["报送不全"] == "是").mark_point(
-        color=RED, size=160, strokeWidth=2)
-    return (lines + gaps).properties(height=300)
+        color=PALETTE[WARN], size=160, strokeWidth=2)
+    return (lines + gaps).properties(height=340)
 
 
 BAR_LIMIT = 30
@@ -54,29 +59,45 @@ def _rate_scale(values: pd.Series) -> alt.Scale:
     return alt.Scale(domain=[lo, hi], clamp=True)
 
 
+PICK = "pick"   # the selection a click on a ranking bar sets (see widgets.drill)
+
+
 def ranking_bar(df: pd.DataFrame, label: str, value: str, progress: float | None = None) -> alt.Chart:
     """Horizontal bars of ``value`` per ``label`` in table order (the first
-    ``BAR_LIMIT``); with ``progress`` (序时进度, %) a rule marks it and bars
-    below it are red."""
+    ``BAR_LIMIT``); with ``progress`` (序时进度, %) a labelled rule marks it and
+    bars are coloured and named by status (达到 / 落后于序时进度). A click on a
+    bar selects its ``label`` (selection ``PICK``), for drilling down."""
     data = df[[label, value]].dropna().head(BAR_LIMIT).copy()
-    data["落后"] = (data[value] < progress) if progress is not None else False
     order = list(data[label])
+    pick = alt.selection_point(name=PICK, fields=[label], on="click", clear="dblclick")
+    if progress is not None:
+        data["状态"] = ["落后于序时进度" if v < progress else "达到序时进度" for v in data[value]]
+        colour = alt.Color("状态:N", title=None, legend=alt.Legend(orient="top"),
+                           scale=alt.Scale(domain=["达到序时进度", "落后于序时进度"],
+                                           range=[PALETTE[GOOD], PALETTE[WARN]]))
+    else:
+        colour = alt.value(ACCENT)
     bars = (
         alt.Chart(data)
-        .mark_bar()
+        .mark_bar(cursor="pointer")
         .encode(
             y=alt.Y(f"{label}:N", sort=order, title=None, axis=alt.Axis(labelOverlap=False)),
             x=alt.X(f"{value}:Q", title=value, scale=_rate_scale(data[value]) if "%" in value else alt.Undefined),
-            color=alt.condition(alt.datum["落后"], alt.value(RED), alt.value("#1565C0")),
+            color=colour,
+            opacity=alt.condition(pick, alt.value(1.0), alt.value(0.45)),
             tooltip=[label, alt.Tooltip(f"{value}:Q", format=",.2f" if "元" in value else ".1f")],
         )
+        .add_params(pick)
     )
     chart = bars
     if progress is not None:
-        rule = alt.Chart(pd.DataFrame({"序时进度（%）": [progress]})).mark_rule(
-            color="#555", strokeDash=[4, 3]).encode(x="序时进度（%）:Q", tooltip=["序时进度（%）"])
-        chart = bars + rule
-    return chart.properties(height=alt.Step(22))
+        ref = alt.Chart(pd.DataFrame({"序时进度（%）": [progress], "标注": [f"序时进度 {progress:.1f}%"]}))
+        rule = ref.mark_rule(color=PALETTE[NEUTRAL], strokeDash=[4, 3], strokeWidth=2).encode(
+            x="序时进度（%）:Q", tooltip=["序时进度（%）"])
+        text = ref.mark_text(align="left", dx=4, dy=-6, fontSize=14, color=PALETTE[NEUTRAL]).encode(
+            x="序时进度（%）:Q", y=alt.value(0), text="标注:N")
+        chart = bars + rule + text
+    return chart.properties(height=alt.Step(26))
 
 
 def table_height(rows: int, limit: int = 600) -> int:
@@ -87,3 +108,19 @@ def table_height(rows: int, limit: int = 600) -> int:
 def value_text(value, fmt: str) -> str:
     """``fmt.format(value)``, or '—' for a missing value (None or NaN)."""
     return "—" if value is None or pd.isna(value) else fmt.format(value)
+
+
+def whatif_panel(w: WhatIf, usage: float, coverage: float, banks_chosen: bool) -> None:
+    """The what-if figures, 测算后 beside 当前, and the per-town table."""
+    m = st.columns(5)
+    m[0].metric("需新增用信", fmt_money(w.extra_used))
+    m[1].metric("需新增用信户数", fmt_count(w.extra_used_households, "户"))
+    m[2].metric("需新增授信户数", fmt_count(w.extra_granted_households, "户"))
+    m[3].metric("今年新增用信目标尚需", fmt_money(w.remaining), help="今年新增用信目标 − 年初以来已新增用信")
+    now = safe_ratio(w.done, w.target) if w.done is not None else None
+    m[4].metric("测算后新增用信目标完成率", fmt_pct(w.completion_after),
+                delta=signed_delta(RATIO, w.completion_after, now), delta_description=f"较当前 {fmt_pct(now)}",
+                help="（年初以来已新增用信 + 需新增用信）÷ 今年新增用信目标；当前 = 年初以来已新增用信 ÷ 目标")
+    st.caption(f"目标用信率 {fmt_pct(usage)}、目标授信覆盖率 {fmt_pct(coverage)}。合计为各乡镇所需之和"
+               "（超额的乡镇不抵补其他乡镇）。" + ("乡镇目标按全部银行设定，选择银行后不比较目标。" if banks_chosen else ""))
+    styled_table(w.table, "测算：各乡镇达到目标所需新增用信金额与户数", height=table_height(len(w.table)))

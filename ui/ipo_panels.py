@@ -28,14 +28,14 @@ def funnel_chart(fun: pd.DataFrame) -> alt.Chart:
     df = fun.assign(label=[label(*x) for x in zip(fun["companies"], fun["stuck"], fun["fell_back"])],
                     left=-fun["companies"] / 2, right=fun["companies"] / 2,
                     opacity=[1.0 if s else 0.3 for s in fun["selected"]])
-    y = alt.Y("stage:N", sort=list(ipo.STAGES), title=None, axis=alt.Axis(labelFontSize=13))
+    y = alt.Y("stage:N", sort=list(ipo.STAGES), title=None, axis=alt.Axis(labelFontSize=14))
     bars = alt.Chart(df).mark_bar(cornerRadius=3).encode(
         y=y, x=alt.X("left:Q", axis=None, title=None), x2="right:Q",
         color=alt.Color("stage:N", scale=STAGE_COLOURS, legend=None),
         opacity=alt.Opacity("opacity:Q", legend=None, scale=None),
         tooltip=[alt.Tooltip("stage:N", title="阶段"), alt.Tooltip("companies:Q", title="企业数（家）"),
                  alt.Tooltip("stuck:Q", title="停滞（家）"), alt.Tooltip("fell_back:Q", title="回退至本阶段（家）")])
-    text = alt.Chart(df).mark_text(align="left", dx=4, fontSize=12).encode(
+    text = alt.Chart(df).mark_text(align="left", dx=4, fontSize=14).encode(
         y=y, x=alt.X("right:Q"), text="label:N")
     return (bars + text).properties(height=34 * len(df), title="各阶段企业数（家）")
 

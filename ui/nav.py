@@ -1,6 +1,8 @@
 """The pages of the app: stable url paths (a public contract), Chinese titles."""
 from __future__ import annotations
 
+APP_TITLE = "普惠金融监测"
+
 # url_path -> (file, title, icon). The first is the default page at "/".
 PAGES: dict[str, tuple[str, str, str]] = {
     "overview": ("pages/overview.py", "总览", ":material/dashboard:"),

@@ -1,42 +1,65 @@
 """KPI rows, tables and export buttons used by several pages."""
 from __future__ import annotations
 
+import functools
 from typing import Sequence
 
+import altair as alt
 import pandas as pd
 import streamlit as st
 
 from finance_core import exports
+from finance_core.config import BAD, GOOD, MARKS, NEUTRAL, PALETTE, WARN, status_level, status_text
 from finance_core.kpi import Kpi
+
+from . import style
+
+# Altair validates every chart object against the Vega-Lite schema as it is
+# built; our charts are fixed code covered by the page tests, so skip that
+# per-rerun cost (see also chart below).
+alt.utils.schemapi.disable_debug_mode()
 
 
 def kpi_row(kpis: Sequence[Kpi], per_row: int = 5) -> None:
-    """A row of metrics: value, change vs previous month, and the comparison base."""
-    for start in range(0, len(kpis), per_row):
-        chunk = kpis[start:start + per_row]
-        cols = st.columns(per_row)
-        for col, k in zip(cols, chunk):
-            with col:
-                with st.container(border=True, height="stretch"):
-                    base = k.delta_base_text()
-                    help_text = "\n\n".join(x for x in (k.help, base) if x) or None
-                    st.metric(
-                        k.label,
-                        k.text(),
-                        delta=k.delta_prev(),
-                        delta_description="较上月" if k.delta_prev() is not None else None,
-                        delta_color="normal" if k.good_when_up else "inverse",
-                        help=help_text,
-                    )
-                    caption = base or "　"
-                    if k.flag:
-                        caption = f":red[**{k.flag}**]" + (f" · {base}" if base else "")
-                    if k.note:   # a missing submission behind the figure (DESIGN.md "Completeness")
-                        caption += f"  \n:orange[{k.note}]"
-                    st.caption(caption)
+    """KPI cards: value, change vs previous month, and the comparison base.
+
+    The cards sit in a grid of at most ``per_row`` per row that fits fewer
+    when a card would be narrower than a value needs (ui/style.py), so a value
+    is never cut at 1366 px or at 150 % zoom."""
+    if not kpis:
+        return
+    per_row = max(1, min(per_row, style.MAX_PER_ROW))
+    with st.container(key=f"kpirow{per_row}_{kpis[0].key}_{len(kpis)}", gap="small"):
+        for i, k in enumerate(kpis):
+            with st.container(border=True, height="stretch", key=f"kpicard_{kpis[0].key}_{i}"):
+                base = k.delta_base_text()
+                help_text = "\n\n".join(x for x in (k.help, base) if x) or None
+                delta = k.delta_prev()
+                st.metric(
+                    k.label,
+                    k.text(),
+                    delta=delta,
+                    delta_description="较上月" if delta is not None else None,
+                    delta_color=delta_colour(k),
+                    help=help_text,
+                )
+                caption = base or "　"
+                if k.flag:
+                    caption = f":red[**{MARKS[BAD]} {k.flag}**]" + (f" · {base}" if base else "")
+                if k.note:   # a missing submission behind the figure (DESIGN.md "Completeness")
+                    caption += f"  \n:orange[{k.note}]"
+                st.caption(caption)
 
 
-def export_buttons(tables: dict[str, pd.DataFrame], header: dict[str, str], stem: str) -> None:
+def delta_colour(k: Kpi) -> str:
+    """Green/red only for figures that are good or bad when they rise; a count
+    that is neither (companies per IPO stage) stays neutral."""
+    if k.neutral:
+        return "off"
+    return "normal" if k.good_when_up else "inverse"
+
+
+def export_buttons(tables: dict[str, pd.DataFrame | exports.Sheet], header: dict[str, str], stem: str) -> None:
     """One Excel workbook (a sheet per table plus a header sheet) and a CSV per
     table, as buttons that wrap onto more lines when there are many tables.
 
@@ -48,7 +71,7 @@ def export_buttons(tables: dict[str, pd.DataFrame], header: dict[str, str], stem
             "下载 Excel",
             data=lambda: exports.workbook(tables, header),
             file_name=f"{stem}.xlsx",
-            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            mime=exports.MIME_XLSX,
             icon=":material/download:",
             key=f"xlsx_{stem}",
             on_click="ignore",
@@ -57,7 +80,7 @@ def export_buttons(tables: dict[str, pd.DataFrame], header: dict[str, str], stem
         for name, df in tables.items():
             st.download_button(
                 f"{name} CSV",
-                data=lambda df=df: exports.csv_bytes(df),
+                data=lambda df=df: exports.csv_bytes(exports.frame(df)),
                 file_name=f"{stem}-{name}.csv",
                 mime="text/csv",
                 icon=":material/table:",
@@ -68,27 +91,48 @@ def export_buttons(tables: dict[str, pd.DataFrame], header: dict[str, str], stem
 
 
 def progress_table(table: pd.DataFrame) -> None:
-    """Targets with 完成率 against 序时进度 (percent, one decimal); every row shown."""
+    """Targets with 完成率 against 序时进度 (percent, one decimal); every row shown.
+
+    The bar is neutral (a bar's colour cannot follow each row's status); the
+    status is the 进度 column, word and mark (✓ 领先, ⚠ 落后)."""
     shown = table.drop(columns=["key"]).copy()
     shown["完成率"] = shown["完成率"] * 100
     shown["序时进度"] = shown["序时进度"] * 100
-    shown["进度"] = shown["进度"].fillna("—")
+    shown["进度"] = [status_text(v) if isinstance(v, str) and v else "—" for v in shown["进度"]]
+    cols = [c for c in ("指标", "完成率", "序时进度", "进度") if c in shown.columns]
+    shown = shown[cols + [c for c in shown.columns if c not in cols]]
     st.dataframe(
         shown,
         hide_index=True,
         alt="年度目标完成率与序时进度",
-        height=36 * (len(shown) + 1) + 4,
+        height=table_height(len(shown)),
         column_config={
             "全年目标": st.column_config.NumberColumn(format="%.2f"),
             "累计完成": st.column_config.NumberColumn(format="%.2f"),
-            "完成率": st.column_config.ProgressColumn("完成率", format="%.1f%%", min_value=0, max_value=100),
+            "完成率": st.column_config.ProgressColumn("完成率", format="%.1f%%", min_value=0, max_value=100,
+                                                    color=PALETTE[NEUTRAL]),
             "序时进度": st.column_config.NumberColumn("序时进度", format="%.1f%%"),
         },
     )
 
 
-ALERT_MARK = "⚠ "
+def table_height(rows: int, limit: int = 600) -> int:
+    """Pixels that show ``rows`` rows and the header (a short table in full),
+    at most ``limit`` (then the table scrolls)."""
+    return min(limit, 35 * (max(rows, 1) + 1) + 3)
+
+
+ALERT_MARK = MARKS[WARN] + " "
 ALERT_OK = ("", "—", "正常", "已报送", "领先")
+STATUS_WORDS = ("正常", "领先", "已报送")
+KEY_WORDS = ("完成率", "进度", "预警", "状态", "逾期率")   # ok values that get their ✓ mark
+
+
+def _alert(value) -> str:
+    """An alert cell: the palette's mark for its word (⚠ 落后, ✕ 超出额度)."""
+    text = str(value)
+    level = status_level(text)
+    return f"{MARKS[level if level != GOOD and level != NEUTRAL else WARN]} {text}"
 
 
 def _number_format(col: str, values: pd.Series) -> tuple[str, str] | None:
@@ -117,7 +161,7 @@ def _printf(python_format: str) -> str:
 
 def table(df: pd.DataFrame, alt: str | None = None, height: int | str = "auto",
           alert_cols: Sequence[str] = (), ok_values: Sequence[str] = ALERT_OK,
-          formats: dict[str, str] | None = None) -> None:
+          formats: dict[str, str] | None = None, empty_text: str = "当前筛选范围内没有记录。") -> None:
     """A table with amounts (columns naming 万元/亿元) to two decimals, percentages
     (columns naming %) to one, counts with separators, missing values as '—', and
     alerts (a value of an ``alert_cols`` column not in ``ok_values``) marked ⚠.
@@ -128,8 +172,31 @@ def table(df: pd.DataFrame, alt: str | None = None, height: int | str = "auto",
     right-aligned text with "—". ``formats`` (Python format strings) overrides
     the format of named columns.
     """
+    if df.empty:   # one Chinese sentence, not a grid saying "empty"
+        st.info(empty_text, icon=":material/info:")
+        return
+    if height == "auto":
+        height = table_height(len(df), limit=700)   # a short table in full, 15 towns + 合计 too
+    # status columns (完成率, 进度, 预警) next to the name so they show at 1366 without scrolling
+    cols = list(df.columns)
+    lead = cols[:2] if len(cols) > 1 and cols[0] == "排名" else cols[:1]   # rank and name stay first
+    key_cols = [c for c in cols[len(lead):] if any(w in c for w in KEY_WORDS)]
+    if key_cols and len(cols) > 5:
+        df = df[[*lead, *key_cols, *(c for c in cols[len(lead):] if c not in key_cols)]]
+    args = (df, tuple(alert_cols), tuple(ok_values), tuple(sorted((formats or {}).items())))
+    # Streamlit hashes a frame of 50,000 rows or more by a sample: never cache those
+    data, config = (_prepared if len(df) < CACHE_ROWS_MAX else _prepare)(*args)
+    st.dataframe(data, hide_index=True, height=height, alt=alt, column_config=config)
+
+
+CACHE_ROWS_MAX = 50_000
+
+
+def _prepare(df: pd.DataFrame, alert_cols: tuple, ok_values: tuple, formats: tuple) -> tuple[pd.DataFrame, dict]:
+    """The shown frame and its column settings for :func:`table`; cached on the
+    frame's content, so a rerun with the same data does not format every cell again."""
     data, config = df.copy(), {}
-    formats = formats or {}
+    formats = dict(formats)
     for col in data.columns:
         if data[col].dtype == object:
             try:  # numbers with gaps arrive as an object column
@@ -141,7 +208,8 @@ def table(df: pd.DataFrame, alt: str | None = None, height: int | str = "auto",
             pattern = (_printf(formats[col]), formats[col])
         missing = data[col].isna()
         if pattern is None:
-            data[col] = [("—" if m else (ALERT_MARK + str(v) if col in alert_cols and v not in ok_values else v))
+            data[col] = [("—" if m else (_alert(v) if col in alert_cols and v not in ok_values else
+                                         status_text(v) if col in alert_cols and v in STATUS_WORDS else v))
                          for v, m in zip(data[col].astype(object), missing)]
             if col in alert_cols:
                 config[col] = st.column_config.TextColumn(col, width="medium")
@@ -151,27 +219,124 @@ def table(df: pd.DataFrame, alt: str | None = None, height: int | str = "auto",
         else:
             data[col] = pd.to_numeric(data[col])
             config[col] = st.column_config.NumberColumn(col, format=pattern[0])
-    st.dataframe(data, hide_index=True, height=height, alt=alt, column_config=config)
+    return data, config
+
+
+_prepared = st.cache_data(show_spinner=False, max_entries=1024)(_prepare)
 
 
 def flagged_table(df: pd.DataFrame, flag_col: str | None = None, bad: Sequence[str] = (),
-                  alt: str | None = None, formats: dict[str, str] | None = None) -> None:
+                  alt: str | None = None, formats: dict[str, str] | None = None,
+                  empty_text: str = "当前筛选范围内没有记录。") -> None:
     """:func:`table` where the rows whose ``flag_col`` is in ``bad`` are marked ⚠."""
     ok = tuple(v for v in df[flag_col].dropna().unique() if v not in bad) if flag_col in df.columns else ()
     table(df, alt=alt, alert_cols=(flag_col,) if flag_col in df.columns else (), ok_values=ok + ALERT_OK,
-          formats=formats)
+          formats=formats, empty_text=empty_text)
 
 
-def chart(spec, container=None, **kwargs) -> None:
-    """``st.altair_chart`` without re-validating the spec on every rerun.
+# projection theme for charts (config.toml cannot set chart fonts): axis and
+# legend text >= 14 px in dark grey (contrast >= 4.5:1 on white)
+CHART_TEXT = "#37474F"   # 9.9:1 on white
+CHART_CONFIG = {
+    "axis": {"labelFontSize": 14, "titleFontSize": 14, "labelColor": CHART_TEXT, "titleColor": CHART_TEXT,
+             "titleFontWeight": "normal"},
+    "legend": {"labelFontSize": 14, "titleFontSize": 14, "labelColor": CHART_TEXT, "titleColor": CHART_TEXT,
+               "labelLimit": 320},
+    "title": {"fontSize": 16, "color": "#263238", "anchor": "start"},
+    "text": {"fontSize": 14, "color": CHART_TEXT},
+    "header": {"labelFontSize": 14, "titleFontSize": 14, "labelColor": CHART_TEXT},
+}
 
-    Altair checks a chart against the Vega-Lite JSON schema each time it is
-    turned into a dict, which costs more than drawing the rest of a page. Our
-    charts are fixed code (their specs are checked by the page tests), so the
-    spec is built without that check. ``container`` is a column or container
-    to draw in (default: the current one).
+
+def chart(spec, *args, container=None, **kwargs) -> None:
+    """Draw an Altair chart with the projection fonts, built and serialised once per data.
+
+    ``spec`` is either a builder (a function returning an Altair chart; its
+    ``args`` are the data it is built from) or a built chart. A builder's
+    Vega-Lite dict is cached on the builder and its arguments, so a rerun that
+    draws the same data again (the data is cached per data version) neither
+    rebuilds the Altair objects nor converts the frames: building a chart
+    (Altair deep-copies every encoding) costs more than drawing the rest of a
+    page. Either way the spec is never re-validated against the Vega-Lite
+    schema: our charts are fixed code, checked by the page tests.
+    ``container`` is a column or container to draw in (default: the current one);
+    ``key``/``on_select``/``selection_mode`` pass through (click-to-drill).
     """
-    import functools
+    target = container or st
+    if callable(spec) and not isinstance(spec, alt.TopLevelMixin):
+        build_id = f"{spec.__code__.co_filename}:{spec.__qualname__}"
+        big = any(isinstance(a, pd.DataFrame) and len(a) >= CACHE_ROWS_MAX for a in args)
+        target.vega_lite_chart((_vega_spec_of if big else _vega_spec)(spec, build_id, args), **kwargs)
+        return
+    _no_validation(spec)
+    target.altair_chart(spec, **kwargs)
 
-    object.__setattr__(spec, "to_dict", functools.partial(type(spec).to_dict, spec, validate=False))
-    (container or st).altair_chart(spec, **kwargs)
+
+def _no_validation(spec) -> None:
+    """Serialise ``spec`` without the schema check, with the projection fonts."""
+    def to_dict(*a, **kw):
+        kw["validate"] = False
+        return _with_theme(type(spec).to_dict(spec, *a, **kw))
+
+    object.__setattr__(spec, "to_dict", functools.partial(to_dict))
+
+
+def _with_theme(d: dict) -> dict:
+    config = d.setdefault("config", {})
+    for part, values in CHART_CONFIG.items():
+        config[part] = {**values, **config.get(part, {})}
+    return d
+
+
+def _vega_spec_of(_build, build_id: str, args: tuple) -> dict:
+    """The Vega-Lite dict of ``_build(*args)`` as ``st.altair_chart`` sends it
+    (datasets as Arrow bytes), keyed by ``build_id`` and the hashed arguments
+    (``_build`` itself is not hashed)."""
+    from streamlit.elements.vega_charts import _convert_altair_to_vega_lite_spec  # pinned streamlit
+
+    spec = _build(*args)
+    _no_validation(spec)
+    return _convert_altair_to_vega_lite_spec(spec)
+
+
+_vega_spec = st.cache_data(show_spinner=False, max_entries=1024)(_vega_spec_of)
+
+
+def drill(chart_key: str, selection: str, field: str, filter_key: str):
+    """An ``on_select`` callback: a click on a chart mark sets the shared filter
+    ``filter_key`` (bound to the URL) to the clicked ``field`` value, so the
+    page and its share link narrow to it. A click on empty space does nothing."""
+    def callback() -> None:
+        state = st.session_state.get(chart_key)
+        points = (state or {}).get("selection", {}).get(selection) or []
+        picked = [p[field] for p in points if isinstance(p, dict) and p.get(field)]
+        if picked:
+            st.session_state[filter_key] = picked[:1]
+            st.session_state[DRILL_KEY] = picked[0]
+    return callback
+
+
+DRILL_KEY = "_drilled"
+
+
+def drill_notice() -> None:
+    """After a drill: say what changed and how to go back (once)."""
+    name = st.session_state.pop(DRILL_KEY, None)
+    if name:
+        st.toast(f"已筛选到「{name}」，在左侧筛选栏可改回全县", icon=":material/filter_alt:")
+
+
+def detail_link(page: str, label: str = "查看详情", **extra) -> None:
+    """A link to ``page`` (its url path) in the same tab, carrying the current
+    filters and ``extra`` page parameters (the share-link contract)."""
+    from urllib.parse import parse_qsl
+
+    from finance_core import filters as ff
+
+    from . import data
+    from . import filters as uf
+    from .nav import PAGES
+
+    pairs = parse_qsl(ff.query_string(data.options(), uf.current(), **extra))
+    st.page_link(PAGES[page][0], label=label, icon=":material/arrow_forward:", icon_position="right",
+                 query_params=pairs or None)

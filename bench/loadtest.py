@@ -1,0 +1,247 @@
+"""Load test: N sessions open the same link at once, over Streamlit's own protocol.
+
+Each simulated participant does what a browser does after loading the page:
+it opens the websocket ``/_stcore/stream`` (subprotocol ``streamlit``), sends
+one ``BackMsg`` whose ``rerun_script`` carries the link's query string and page
+name, and reads ``ForwardMsg``s until ``script_finished`` says
+``FINISHED_SUCCESSFULLY``. All N start together; for each session we record the
+time from the common start to its finish, and report median, p95 and the last
+one (when the last participant sees the page).
+
+Every page of the app is measured beside the floor page (bench/floor_app.py:
+20 metrics, a 300-row table, 2 Altair charts) in the same run, rounds
+interleaved, and each figure is also given as a ratio to the floor page.
+
+Usage (from the repo root; ``websockets`` is in bench/requirements.txt):
+
+    python bench/loadtest.py --db /tmp/finance-bench/scale1.db            # one worker, direct
+    python bench/loadtest.py --db ... --workers 1,2                        # behind nginx, 1 then 2 workers
+    python bench/loadtest.py --app-url http://host:8080 --floor-url ...    # servers already running
+
+Without URLs it starts the servers itself: ``streamlit run app.py`` (or
+``scripts/serve.sh --workers N`` with ``--workers``) and the floor page behind
+the same kind of front (direct, or nginx with as many workers).
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+# The link everyone opens: the latest month, one town — what a meeting link looks like.
+LINK = {"town": "城关镇"}
+FLOOR = "floor"
+
+
+async def one_session(base_url: str, page_name: str, query: str, start: float,
+                      timeout: float, headings: list | None = None) -> float:
+    """Seconds from ``start`` until this session's run finished successfully
+    (the page's headings are appended to ``headings`` when given)."""
+    import websockets
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    ws_url = base_url.replace("http", "ws", 1).rstrip("/") + "/_stcore/stream"
+    # the proxy's affinity cookie a browser got with the page (random per participant)
+    headers = {"Cookie": f"ifm_route={uuid.uuid4().hex}"}
+    async with websockets.connect(ws_url, subprotocols=["streamlit"], max_size=None,
+                                  additional_headers=headers, open_timeout=timeout,
+                                  ping_interval=None) as ws:
+        msg = BackMsg()
+        msg.rerun_script.query_string = query
+        msg.rerun_script.page_name = page_name
+        msg.rerun_script.page_script_hash = ""
+        await ws.send(msg.SerializeToString())
+        deadline = start + timeout
+        while True:
+            raw = await asyncio.wait_for(ws.recv(), max(0.1, deadline - time.perf_counter()))
+            fwd = ForwardMsg()
+            fwd.ParseFromString(raw)
+            if fwd.WhichOneof("type") == "script_finished":
+                if fwd.script_finished == ForwardMsg.FINISHED_SUCCESSFULLY:
+                    return time.perf_counter() - start
+                if fwd.script_finished == ForwardMsg.FINISHED_WITH_COMPILE_ERROR:
+                    raise RuntimeError(f"{page_name}: compile error")
+            elif fwd.WhichOneof("type") == "delta" and fwd.delta.new_element.WhichOneof("type") == "heading":
+                if headings is not None:
+                    headings.append(fwd.delta.new_element.heading.body)
+            elif fwd.WhichOneof("type") == "delta" and fwd.delta.new_element.WhichOneof("type") == "exception":
+                raise RuntimeError(f"{page_name}: {fwd.delta.new_element.exception.message}")
+
+
+async def wave(base_url: str, page_name: str, query: str, n: int, timeout: float) -> list[float]:
+    start = time.perf_counter()
+    return sorted(await asyncio.gather(*(one_session(base_url, page_name, query, start, timeout)
+                                         for _ in range(n))))
+
+
+def summary(times: list[float]) -> dict:
+    times = sorted(times)
+    p95 = times[min(len(times) - 1, max(0, int(round(0.95 * len(times))) - 1))]
+    return {"median_s": statistics.median(times), "p95_s": p95, "last_s": times[-1],
+            "first_s": times[0], "sessions": len(times)}
+
+
+def server_cpu_s(url: str, workers: int = 0) -> float | None:
+    """CPU seconds used so far by the Streamlit process(es) serving ``url``: the
+    one listening on its port, or with ``workers`` the ones on the next ports
+    (scripts/serve.sh). Unlike wall time, this hardly depends on what else the
+    machine runs. None when the processes are not found (a remote server)."""
+    port = int(url.rsplit(":", 1)[1].split("/")[0])
+    ports = [port + i for i in range(1, workers + 1)] if workers else [port]
+    total, found = 0.0, 0
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            args = (proc / "cmdline").read_bytes().split(b"\0")
+            if b"streamlit" not in b" ".join(args) or b"--server.port" not in args:
+                continue
+            if int(args[args.index(b"--server.port") + 1]) not in ports:
+                continue
+            fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            found += 1
+        except (OSError, ValueError, IndexError):
+            continue
+    return total if found == len(ports) else None
+
+
+def measure(app_url: str, floor_url: str, pages: list[str], n: int, rounds: int,
+            timeout: float = 300.0, workers: int = 0) -> dict:
+    """Rounds interleave the floor page and every app page; one unmeasured wave each first.
+    Besides wall times, each wave's server CPU seconds (see :func:`server_cpu_s`)."""
+    from ui.nav import PAGES
+
+    targets = [(FLOOR, floor_url, "", urlencode({"town": "乡镇01"}))]
+    for key in pages:
+        name = "" if key == next(iter(PAGES)) else key
+        targets.append((key, app_url, name, urlencode(LINK)))
+    for key, url, name, query in targets:  # warm-up: imports, caches, first query of the link
+        headings: list[str] = []
+        asyncio.run(one_session(url, name, query, time.perf_counter(), timeout, headings))
+        expected = "floor" if key == FLOOR else PAGES[key][1]
+        if expected not in headings:  # the page name reached the right page
+            raise RuntimeError(f"{key}: expected the title {expected!r}, got {headings[:3]}")
+        asyncio.run(wave(url, name, query, n, timeout))  # every worker warm, not measured
+    raw: dict[str, list[list[float]]] = {key: [] for key, *_ in targets}
+    cpu: dict[str, list[float]] = {key: [] for key, *_ in targets}
+    for _ in range(rounds):
+        for key, url, name, query in targets:
+            before = server_cpu_s(url, workers)
+            raw[key].append(asyncio.run(wave(url, name, query, n, timeout)))
+            after = server_cpu_s(url, workers)
+            if before is not None and after is not None:
+                cpu[key].append(after - before)
+            print(f"  {key:16s} last {raw[key][-1][-1]:6.2f} s, server cpu "
+                  f"{cpu[key][-1] if cpu[key] else float('nan'):6.2f} s", flush=True)
+    out = {}
+    for key, waves in raw.items():
+        per_round = [summary(w) for w in waves]
+        out[key] = {
+            "rounds": per_round,
+            # the round figures are medians over rounds
+            **{k: statistics.median(r[k] for r in per_round) for k in ("median_s", "p95_s", "last_s")},
+            "server_cpu_s": statistics.median(cpu[key]) if cpu[key] else None,
+        }
+    floor = out[FLOOR]
+    for key, r in out.items():
+        for k in ("median_s", "p95_s", "last_s"):
+            r[k.replace("_s", "_ratio")] = r[k] / floor[k]
+        r["throughput_sessions_per_s"] = n / r["last_s"]
+        if r["server_cpu_s"] is not None and floor["server_cpu_s"]:
+            r["server_cpu_ratio"] = r["server_cpu_s"] / floor["server_cpu_s"]
+    return out
+
+
+# --- servers ----------------------------------------------------------------------------
+@contextlib.contextmanager
+def direct_servers(db: Path, log_dir: Path):
+    from tests.conftest import run_server
+
+    with run_server(db, log_dir / "app.log") as app_url, \
+            run_server(db, log_dir / "floor.log", script="bench/floor_app.py") as floor_url:
+        yield app_url, floor_url
+
+
+@contextlib.contextmanager
+def proxied_servers(db: Path, log_dir: Path, workers: int):
+    """The app and the floor page each behind nginx with ``workers`` processes
+    (scripts/serve.sh, the supported way to serve several workers)."""
+    from tests.conftest import free_port, serve_sh
+
+    with serve_sh(db, workers, free_port(workers + 1), log_dir / f"app-{workers}w") as app_url, \
+            serve_sh(db, workers, free_port(workers + 1), log_dir / f"floor-{workers}w",
+                     script="bench/floor_app.py") as floor_url:
+        yield app_url, floor_url
+
+
+def load_average() -> str:
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "n/a"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", default="/tmp/finance-bench/scale1.db")
+    parser.add_argument("--sessions", type=int, default=30)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--pages", default="", help="comma-separated page keys (default: all but data)")
+    parser.add_argument("--workers", default="", help="e.g. 1,2: serve behind nginx with that many workers")
+    parser.add_argument("--app-url")
+    parser.add_argument("--floor-url")
+    parser.add_argument("--out", default=str(ROOT / "bench" / "loadtest.json"))
+    args = parser.parse_args(argv)
+
+    from ui.nav import PAGES
+
+    pages = [p for p in args.pages.split(",") if p] or [p for p in PAGES if p != "data"]
+    log_dir = Path("/tmp/finance-bench/loadtest-logs")
+    log_dir.mkdir(parents=True, exist_ok=True)
+    result = {"machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+              "sessions": args.sessions, "rounds": args.rounds, "link": urlencode(LINK),
+              "load_before": load_average(), "runs": {}}
+    fronts: list[tuple[str, contextlib.AbstractContextManager, int]] = []
+    if args.app_url:
+        fronts.append(("given", contextlib.nullcontext((args.app_url, args.floor_url)), 0))
+    elif args.workers:
+        fronts += [(f"{w} worker(s) behind nginx", proxied_servers(Path(args.db), log_dir, int(w)), int(w))
+                   for w in args.workers.split(",")]
+    else:
+        fronts.append(("1 worker, direct", direct_servers(Path(args.db), log_dir), 0))
+    for label, front, workers in fronts:
+        print(f"== {label}: {args.sessions} sessions, {args.rounds} rounds", flush=True)
+        with front as (app_url, floor_url):
+            result["runs"][label] = measure(app_url, floor_url, pages, args.sessions, args.rounds,
+                                            workers=workers)
+        _print(result["runs"][label])
+    result["load_after"] = load_average()
+    Path(args.out).write_text(json.dumps(result, ensure_ascii=False, indent=2))
+    print(f"load average before {result['load_before']}, after {result['load_after']}; wrote {args.out}")
+    return 0
+
+
+def _print(run: dict) -> None:
+    print(f"{'page':16s} {'median s':>9s} {'p95 s':>7s} {'last s':>7s} {'last/floor':>11s} {'cpu/floor':>10s}")
+    for key, r in run.items():
+        print(f"{key:16s} {r['median_s']:9.2f} {r['p95_s']:7.2f} {r['last_s']:7.2f} {r['last_ratio']:11.2f} "
+              f"{r.get('server_cpu_ratio', float('nan')):10.2f}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,24 @@
+"""The load and latency benchmarks run end to end at a tiny size (so they cannot
+rot), and the protocol client sees what the pages are built to do: every page's
+run finishes for every session, and a what-if step is a fragment run.
+
+Timings are not asserted: benchmarks are not tests."""
+from bench import latency, loadtest
+from bench.loadtest import FLOOR
+from tests.conftest import run_server
+
+
+def test_load_and_what_if_over_the_websocket(demo_db, tmp_path):
+    with run_server(demo_db, tmp_path / "app.log") as app_url, \
+            run_server(demo_db, tmp_path / "floor.log", script="bench/floor_app.py") as floor_url:
+        run = loadtest.measure(app_url, floor_url, ["overview", "guarantees"], n=3, rounds=1)
+        assert set(run) == {FLOOR, "overview", "guarantees"}
+        for row in run.values():
+            (r,) = row["rounds"]
+            assert r["sessions"] == 3 and 0 < r["first_s"] <= r["median_s"] <= r["last_s"]
+        assert run[FLOOR]["last_ratio"] == 1.0
+        steps = latency.server_whatif(app_url, floor_url, ["guarantees", "microloans"], repeats=2)
+        assert not steps[FLOOR]["in_fragment"]
+        for page in ("guarantees", "microloans"):
+            assert steps[page]["in_fragment"] and steps[page]["fragment_only"], steps[page]
+            assert steps[page]["fragment_run_ms"] > 0 and steps[page]["full_rerun_ms"] > 0

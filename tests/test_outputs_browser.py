@@ -1,0 +1,65 @@
+"""Real browser: the brief's edit is in the file of the very first click, and
+the print stylesheet gives a clean A4 page (no sidebar, cards in rows)."""
+import io
+
+import docx
+import pytest
+from pypdf import PdfReader
+
+from finance_core import briefing as br
+from finance_core import db as fdb
+from finance_core import filters as ff
+from tests.conftest import wait_for_app
+
+pytestmark = pytest.mark.browser
+
+
+def test_typing_then_downloading_at_once_downloads_the_edit(server, page, demo_db):
+    with fdb.opened(demo_db) as db:
+        brief = br.build(db, br.MONTHLY, ff.Filters(ff.load_options(db).latest))
+    page.goto(f"{server}/briefing")
+    wait_for_app(page)
+    area = page.locator('[data-testid="stTextArea"] textarea')
+    area.wait_for()
+    assert area.input_value() == brief.text()
+    area.click()
+    page.keyboard.press("Control+End")
+    page.keyboard.type("首次点击下载即包含本句修改。")
+    # no blur, no Ctrl+Enter, no waiting for a rerun: straight to the button
+    with page.expect_download(timeout=90_000) as got:
+        page.get_by_role("button", name="下载 Word（.docx）").click()
+    d = docx.Document(io.BytesIO(open(got.value.path(), "rb").read()))
+    texts = [p.text for p in d.paragraphs]
+    assert any(t.endswith("首次点击下载即包含本句修改。") for t in texts)
+    assert texts[0] == brief.title
+    # the text file of a further edit, again at once
+    area.click()
+    page.keyboard.press("Control+End")
+    page.keyboard.type("再改一句。")
+    with page.expect_download(timeout=60_000) as got:
+        page.get_by_role("button", name="下载文本（.txt）").click()
+    assert open(got.value.path(), encoding="utf-8").read().rstrip().endswith("首次点击下载即包含本句修改。再改一句。")
+
+
+def test_print_stylesheet_hides_the_sidebar_and_keeps_cards_in_rows(server, page, tmp_path):
+    page.goto(f"{server}/")
+    wait_for_app(page, min_metrics=10)
+    page.emulate_media(media="print")
+    page.wait_for_timeout(300)
+    assert not page.locator('[data-testid="stSidebar"]').is_visible()
+    assert not page.get_by_role("button", name="下载总览 Excel").is_visible()
+    # the first KPI row: five cards side by side, each wide enough for its value on one line
+    boxes = [m.bounding_box() for m in page.query_selector_all('[data-testid="stMetric"]')[:5]]
+    assert len({round(b["y"]) for b in boxes}) == 1
+    assert all(b["width"] > 120 for b in boxes)
+    values = page.query_selector_all('[data-testid="stMetricValue"]')[:5]
+    assert all(v.bounding_box()["height"] < 60 for v in values)   # one line, not a column of characters
+    pdf = page.pdf(prefer_css_page_size=True, print_background=True)     # the stylesheet's @page
+    reader = PdfReader(io.BytesIO(pdf))
+    text = "".join(p.extract_text() for p in reader.pages)
+    assert 2 <= len(reader.pages) <= 6        # the whole page, not the first screen only
+    assert "总览" in text and "需要关注" in text and "筛选" not in text.split("总览")[0]
+    box = reader.pages[0].mediabox
+    assert abs(float(box.width) - 842) < 2 and abs(float(box.height) - 595) < 2     # A4 landscape, points
+    pdf_path = tmp_path / "overview-print.pdf"
+    pdf_path.write_bytes(pdf)
