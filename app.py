@@ -6,15 +6,16 @@ import streamlit as st
 from ui.nav import APP_TITLE, PAGES   # light: no pandas, Altair or database yet
 
 pages = [
-    st.Page(file, title=title, icon=icon, url_path=path, default=(i == 0))
-    for i, (path, (file, title, icon)) in enumerate(PAGES.items())
+    # no material icons: a page's icon becomes the tab's favicon, fetched from a Google host
+    st.Page(file, title=title, url_path=path, default=(i == 0))
+    for i, (path, (file, title, _icon)) in enumerate(PAGES.items())
 ]
 # navigation first: a first visitor of a fresh server sees the Chinese sidebar
 # (not file names) while the database is prepared below
 pg = st.navigation(pages, position="hidden")
 with st.sidebar:   # the menu (see .streamlit/config.toml showSidebarNavigation)
-    for page in pages:
-        st.page_link(page, label=page.title, icon=page.icon)
+    for page in pages:   # no icon: st.page_link fetches a material icon from a Google host
+        st.page_link(page, label=page.title)
     st.divider()
 # a local file: a material icon as page icon makes the browser fetch a font from a Google host
 ICON = Path(__file__).parent / "ui" / "icon.png"
