@@ -1,22 +1,26 @@
 """普惠金融监测 — entry point: page config, navigation and the shared filter bar."""
+from pathlib import Path
+
 import streamlit as st
 
 from ui import nav   # light: no pandas, Altair or database yet
 
 wrong_path = nav.resolve_wrong_path()
 pages = [
-    st.Page(file, title=title, icon=icon, url_path=path, default=(i == 0))
-    for i, (path, (file, title, icon)) in enumerate(nav.PAGES.items())
+    # no material icons: a page's icon becomes the tab's favicon, fetched from a Google host
+    st.Page(file, title=title, url_path=path, default=(i == 0))
+    for i, (path, (file, title, _icon)) in enumerate(nav.PAGES.items())
 ]
 # navigation first: a first visitor of a fresh server sees the Chinese sidebar
 # (not file names) while the database is prepared below
 pg = st.navigation(pages, position="hidden")
 with st.sidebar:   # the menu (see .streamlit/config.toml showSidebarNavigation)
-    for page in pages:
-        st.page_link(page, label=page.title, icon=page.icon)
+    for page in pages:   # no icon: st.page_link fetches a material icon from a Google host
+        st.page_link(page, label=page.title)
     st.divider()
-st.set_page_config(page_title=f"{pg.title} · {nav.APP_TITLE}", page_icon=":material/account_balance:",
-                   layout="wide")
+# a local file: a material icon as page icon makes the browser fetch a font from a Google host
+ICON = Path(__file__).parent / "ui" / "icon.png"
+st.set_page_config(page_title=f"{pg.title} · {nav.APP_TITLE}", page_icon=str(ICON), layout="wide")
 from ui import data, style  # noqa: E402  (after the navigation on purpose)
 from ui import filters as ui_filters  # noqa: E402
 from ui import outputs as ui_outputs  # noqa: E402

@@ -3,10 +3,11 @@
 Viewing needs no account; changing data does. Passwords are hashed with
 ``hashlib.scrypt`` (random 16-byte salt, n=2**14, r=8, p=1) and stored as
 ``scrypt$n$r$p$salt_hex$hash_hex``; comparison is constant-time. Every failed
-sign-in waits (1 s, doubling with consecutive failures of that name, at most
-8 s) and after 10 consecutive failures the account refuses sign-in for 15
-minutes, so guessing is slow. An unknown name costs the same work and delay
-as a wrong password, so names cannot be probed.
+sign-in waits 2 s and after 10 consecutive failures the account refuses
+sign-in for 15 minutes, so guessing is slow; the attempts are serialised in
+the database, so concurrent guesses count too. An unknown name, a locked
+account and a wrong password cost the same work, delay and message, so names
+cannot be probed.
 
 A user without a password can sign in only through OIDC (``st.login``), by
 the e-mail address the identity provider reports.
@@ -22,6 +23,7 @@ CLI::
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import datetime as dt
 import getpass
@@ -40,11 +42,12 @@ from .db import opened, write_transaction
 
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2 ** 14, 8, 1
 MIN_PASSWORD = 8
-BASE_DELAY = 1.0          # seconds after a failed sign-in
-MAX_DELAY = 8.0
+FAILURE_DELAY = 2.0       # seconds after every failed sign-in, whatever the reason
 LOCK_AFTER = 10           # consecutive failures
 LOCK_MINUTES = 15
 CLI_USER = "命令行"
+FAILURE_MESSAGE = (f"用户名或密码错误（同一账号连续失败 {LOCK_AFTER} 次会锁定 {LOCK_MINUTES} 分钟，"
+                   "锁定期间即使密码正确也无法登录）")
 
 
 def hash_password(password: str, *, salt: bytes | None = None) -> str:
@@ -80,6 +83,7 @@ class LoginResult:
     user: str | None
     message: str            # Chinese, for the sign-in form
     delay: float = 0.0      # seconds waited after a failure
+    checked: bool = False   # the password was compared with an account's (not shown: tests, audits)
 
 
 def _now() -> dt.datetime:
@@ -152,42 +156,54 @@ def is_editor(db: sqlite_utils.Database, name: str | None) -> bool:
     return row is not None and not row[0]
 
 
-def failure_delay(failures: int) -> float:
-    """Seconds to wait after the ``failures``-th consecutive failure."""
-    return min(MAX_DELAY, BASE_DELAY * 2 ** max(0, failures - 1))
+@contextlib.contextmanager
+def _serialised(db: sqlite_utils.Database):
+    """``BEGIN IMMEDIATE`` … ``COMMIT``: sign-in attempts on one database run one
+    at a time, in every process. (Not :func:`db.write_transaction`: a sign-in
+    changes no data, so the cached views stay valid.)"""
+    conn = db.conn
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
 
 
 def authenticate(db: sqlite_utils.Database, name: str, password: str, *,
                  sleep: Callable[[float], None] = time.sleep,
                  now: Callable[[], dt.datetime] = _now) -> LoginResult:
-    """Check a name and password; a failure waits before it returns."""
+    """Check a name and password; a failure waits before it returns.
+
+    The lock check, the password check and the failure count happen in one
+    serialised transaction, so concurrent attempts cannot all read "0 failures"
+    and together get more than ``LOCK_AFTER`` guesses. Every failure -- wrong
+    password, unknown name, locked or disabled account -- costs the same work,
+    the same delay and the same message, so names cannot be probed.
+    """
     name = (name or "").strip()
-    row = db.execute("SELECT password_hash, disabled, failed_logins, last_failed_at FROM users WHERE name = ?",
-                     (name,)).fetchone() if name else None
-    if row is not None and row[2] >= LOCK_AFTER and row[3]:
-        until = dt.datetime.fromisoformat(row[3]) + dt.timedelta(minutes=LOCK_MINUTES)
-        if now() < until:
-            verify_password(password or "", _DUMMY_HASH)
-            delay = failure_delay(row[2])
-            sleep(delay)
-            return LoginResult(False, None, f"连续登录失败次数过多，账号已暂时锁定，请于 {until:%H:%M} 之后再试",
-                               delay)
-    ok = verify_password(password or "", row[0] if row is not None and row[0] else _DUMMY_HASH)
-    ok = ok and row is not None and bool(row[0]) and not row[1]
-    if ok:
-        with write_transaction(db):
+    at = now()
+    with _serialised(db):
+        row = db.execute("SELECT password_hash, disabled, failed_logins, last_failed_at FROM users "
+                         "WHERE name = ?", (name,)).fetchone() if name else None
+        locked = False
+        if row is not None and row[2] >= LOCK_AFTER and row[3]:
+            locked = at < dt.datetime.fromisoformat(row[3]) + dt.timedelta(minutes=LOCK_MINUTES)
+        usable = row is not None and bool(row[0]) and not row[1] and not locked
+        ok = verify_password(password or "", row[0] if usable else _DUMMY_HASH) and usable
+        if ok:
             db.execute("UPDATE users SET failed_logins = 0, last_failed_at = NULL, last_login_at = ? WHERE name = ?",
-                       (now().isoformat(), name))
-        return LoginResult(True, name, f"已登录：{name}")
-    failures = 1
-    if row is not None:
-        with write_transaction(db):
+                       (at.isoformat(), name))
+        elif row is not None and locked:   # counted, but the lock is not extended by further attempts
+            db.execute("UPDATE users SET failed_logins = failed_logins + 1 WHERE name = ?", (name,))
+        elif row is not None:
             db.execute("UPDATE users SET failed_logins = failed_logins + 1, last_failed_at = ? WHERE name = ?",
-                       (now().isoformat(), name))
-        failures = row[2] + 1
-    delay = failure_delay(failures)
-    sleep(delay)
-    return LoginResult(False, None, "用户名或密码错误", delay)
+                       (at.isoformat(), name))
+    if ok:
+        return LoginResult(True, name, f"已登录：{name}", checked=True)
+    sleep(FAILURE_DELAY)
+    return LoginResult(False, None, FAILURE_MESSAGE, FAILURE_DELAY, checked=usable)
 
 
 # --- CLI -------------------------------------------------------------------------------

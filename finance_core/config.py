@@ -44,6 +44,12 @@ class Thresholds:
     # IPO
     guidance_min_months: int = 3
     acceptance_valid_months: int = 12
+    # imports: the plausible window of dates and months, and bounds of numbers
+    earliest_year: int = 2000             # no date or month before 1 January of this year
+    future_months: int = 0                # months after the current one a data month may be
+    maturity_horizon_years: int = 10      # maturities (到期日期) at most this far after today
+    import_max_amount: int = 1_000_000_000_000   # 1万亿元 per cell: sums of a file stay far inside int64
+    import_max_count: int = 10_000_000    # households, counts per cell
 
 
 def load() -> Thresholds:

@@ -1,9 +1,11 @@
 """Exports: an Excel workbook per page (xlsxwriter) and CSV per table.
 
 CSV: text cells that a spreadsheet would run as a formula (starting with ``=``,
-``+``, ``-``, ``@``, tab or carriage return) are prefixed with ``'`` so a
-malicious name in the data cannot run in Excel; UTF-8 with BOM so Excel opens
-Chinese text correctly.
+``+``, ``-``, ``@``, tab or carriage return, at the start of the text or of any
+line in it) are prefixed with ``'`` so a malicious name in the data cannot run
+in Excel or LibreOffice; UTF-8 with BOM so Excel opens Chinese text correctly,
+CRLF line ends and every text field quoted, so a line break inside a field
+never starts a new row.
 
 Workbooks: every text cell is written with xlsxwriter's ``write_string``, so
 text that looks like a formula stays text (no prefix needed). Numbers stay
@@ -16,9 +18,11 @@ wide, with the header repeated on every page.
 """
 from __future__ import annotations
 
+import csv
 import dataclasses
 import io
 import math
+import re
 import unicodedata
 from typing import Callable, Mapping, Sequence
 
@@ -52,10 +56,21 @@ UNIT_FORMATS = {"万元": FMT_MONEY, "亿元": FMT_MONEY, "元": FMT_MONEY, "%":
                 "人": FMT_COUNT, "次": FMT_COUNT, "人次": FMT_COUNT, "村": FMT_COUNT}
 
 
+# what a spreadsheet may take as the end of a line (and so the start of a cell)
+LINE_BREAK = re.compile("(\r\n|[\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029])")
+
+
 def escape_cell(value):
-    """Neutralise a text cell that would start a formula."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
+    """Neutralise a text cell that would start a formula, at its start and
+    after every line break inside it."""
+    if not isinstance(value, str):
+        return value
+    if value.startswith(FORMULA_PREFIXES):
+        value = "'" + value
+    if LINE_BREAK.search(value):
+        parts = LINE_BREAK.split(value)   # text, break, text, break, ...
+        value = "".join("'" + p if i % 2 == 0 and i and p.startswith(FORMULA_PREFIXES) else p
+                        for i, p in enumerate(parts))
     return value
 
 
@@ -69,7 +84,10 @@ def escape_frame(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def csv_bytes(df: pd.DataFrame) -> bytes:
-    return escape_frame(df).to_csv(index=False).encode("utf-8-sig")
+    """UTF-8 (BOM) CSV: every text field quoted (so separators and line breaks
+    stay inside their cell), numbers bare, formula starts escaped."""
+    return escape_frame(df).to_csv(index=False, quoting=csv.QUOTE_NONNUMERIC,
+                                   lineterminator="\r\n").encode("utf-8-sig")
 
 
 # --- sheets ------------------------------------------------------------------------

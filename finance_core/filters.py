@@ -79,7 +79,12 @@ def _lookup(pairs: Sequence[tuple[str, str]], value: str) -> str | None:
 
 
 def load_options(db: sqlite_utils.Database) -> FilterOptions:
-    """Months with data in any area, and the towns and banks of the county."""
+    """Months with data in any area, and the towns and banks of the county.
+
+    A month after the current one (an implausible value stored by an older
+    import) is not offered: the default is the latest month with data that is
+    not in the future.
+    """
     months = [
         r[0]
         for r in db.execute(
@@ -90,6 +95,7 @@ def load_options(db: sqlite_utils.Database) -> FilterOptions:
             ORDER BY month DESC
             """
         ).fetchall()
+        if periods.is_month(r[0]) and r[0] <= periods.current_month()
     ]
     if not months:
         months = [periods.last_full_month()]

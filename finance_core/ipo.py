@@ -664,12 +664,26 @@ def _company(db: sqlite_utils.Database, name: str) -> int:
     return int(row[0])
 
 
+def _clean_text(label: str, value: str | None, *, multiline: bool) -> str | None:
+    """The import's text rules (one line unless a note, no invisible characters,
+    no ID numbers), for the page's own forms; raises :class:`EditError`."""
+    from .imports.cells import text   # imports.feeds imports this module
+
+    value = (value or "").strip()[:TEXT_MAX]
+    if not value:
+        return None
+    clean, reason = text(value, TEXT_MAX, multiline=multiline)
+    if reason:
+        raise EditError(f"{label}：{reason}")
+    return clean or None
+
+
 def move_stage(db: sqlite_utils.Database, company: str, new_stage: str, when: str | dt.date,
                note: str | None, user: str, today: dt.date | None = None) -> str:
     """Record a stage move (rules of :func:`check_move`) and its audit entry in one
     transaction; return the kind of move."""
     today = today or dt.date.today()
-    note = (note or "").strip()[:TEXT_MAX] or None
+    note = _clean_text("说明", note, multiline=True)
     with write_transaction(db):
         cid = _company(db, company)
         current, since = latest_state(db, company)
@@ -697,8 +711,9 @@ def add_note(db: sqlite_utils.Database, company: str, month: str, progress: str,
         raise EditError(f"月份“{month}”格式无效（应为 YYYY-MM）。")
     if month > periods.month_str(today.year, today.month):
         raise EditError(f"月份 {month} 晚于本月，不能登记未来的调度记录。")
-    clean = [(v or "").strip()[:TEXT_MAX] or None for v in (progress, problems, county_action, owner)]
-    progress, problems, county_action, owner = clean
+    progress, problems, county_action = (_clean_text(label, v, multiline=True) for label, v in (
+        ("工作进展", progress), ("存在问题", problems), ("需县里协调事项", county_action)))
+    owner = _clean_text("包保责任人", owner, multiline=False)
     if not progress:
         raise EditError("请填写工作进展。")
     if not owner:

@@ -73,6 +73,11 @@ def time_progress(month: str) -> float:
     return end.timetuple().tm_yday / days_in_year
 
 
+def current_month(today: dt.date | None = None) -> str:
+    today = today or dt.date.today()
+    return month_str(today.year, today.month)
+
+
 def last_full_month(today: dt.date | None = None) -> str:
     today = today or dt.date.today()
     return add_months(month_str(today.year, today.month), -1)

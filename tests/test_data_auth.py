@@ -32,7 +32,7 @@ def test_password_hash_is_salted_scrypt(users_db):
     assert not auth.verify_password("x", "garbage")
 
 
-def test_failed_logins_wait_longer_and_lock(users_db):
+def test_failed_logins_wait_and_lock(users_db):
     waits = []
     clock = [dt.datetime(2026, 11, 1, 9, 0)]
     kw = {"sleep": waits.append, "now": lambda: clock[0]}
@@ -40,19 +40,85 @@ def test_failed_logins_wait_longer_and_lock(users_db):
     assert waits == []
     for _ in range(auth.LOCK_AFTER):
         result = auth.authenticate(users_db, "张三", "wrong", **kw)
-        assert not result.ok and result.message == "用户名或密码错误"
-    assert waits == [1, 2, 4, 8, 8, 8, 8, 8, 8, 8]
+        assert not result.ok and result.message == auth.FAILURE_MESSAGE
+    assert waits == [auth.FAILURE_DELAY] * auth.LOCK_AFTER
     locked = auth.authenticate(users_db, "张三", "correct horse", **kw)   # right password, still locked
-    assert not locked.ok and "暂时锁定" in locked.message
+    assert not locked.ok and not locked.checked
     clock[0] += dt.timedelta(minutes=auth.LOCK_MINUTES + 1)
     assert auth.authenticate(users_db, "张三", "correct horse", **kw).ok
     assert users_db.execute("SELECT failed_logins FROM users").fetchone() == (0,)
 
 
-def test_unknown_user_looks_like_wrong_password(users_db):
-    waits = []
-    result = auth.authenticate(users_db, "李四", "whatever", sleep=waits.append)
-    assert not result.ok and result.message == "用户名或密码错误" and waits == [auth.BASE_DELAY]
+def test_unknown_locked_and_wrong_look_the_same(users_db):
+    """No enumeration: an unknown name, a wrong password and a locked account get
+    the same message and the same delay, at every attempt."""
+    clock = [dt.datetime(2026, 11, 1, 9, 0)]
+    seen = {}
+    for who, password in (("李四", "whatever"), ("张三", "wrong")):
+        for i in range(auth.LOCK_AFTER + 2):   # the known name is locked from the 11th attempt on
+            waits = []
+            result = auth.authenticate(users_db, who, password, sleep=waits.append, now=lambda: clock[0])
+            seen.setdefault((result.message, tuple(waits)), []).append((who, i))
+    assert len(seen) == 1, seen
+    ((message, waits),) = seen
+    assert message == auth.FAILURE_MESSAGE and "张三" not in message and waits == (auth.FAILURE_DELAY,)
+    assert "锁定" not in message.split("（")[0]   # the message itself never says this account is locked
+
+
+def _concurrent_attempts(path, passwords: list[str], clock: dt.datetime) -> list:
+    barrier = threading.Barrier(len(passwords))
+    results = []
+
+    def attempt(password: str) -> None:
+        with fdb.opened(path) as d:
+            barrier.wait()
+            results.append((password, auth.authenticate(d, "张三", password, sleep=lambda s: None,
+                                                        now=lambda: clock)))
+
+    threads = [threading.Thread(target=attempt, args=(p,)) for p in passwords]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(results) == len(passwords)
+    return results
+
+
+def test_concurrent_guesses_cannot_outrun_the_lock(tmp_path):
+    """14 sessions submit wrong guesses at once: the attempts are counted
+    atomically, so exactly LOCK_AFTER of them are checked against the account,
+    none is lost, and the right password is refused afterwards."""
+    path = tmp_path / "users.db"
+    with fdb.opened(path) as d:
+        auth.add_user(d, "张三", "correct horse")
+    clock = dt.datetime(2026, 11, 1, 9, 0)
+    results = _concurrent_attempts(path, [f"guess-{i}" for i in range(14)], clock)
+    assert not any(r.ok for _, r in results)
+    assert sum(r.checked for _, r in results) == auth.LOCK_AFTER
+    assert {r.message for _, r in results} == {auth.FAILURE_MESSAGE}
+    with fdb.opened(path) as d:
+        assert d.execute("SELECT failed_logins FROM users").fetchone() == (14,)
+        assert not auth.authenticate(d, "张三", "correct horse", sleep=lambda s: None, now=lambda: clock).ok
+
+
+def test_concurrent_right_password_among_guesses(tmp_path):
+    """13 wrong guesses and the right password at once: the right one gets in
+    only if it was checked before the lock; either way no failure is lost."""
+    path = tmp_path / "users.db"
+    with fdb.opened(path) as d:
+        auth.add_user(d, "张三", "correct horse")
+        with fdb.write_transaction(d):   # 5 failures already on record
+            d.execute("UPDATE users SET failed_logins = 5, last_failed_at = '2026-11-01T08:59:00'")
+    clock = dt.datetime(2026, 11, 1, 9, 0)
+    results = _concurrent_attempts(path, [f"guess-{i}" for i in range(13)] + ["correct horse"], clock)
+    right = next(r for p, r in results if p == "correct horse")
+    checked_wrong = sum(r.checked and not r.ok for _, r in results)
+    with fdb.opened(path) as d:
+        (failures,) = d.execute("SELECT failed_logins FROM users").fetchone()
+    if right.ok:   # before the lock: at most 4 guesses before it, the count restarted at it
+        assert failures <= 13 and checked_wrong <= (auth.LOCK_AFTER - 5) + auth.LOCK_AFTER
+    else:          # after the lock: every attempt counted, only 5 guesses checked
+        assert failures == 5 + 14 and checked_wrong == auth.LOCK_AFTER - 5
 
 
 def test_oidc_only_user_cannot_use_a_password(users_db):

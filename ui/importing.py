@@ -3,6 +3,8 @@ undo, the audit log and the backup download. Logic lives in
 finance_core.imports / finance_core.backup; this draws and wires buttons."""
 from __future__ import annotations
 
+import logging
+
 import streamlit as st
 
 from finance_core import backup, imports
@@ -12,6 +14,7 @@ from finance_core.imports import templates
 from . import data
 from . import filters as uf
 
+log = logging.getLogger(__name__)
 FEED_TITLES = [f.title for f in imports.FEEDS.values()]
 PREVIEW_KEY = "_import_preview"
 FLASH_KEY = "_data_flash"
@@ -45,6 +48,11 @@ def _apply(p: imports.Preview, user: str) -> None:
     except imports.ImportRejected as exc:
         st.session_state[FLASH_KEY] = ("error", str(exc))
         return
+    except Exception:  # never a traceback or a server path on screen; the log has it
+        log.exception("import failed")
+        st.session_state[FLASH_KEY] = ("error", "导入没有完成：服务器出错，没有写入任何数据。请稍后再试；"
+                                                "如反复出现请联系管理员（错误已记入服务器日志）。")
+        return
     _done(f"已导入“{p.parsed.feed.title}”{p.parsed.file_name}：新增 {result.added:,} 行，"
           f"更新 {result.updated:,} 行，删除 {result.removed:,} 行。")
 
@@ -54,6 +62,11 @@ def _undo(entry: dict, user: str) -> None:
         data.run_write(imports.undo, entry["source"], user)
     except imports.UndoError as exc:
         st.session_state[FLASH_KEY] = ("error", str(exc))
+        return
+    except Exception:
+        log.exception("undo failed")
+        st.session_state[FLASH_KEY] = ("error", "撤销没有完成：服务器出错，数据保持原样。请稍后再试；"
+                                                "如反复出现请联系管理员（错误已记入服务器日志）。")
         return
     _done(f"已撤销“{entry['title']}”的导入：{entry['file_name']}。")
 
@@ -76,7 +89,7 @@ def import_section(user: str) -> None:
                               help="模板格式，可修改后重新导入（月份取左侧“数据月份”）")
     counter = st.session_state.get(UPLOAD_COUNTER, 0)
     upload = st.file_uploader("上传填好的文件（.xlsx 或 .csv，不超过 20 MB）", key=f"upload_{feed.key}_{counter}",
-                              type=["xlsx", "xlsm", "xls", "csv", "txt"], max_upload_size=20)
+                              type=["xlsx", "xlsm", "xlsb", "xls", "csv", "txt"], max_upload_size=20)
     if upload is None:
         st.session_state.pop(PREVIEW_KEY, None)
         return
@@ -97,9 +110,15 @@ def _export(path: str, feed_key: str, month: str) -> bytes:
 
 def _show_preview(p: imports.Preview, user: str) -> None:
     if not p.ok:
-        st.error(f"文件未导入：发现 {len(p.errors)} 个问题，整个文件都没有写入。请按下表改正后重新上传。",
-                 icon=":material/block:")
-        st.dataframe(p.errors_frame(), hide_index=True, key="errors")
+        whole = [e for e in p.errors if e.row is None and e.column is None]
+        if whole and len(whole) == len(p.errors):   # about the whole file: the full reason, not a table cell
+            st.error("文件未导入，整个文件都没有写入：\n\n" + "\n\n".join(e.message for e in whole),
+                     icon=":material/block:")
+        else:
+            st.error(f"文件未导入：发现 {len(p.errors)} 个问题，整个文件都没有写入。请按下表改正后重新上传。",
+                     icon=":material/block:")
+            st.dataframe(p.errors_frame(), hide_index=True, key="errors",
+                         column_config={"问题": st.column_config.TextColumn("问题", width="large")})
         for w in p.parsed.warnings:
             st.caption(w)
         return

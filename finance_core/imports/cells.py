@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from decimal import Decimal, InvalidOperation
 
-from .. import demo
+from .. import config, demo, periods
 from ..exports import FORMULA_PREFIXES
 from ..privacy import mask_id_number as mask_id
 from ..privacy import mask_name  # noqa: F401  (re-exported for the feeds)
@@ -22,7 +23,6 @@ _MONTH_COMPACT = re.compile(r"^(\d{4})(\d{2})$")
 _DATE_TEXT = re.compile(r"^(\d{4})\s*(?:-|/|\.|年)\s*(\d{1,2})\s*(?:-|/|\.|月)\s*(\d{1,2})\s*日?$")
 _DATE_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _DATETIME_TAIL = re.compile(r"[ T]00:00(:00(\.0+)?)?$")
-_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 
 
 def is_blank(value) -> bool:
@@ -35,70 +35,168 @@ def shown(value) -> str:
         value = int(value)
     if isinstance(value, dt.datetime):
         return value.strftime("%Y-%m-%d %H:%M") if (value.hour or value.minute) else value.strftime("%Y-%m-%d")
-    text = str(value).strip()
+    text = "".join(f"<U+{ord(c):04X}>" if c != " " and unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp", "Zs", "Co")
+                   else c for c in str(value).strip())
     return text if len(text) <= 40 else text[:37] + "…"
 
 
-def text(value, max_len: int = 200) -> Parsed:
+# line breaks other than \n, and characters that do not show or that turn text around
+_LINE_BREAKS = "\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+_INVISIBLE_NAMES = {
+    "\u200b": "零宽空格", "\u200c": "零宽非连接符", "\u200d": "零宽连接符", "\u200e": "从左到右标记",
+    "\u200f": "从右到左标记", "\u202a": "从左到右嵌入", "\u202b": "从右到左嵌入", "\u202c": "方向格式结束",
+    "\u202d": "从左到右覆盖", "\u202e": "从右到左覆盖", "\u2066": "从左到右隔离", "\u2067": "从右到左隔离",
+    "\u2068": "方向隔离", "\u2069": "方向隔离结束", "\u2060": "零宽不换行", "\ufeff": "零宽不换行空格（BOM）",
+    "\u00ad": "软连字符", "\x7f": "删除符 DEL", "\x85": "下一行符 NEL", "\u2028": "行分隔符",
+    "\u2029": "段落分隔符", "\t": "制表符",
+}
+_DIGITS17 = re.compile(r"\d{17}")
+_BREAK_NAMES = {"\r": "回车符", "\n": "换行符", "\x0b": "垂直制表符", "\x0c": "换页符"}
+_ID_LIKE = re.compile(r"(?<![0-9A-Za-z])(\d{17}[\dXx])(?![0-9A-Za-z])")
+
+
+def today() -> dt.date:
+    """The current date (tests replace it)."""
+    return dt.date.today()
+
+
+def _invisible(s: str, multiline: bool) -> str | None:
+    """The reason to refuse ``s`` for a character one cannot see, or None."""
+    for ch in s:
+        if ch == "\n" and multiline or ch == "\t" and multiline:
+            continue
+        if ch in _LINE_BREAKS and not multiline or ch in "\r\n":
+            name = _BREAK_NAMES.get(ch) or _INVISIBLE_NAMES.get(ch) or "分隔符"
+            return (f"不能换行：内容中含有{name}（U+{ord(ch):04X}），已拒绝（不会自动删除）；"
+                    "此列只能填一行文字，请删除换行后重新导入")
+        cat = unicodedata.category(ch)
+        if cat in ("Cc", "Cf", "Zl", "Zp", "Co") or ch in _INVISIBLE_NAMES:
+            name = _INVISIBLE_NAMES.get(ch) or ("控制字符" if cat == "Cc" else "不可见的格式字符")
+            return (f"含有看不见的字符 U+{ord(ch):04X}（{name}），已拒绝（不会自动删除）；"
+                    "这类字符会改变文字的显示或被用来伪装内容，请删除后重新导入")
+    return None
+
+
+def looks_like_id(s: str) -> str | None:
+    """The first 18-character resident ID number (valid check digit and birth date) in ``s``."""
+    for m in _ID_LIKE.finditer(s):
+        cand = m.group(1).upper()
+        try:
+            dt.date(int(cand[6:10]), int(cand[10:12]), int(cand[12:14]))
+        except ValueError:
+            continue
+        if demo.id_checksum(cand[:17]) == cand[17]:
+            return cand
+    return None
+
+
+def _unescape_line(s: str) -> str:
+    if len(s) > 1 and s[0] == "'" and s[1:].startswith((*FORMULA_PREFIXES, "'")):
+        return s[1:]
+    return s
+
+
+def text(value, max_len: int = 200, *, multiline: bool = False) -> Parsed:
+    """Text of one cell: one line unless ``multiline``; no invisible or
+    direction-changing characters; no resident ID number."""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if isinstance(value, (dt.datetime, dt.date)):
         value = value.isoformat()[:10]
-    s = str(value).strip()
-    # undo the formula escaping of our own exports: '=… -> =…, ''… -> '…
-    if len(s) > 1 and s[0] == "'" and s[1:].startswith((*FORMULA_PREFIXES, "'")):
-        s = s[1:]
+    s = str(value).strip(" \u3000")
+    if multiline:
+        s = s.replace("\r\n", "\n").replace("\r", "\n")
+    s = s.strip(" \u3000\n" if multiline else " \u3000")
+    # undo the formula escaping of our own exports: '=… -> =…, ''… -> '… (of every line)
+    s = _unescape_line(s)
+    if multiline and "\n'" in s:
+        s = "\n".join(_unescape_line(line) for line in s.split("\n"))
     if len(s) > max_len:
         return None, f"内容过长（{len(s)} 个字，最多 {max_len} 个字）"
-    if any(ord(c) < 32 and c not in "\t\n\r" for c in s):
-        return None, "含有不可见的控制字符"
+    if not s.isprintable():   # fast path: isprintable() is False for every character refused here
+        reason = _invisible(s, multiline)
+        if reason:
+            return None, reason
+    found = looks_like_id(s) if _DIGITS17.search(s) else None
+    if found:
+        return None, (f"内容中有身份证号（{mask_id(found)}）；个人信息只能填在“身份证号”列，"
+                      "请删除后重新导入")
     return s, None
 
 
+def _month_window() -> tuple[str, str]:
+    th = config.THRESHOLDS
+    return f"{th.earliest_year:04d}-01", periods.add_months(periods.current_month(today()), th.future_months)
+
+
 def month(value) -> Parsed:
-    """'2026-11' (also 2026/11, 2026.11, 2026年11月, 202611, or a date cell)."""
+    """'2026-11' (also 2026/11, 2026.11, 2026年11月, 202611, or a date cell), in
+    the plausible window: not before ``earliest_year``, not after this month."""
     bad = f"月份“{shown(value)}”格式错误，应为 YYYY-MM（如 2026-11）"
     if isinstance(value, (dt.datetime, dt.date)):
-        return f"{value.year:04d}-{value.month:02d}", None
-    if isinstance(value, bool) or isinstance(value, float):
+        y, mo = value.year, value.month
+    elif isinstance(value, bool) or isinstance(value, float):
         return None, bad + "；请把月份列设为文本格式"
-    s = str(value).strip()
-    m = _MONTH_TEXT.match(s) or _MONTH_COMPACT.match(s)
-    if not m:
-        return None, bad
-    y, mo = int(m.group(1)), int(m.group(2))
-    if not (1 <= mo <= 12) or not (2000 <= y <= 2100):
-        return None, bad
-    return f"{y:04d}-{mo:02d}", None
+    else:
+        s = str(value).strip()
+        m = _MONTH_TEXT.match(s) or _MONTH_COMPACT.match(s)
+        if not m:
+            return None, bad
+        y, mo = int(m.group(1)), int(m.group(2))
+        if not (1 <= mo <= 12):
+            return None, bad
+    first, last = _month_window()
+    out = f"{y:04d}-{mo:02d}"
+    if not (first <= out <= last) or y > 9999:
+        return None, f"月份“{shown(value)}”不在合理范围内：应在 {first} 至 {last} 之间（不能是将来的月份）"
+    return out, None
 
 
-def date(value) -> Parsed:
-    """'2026-11-05' (also 2026/11/5, 2026年11月5日, 20261105, or a date cell)."""
+def date(value, *, future: bool = False) -> Parsed:
+    """'2026-11-05' (also 2026/11/5, 2026年11月5日, 20261105, or a date cell), in
+    the plausible window: not before ``earliest_year`` and not after today, or
+    for a maturity (``future``) not more than ``maturity_horizon_years`` ahead."""
     bad = f"日期“{shown(value)}”格式错误，应为 YYYY-MM-DD（如 2026-11-05）"
     if isinstance(value, dt.datetime):
         if value.hour or value.minute or value.second:
             return None, bad
         value = value.date()
     if isinstance(value, dt.date):
-        if not (2000 <= value.year <= 2100):
-            return None, bad
-        return value.isoformat(), None
-    if isinstance(value, (bool, float)):
+        d = value
+    elif isinstance(value, (bool, float)):
         return None, bad + "；请把日期列设为日期或文本格式"
-    s = _DATETIME_TAIL.sub("", str(value).strip())
-    m = _DATE_TEXT.match(s) or _DATE_COMPACT.match(s)
-    if not m:
-        return None, bad
-    try:
-        d = dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-    except ValueError:
-        return None, f"日期“{shown(value)}”不存在"
-    if not (2000 <= d.year <= 2100):
-        return None, bad
+    else:
+        s = _DATETIME_TAIL.sub("", str(value).strip())
+        m = _DATE_TEXT.match(s) or _DATE_COMPACT.match(s)
+        if not m:
+            return None, bad
+        try:
+            d = dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        except ValueError:
+            return None, f"日期“{shown(value)}”不存在"
+    th = config.THRESHOLDS
+    first, now = dt.date(th.earliest_year, 1, 1), today()
+    if future:
+        try:
+            last = now.replace(year=now.year + th.maturity_horizon_years)
+        except ValueError:  # 29 February
+            last = now.replace(year=now.year + th.maturity_horizon_years, day=28)
+        why = f"到期日最晚为今天之后 {th.maturity_horizon_years} 年"
+    else:
+        last, why = now, "不能是将来的日期"
+    if not (first <= d <= last):
+        return None, f"日期“{shown(value)}”不在合理范围内：应在 {first} 至 {last} 之间（{why}）"
     return d.isoformat(), None
 
 
-def _decimal(value) -> Decimal | str:
+_PLAIN_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+_GROUPED_NUMBER = re.compile(r"^[+-]?\d{1,3}([,，]\d{3})+(\.\d+)?$")
+_EXPONENT = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)[eE][+-]?\d+$")
+
+
+def _decimal(value, *, exponent: bool = True) -> Decimal | str:
+    """A number cell or number text; thousands separators only every three
+    digits; scientific notation in text only with ``exponent``."""
     if isinstance(value, bool):
         return "不是数字"
     if isinstance(value, int):
@@ -107,8 +205,15 @@ def _decimal(value) -> Decimal | str:
         if value != value or value in (float("inf"), float("-inf")):
             return "不是数字"
         return Decimal(repr(value))
-    s = str(value).strip().replace(",", "").replace("，", "").replace(" ", "")
-    if not _NUMBER.match(s):
+    s = str(value).strip(" \u3000")
+    if _EXPONENT.match(s):
+        if not exponent:
+            return f"“{shown(value)}”是科学计数法，请填写完整的整数（Excel 中把该列设为“数值”或“文本”格式）"
+    elif _GROUPED_NUMBER.match(s):
+        s = s.replace(",", "").replace("，", "")
+    elif not _PLAIN_NUMBER.match(s):
+        if re.fullmatch(r"[+-]?[\d,，.]+", s):
+            return f"“{shown(value)}”不是有效的数字：千位分隔符“,”只能每三位一个（如 1,234,567）"
         return f"“{shown(value)}”不是数字"
     try:
         return Decimal(s)
@@ -117,17 +222,22 @@ def _decimal(value) -> Decimal | str:
 
 
 def integer(value, *, minimum: int = 0, maximum: int | None = None) -> Parsed:
-    """A whole number (counts, days): '1,234' and 1234.0 are accepted."""
-    d = _decimal(value)
+    """A whole number (counts, days) written as one: '1,234' and a number cell
+    1234.0 are accepted, '12.0' and '1e1' as text are not."""
+    d = _decimal(value, exponent=False)
+    if isinstance(d, Decimal) and isinstance(value, str) and "." in value:
+        return None, f"“{shown(value)}”应为整数（不要写小数点）"
     if isinstance(d, str):
         return None, d
     if d != d.to_integral_value():
         return None, f"“{shown(value)}”应为整数"
     n = int(d)
+    if maximum is None:
+        maximum = config.THRESHOLDS.import_max_count
     if n < minimum:
         return None, f"不能为负数（{shown(value)}）" if minimum == 0 else f"不能小于 {minimum}（{shown(value)}）"
-    if maximum is not None and n > maximum:
-        return None, f"不能大于 {maximum:,}（{shown(value)}）"
+    if n > maximum:
+        return None, f"不能大于 {maximum:,}（{shown(value)}），超出合理范围"
     return n, None
 
 
@@ -139,11 +249,12 @@ def money(value, factor: int = 1) -> Parsed:
     if d < 0:
         return None, f"金额不能为负数（{shown(value)}）"
     yuan = d * factor
+    limit = config.THRESHOLDS.import_max_amount
+    if yuan > limit:
+        return None, f"金额“{shown(value)}”超出合理范围（每格最多 {limit / 1e8:,.0f} 亿元），请检查单位和位数"
     if yuan != yuan.to_integral_value():
         unit = "元" if factor == 1 else "万元（最多 4 位小数）"
         return None, f"金额“{shown(value)}”应精确到元（单位：{unit}）"
-    if yuan > 10 ** 13:
-        return None, f"金额“{shown(value)}”过大"
     return int(yuan), None
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import logging
 import re
 import sqlite3
 from typing import Iterable
@@ -28,7 +29,9 @@ from . import cells
 from .feeds import FEEDS, Column, Feed, Ref, TableSpec, months_of
 from .reader import FileRejected, Sheet, read
 
+log = logging.getLogger(__name__)
 MAX_ERRORS = 1000
+MEMO_SIZE = 20_000                 # parsed values remembered per column
 SAMPLE_ROWS = 200
 TABLE_TITLES = {
     "credit_reports": "信用村报表", "households": "借款户名册", "microloans": "贷款台账",
@@ -224,11 +227,11 @@ def _map_columns(feed: Feed, headers: list[str], errors: list[Issue], warnings: 
 def _parse_cell(col: Column, raw, factor: int, ref: Ref):
     kind = col.kind
     if kind == "text":
-        return cells.text(raw, col.max_len)
+        return cells.text(raw, col.max_len, multiline=col.multiline)
     if kind == "month":
         return cells.month(raw)
     if kind == "date":
-        return cells.date(raw)
+        return cells.date(raw, future=col.future)
     if kind == "int":
         return cells.integer(raw, maximum=col.maximum)
     if kind == "money":
@@ -271,13 +274,16 @@ def parse(db: sqlite_utils.Database, feed_key: str, file_name: str, data: bytes)
         sheet = read(file_name, data, _header_matcher(feed))
     except FileRejected as exc:
         message = str(exc)
-        if "找不到表头" in message:
-            message = _wrong_template_hint(feed, file_name, data) or message
+        if exc.top_rows:
+            message = _wrong_template_hint(feed, [cells_ for _, cells_ in exc.top_rows]) or message
         errors.append(Issue(None, None, message))
         return parsed
     parsed.sheet = sheet
     found = _map_columns(feed, sheet.headers, errors, warnings)
     if errors:
+        hint = _wrong_template_hint(feed, [sheet.headers])
+        if hint:
+            errors[:] = [Issue(None, None, hint)]
         return parsed
     if not sheet.rows:
         errors.append(Issue(None, None, "文件中没有数据行（表头下面是空的）"))
@@ -293,22 +299,32 @@ def parse(db: sqlite_utils.Database, feed_key: str, file_name: str, data: bytes)
     def add_error(row: int | None, field: str | None, message: str) -> None:
         errors.append(Issue(row, feed.header_of(field), message))
 
+    defaults = {c.field: _default(c) for c in absent}
+    # a cell's result depends only on its value: repeated values (months, banks,
+    # amounts) are parsed once per column
+    plan_ = [(col, *found[col.field], {}) for col in present]
     for number, row in sheet.rows:
         if len(errors) >= MAX_ERRORS:
             break
-        rec = {c.field: _default(c) for c in absent}
+        rec = dict(defaults)
         ok = True
-        for col in present:
-            index, factor = found[col.field]
-            raw = row[index] if index < len(row) else None
-            if cells.is_blank(raw):
+        width = len(row)
+        for col, index, factor, memo in plan_:
+            raw = row[index] if index < width else None
+            if raw is None or raw == "" or (raw.__class__ is str and not raw.strip()):
                 if col.required:
                     add_error(number, col.field, "不能为空")
                     ok = False
                 else:
                     rec[col.field] = _default(col)
                 continue
-            value, reason = _parse_cell(col, raw, factor, ref)
+            key = (raw.__class__, raw)
+            hit = memo.get(key)
+            if hit is None:
+                hit = _parse_cell(col, raw, factor, ref)
+                if len(memo) < MEMO_SIZE:
+                    memo[key] = hit
+            value, reason = hit
             if reason:
                 add_error(number, col.field, reason)
                 ok = False
@@ -330,7 +346,8 @@ def parse(db: sqlite_utils.Database, feed_key: str, file_name: str, data: bytes)
 
 def _add_row(rows: TableRows, values: tuple, group, number: int, ref: Ref, add_error) -> None:
     spec = rows.spec
-    key = tuple(values[i] for i in spec.key_index)
+    ki = spec.key_index
+    key = (values[ki[0]],) if len(ki) == 1 else tuple(values[i] for i in ki)
     first = rows.rownums.get(key)
     if first is not None:
         if spec.merge_duplicates:
@@ -346,17 +363,27 @@ def _add_row(rows: TableRows, values: tuple, group, number: int, ref: Ref, add_e
         rows.groups.add(group)
 
 
-def _wrong_template_hint(feed: Feed, file_name: str, data: bytes) -> str | None:
-    """When the header is not this feed's, say which template the file is."""
-    for other in FEEDS.values():
-        if other is feed:
-            continue
-        try:
-            read(file_name, data, _header_matcher(other))
-        except FileRejected:
-            continue
-        return (f"这个文件看起来是“{other.title}”，不是“{feed.title}”；"
-                f"请先在上方选择“{other.title}”再上传")
+def _wrong_template_hint(feed: Feed, top_rows: list) -> str | None:
+    """When the header rows are another feed's (every required column of it
+    present, and more of its columns than of this feed's), say which template
+    the file is."""
+    def fit(f: Feed, cells_) -> tuple[bool, int]:
+        names = {_norm(c) for c in cells_ if c is not None and str(c).strip()}
+        fields = {c.field for c in f.columns for v in _variants(c) if v in names}
+        required = all(c.field in fields for c in f.columns if c.required)
+        return required, len(fields)
+
+    for cells_ in top_rows:
+        own_ok, own = fit(feed, cells_)
+        if own_ok:
+            return None
+        for other in FEEDS.values():
+            if other is feed:
+                continue
+            ok, n = fit(other, cells_)
+            if ok and n > own:
+                return (f"这个文件看起来是“{other.title}”，不是“{feed.title}”；"
+                        f"请先在上方选择“{other.title}”再上传")
     return None
 
 
@@ -605,10 +632,25 @@ def apply(db: sqlite_utils.Database, parsed: Parsed, user: str) -> ImportResult:
             result = ImportResult(import_id, added, updated, removed, unchanged, tuple(parsed.months))
     except _NothingToDo:
         pass
-    except sqlite3.IntegrityError as exc:
-        raise ImportRejected([Issue(None, None, f"数据库拒绝了这次导入（{exc}），没有写入任何数据")]) from None
+    except sqlite3.Error as exc:
+        log.exception("import of %s (%s) failed in the database", parsed.file_name, feed.key)
+        raise ImportRejected([Issue(None, None, database_message(exc) + "；没有写入任何数据")]) from None
     assert result is not None
     return result
+
+
+def database_message(exc: sqlite3.Error) -> str:
+    """A Chinese reason for a database error (the English one goes to the log)."""
+    text = str(exc).lower()
+    if isinstance(exc, sqlite3.IntegrityError):
+        return "数据库拒绝了这次导入：数据与数据库中已有的数据冲突（完整性检查未通过）"
+    if "overflow" in text or "too big" in text:
+        return "数据库拒绝了这次导入：有数值超出数据库能保存的范围"
+    if "locked" in text or "busy" in text:
+        return "数据库正忙（可能有人正在导入），请稍后再试"
+    if "disk" in text or "full" in text or "readonly" in text or "read-only" in text:
+        return "服务器无法写入数据库（磁盘已满或没有写权限），请联系管理员"
+    return "数据库出错，这次导入没有完成，请稍后再试；如反复出现请联系管理员"
 
 
 def import_file(db: sqlite_utils.Database, feed_key: str, file_name: str, data: bytes,
@@ -674,6 +716,9 @@ def undo(db: sqlite_utils.Database, source: str, user: str) -> dict:
     except sqlite3.IntegrityError:
         raise UndoError("无法撤销：这次导入的数据已被后来导入的数据引用（例如月末状态引用了台账中的贷款），"
                         "请先撤销后来的那次导入") from None
+    except sqlite3.Error as exc:
+        log.exception("undo of %s failed in the database", source)
+        raise UndoError(database_message(exc).replace("这次导入", "这次撤销")) from None
     return entry
 
 

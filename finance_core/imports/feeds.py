@@ -39,6 +39,8 @@ class Column:
     maximum: int | None = None
     width: int = 14
     mask: str | None = None        # 'id' / 'name': masked in previews
+    multiline: bool = False        # text: line breaks allowed (notes); other text is one line
+    future: bool = False           # date: a maturity, may lie ahead (config.maturity_horizon_years)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -59,7 +61,7 @@ class TableSpec:
     key_column: str | None = None  # single-column key: its SQL expression, to load rows in chunks
     order: str = "rowid"           # of the select: the first row of a key is the one key_where finds
 
-    @property
+    @functools.cached_property
     def key_index(self) -> tuple[int, ...]:
         return tuple(self.fields.index(k) for k in self.key)
 
@@ -493,7 +495,7 @@ LEDGER = Feed(
         Column("贷款金额(元)", "amount", "money", note="单位元，不超过 5 万元", example="50000", width=14),
         Column("发放日期", "disbursed_on", "date", note="YYYY-MM-DD", example="2026-11-05", width=12),
         Column("到期日期", "maturity_on", "date", note="YYYY-MM-DD，晚于发放日期，期限不超过 3 年",
-               example="2029-11-05", width=12),
+               example="2029-11-05", width=12, future=True),
         Column("年利率(%)", "rate_bp", "rate", note="年利率百分数，如 3.00 表示 3%", example="3.00"),
         Column("续贷", "is_renewal", "bool", required=False, note="是 / 否，空白为否", example="否",
                choices="yesno"),
@@ -667,7 +669,8 @@ CONTRACTS = Feed(
         Column("担保金额(元)", "amount", "money", note="单位元", example="3000000"),
         Column("年担保费(元)", "fee_amount", "money", note="每年收取的担保费，单位元", example="24000"),
         Column("起始日期", "start_on", "date", note="YYYY-MM-DD", example="2026-11-10", width=12),
-        Column("到期日期", "end_on", "date", note="YYYY-MM-DD，晚于起始日期", example="2027-11-10", width=12),
+        Column("到期日期", "end_on", "date", note="YYYY-MM-DD，晚于起始日期", example="2027-11-10", width=12,
+               future=True),
         Column("解保日期", "released_on", "date", required=False, note="还款或代偿后解除担保的日期，未解保留空",
                example="", width=12),
         Column("代偿金额(元)", "compensated_amount", "money", required=False, note="单位元，空白按 0", example="0"),
@@ -765,7 +768,8 @@ EVENTS = Feed(
                example="瑞禾新材料股份有限公司", width=28),
         Column("阶段", "stage", "enum", choices="stage", note="、".join(ipo.STAGES), example="辅导备案"),
         Column("日期", "event_date", "date", note="进入该阶段的日期 YYYY-MM-DD", example="2026-11-18", width=12),
-        Column("说明", "note", required=False, note="可选说明", example="进入辅导备案阶段", max_len=500, width=30),
+        Column("说明", "note", required=False, note="可选说明（可换行）", example="进入辅导备案阶段", max_len=500, width=30,
+               multiline=True),
     ),
     tables=(EVENT_TABLE,),
     build=_build_event,
@@ -816,11 +820,12 @@ NOTES = Feed(
         Column("月份", "month", "month", note="YYYY-MM（文本格式）", example="2026-11"),
         Column("企业名称", "company", "enum", choices="company", note="企业全称（下拉选择）",
                example="瑞禾新材料股份有限公司", width=28),
-        Column("进展情况", "progress", note="本月工作进展", example="辅导工作按计划推进", max_len=1000, width=36),
-        Column("存在问题", "problems", required=False, note="可选", example="募投项目用地手续尚未办结",
-               max_len=1000, width=30),
-        Column("县级协调措施", "county_action", required=False, note="可选", example="协调自然资源局加快用地审批",
-               max_len=1000, width=30),
+        Column("进展情况", "progress", note="本月工作进展（可换行）", example="辅导工作按计划推进", max_len=1000,
+               width=36, multiline=True),
+        Column("存在问题", "problems", required=False, note="可选（可换行）", example="募投项目用地手续尚未办结",
+               max_len=1000, width=30, multiline=True),
+        Column("县级协调措施", "county_action", required=False, note="可选（可换行）", example="协调自然资源局加快用地审批",
+               max_len=1000, width=30, multiline=True),
         Column("包保责任人", "owner", note="姓名（职务）", example="刘志刚（县金融办）", max_len=60, width=20),
     ),
     tables=(NOTE_TABLE,),

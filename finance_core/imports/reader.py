@@ -1,32 +1,27 @@
 """Reading an uploaded file into a header and rows, refusing what is not a table.
 
 The content decides what a file is, not its name: an .exe renamed to .xlsx, a
-truncated workbook, a macro workbook (.xlsm), an old .xls, a zip bomb or a
-binary blob are refused with a message a clerk can act on. Workbooks are read
-with openpyxl in read-only mode; CSV text may be UTF-8 (with or without BOM)
-or GB18030 (which includes GBK, what Chinese Excel writes).
+truncated workbook, a macro workbook (.xlsm), a binary workbook (.xlsb), an
+old .xls, a zip bomb or a binary blob are refused with a message a clerk can
+act on. Every limit (limits.py: unpacked size, rows, columns, cell length) is
+checked before a cell is read (xlsx.py); workbooks are then read with
+python-calamine. CSV text may be UTF-8 (with or without BOM) or GB18030
+(which includes GBK, what Chinese Excel writes).
 """
 from __future__ import annotations
 
 import csv
 import dataclasses
 import io
-import re
-import warnings
-import zipfile
 from typing import Callable, Sequence
 
-MAX_BYTES = 20 * 1024 * 1024          # upload limit
-MAX_UNZIPPED = 400 * 1024 * 1024      # a workbook's parts, uncompressed
-MAX_RATIO = 200                       # compression ratio above which it is a bomb
-MAX_COLUMNS = 60
-HEADER_SEARCH_ROWS = 10
-DATA_SHEET = "数据"
-SKIP_SHEETS = ("说明", "选项")
+from . import limits, xlsx
+from .errors import FileRejected
+from .limits import MAX_BYTES, MAX_COLUMNS  # noqa: F401  (re-exported)
 
-
-class FileRejected(Exception):
-    """The file as a whole cannot be read; ``str(exc)`` is the Chinese reason."""
+HEADER_SEARCH_ROWS = limits.HEADER_ROWS
+DATA_SHEET = xlsx.DATA_SHEET
+SKIP_SHEETS = xlsx.SKIP_SHEETS
 
 
 @dataclasses.dataclass
@@ -58,7 +53,7 @@ def sniff(name: str, data: bytes) -> str:
         raise FileRejected("这是 PDF 文件，不是表格；请上传 .xlsx 或 .csv 文件")
     if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
         return "xlsx"
-    if lower.endswith((".xlsx", ".xlsm", ".xls")):
+    if lower.endswith((".xlsx", ".xlsm", ".xls", ".xlsb")):
         raise FileRejected(f"文件扩展名是 {lower.rsplit('.', 1)[-1]}，但内容不是 Excel 工作簿"
                            "（可能是改了扩展名的其他文件）；请用 Excel 打开后另存为 .xlsx 再上传")
     return "csv"
@@ -69,91 +64,37 @@ def read(name: str, data: bytes, find_header: Callable[[Sequence], bool]) -> She
     whether a row is the header row of the expected template."""
     kind = sniff(name, data)
     if kind == "xlsx":
-        return _read_xlsx(name, data, find_header)
+        return _read_xlsx(data, find_header)
     return _read_csv(data, find_header)
 
 
 # --- xlsx ------------------------------------------------------------------------
-def _open_zip(data: bytes) -> zipfile.ZipFile:
+def _read_xlsx(data: bytes, find_header) -> Sheet:
+    zf = xlsx.open_zip(data)
+    listed = xlsx.sheets(data, zf)
+    title = xlsx.choose_sheet([n for n, _ in listed])
+    if title is None:
+        raise FileRejected(f"工作簿中没有数据工作表（应有名为“{DATA_SHEET}”的工作表）")
+    part = dict(listed)[title]
     try:
-        zf = zipfile.ZipFile(io.BytesIO(data))
-        infos = zf.infolist()
-    except (zipfile.BadZipFile, EOFError, ValueError, OSError):
-        raise FileRejected("Excel 文件已损坏或不完整（可能是下载或复制时中断），"
-                           "请在 Excel 中重新保存后上传") from None
-    names = {i.filename for i in infos}
-    if "xl/vbaProject.bin" in names or any(n.lower().endswith("vbaproject.bin") for n in names):
-        raise FileRejected("文件包含宏（.xlsm 启用宏的工作簿），出于安全考虑不予导入；"
-                           "请在 Excel 中“另存为 Excel 工作簿（.xlsx）”后上传")
-    if "[Content_Types].xml" in names:
-        ctypes = zf.read("[Content_Types].xml")
-        if b"macroEnabled" in ctypes:
-            raise FileRejected("文件是启用宏的工作簿（.xlsm），出于安全考虑不予导入；"
-                               "请在 Excel 中“另存为 Excel 工作簿（.xlsx）”后上传")
-    if "xl/workbook.xml" not in names:
-        raise FileRejected("文件是一个压缩包，但不是 Excel 工作簿（.xlsx）；请上传模板格式的 .xlsx 或 .csv 文件")
-    total = sum(i.file_size for i in infos)
-    packed = sum(i.compress_size for i in infos) or 1
-    if total > MAX_UNZIPPED or total / packed > MAX_RATIO and total > 50 * 1024 * 1024:
-        raise FileRejected("Excel 文件解压后异常巨大（疑似恶意构造的文件），已拒绝")
-    return zf
-
-
-_MERGE = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*\bref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
-
-
-def _merged_ranges(zf: zipfile.ZipFile, part: str) -> list[tuple[str, int, int]]:
-    """(ref, first row, last row) of every merged range of a worksheet part."""
-    try:
-        xml = zf.read(part.lstrip("/"))
+        info = zf.getinfo(part)
     except KeyError:
-        return []
-    out = []
-    for m in _MERGE.finditer(xml):
-        c1, r1, c2, r2 = m.group(1), int(m.group(2)), m.group(3), m.group(4)
-        ref = f"{c1.decode()}{r1}" + (f":{c2.decode()}{int(r2)}" if c2 else "")
-        out.append((ref, r1, int(r2) if r2 else r1))
-    return out
-
-
-def _read_xlsx(name: str, data: bytes, find_header) -> Sheet:
-    from openpyxl import load_workbook
-
-    zf = _open_zip(data)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True, keep_links=False)
-    except FileRejected:
-        raise
-    except Exception as exc:  # openpyxl raises many kinds on broken parts
-        raise FileRejected(f"Excel 文件无法读取（{type(exc).__name__}），可能已损坏；"
-                           "请在 Excel 中重新保存为 .xlsx 后上传") from None
-    try:
-        names = wb.sheetnames
-        title = DATA_SHEET if DATA_SHEET in names else next(
-            (n for n in names if n not in SKIP_SHEETS), None)
-        if title is None:
-            raise FileRejected(f"工作簿中没有数据工作表（应有名为“{DATA_SHEET}”的工作表）")
-        ws = wb[title]
-        merges = _merged_ranges(zf, getattr(ws, "_worksheet_path", ""))
-        try:
-            raw = ((i, tuple(r[:MAX_COLUMNS])) for i, r in
-                   enumerate(ws.iter_rows(values_only=True), start=1))
-            sheet = _collect(raw, find_header, "xlsx", None, title)
-        except FileRejected:
-            raise
-        except Exception as exc:
-            raise FileRejected(f"Excel 文件读取出错（{type(exc).__name__}），可能已损坏；"
-                               "请在 Excel 中重新保存为 .xlsx 后上传") from None
-    finally:
-        wb.close()
+        raise FileRejected(f"工作表“{title}”的内容缺失，文件可能已损坏；请在 Excel 中重新保存后上传") from None
+    scan = xlsx.scan_sheet(data, info, title)
+    checked = {part}
+    strings = next((i for i in zf.infolist() if i.filename.lower() == "xl/sharedstrings.xml"), None)
+    if strings is not None:
+        xlsx.scan_shared_strings(data, strings)
+        checked.add(strings.filename)
+    xlsx.check_parts(data, zf, checked)
+    sheet = _collect(xlsx.rows(data, title, scan), find_header, "xlsx", None, title)
+    merges = scan.merged
     if sheet.header_row == 0:
         if merges:
             ref = merges[0][0]
             raise FileRejected(f"工作表“{title}”的表头有合并单元格（{ref}），无法识别列名；"
                                "请使用模板的单行表头，取消合并单元格后再导入")
-        raise _no_header(title)
+        raise _no_header(title, sheet.rows)
     sheet.merged = [ref for ref, r1, r2 in merges if r2 >= sheet.header_row]
     if sheet.merged:
         where = "表头" if any(r1 <= sheet.header_row <= r2 for _, r1, r2 in merges) else "数据区"
@@ -193,13 +134,31 @@ def _read_csv(data: bytes, find_header) -> Sheet:
     delimiter = "\t" if first.count("\t") > first.count(",") else ","
     try:
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-        raw = ((i, tuple(r[:MAX_COLUMNS])) for i, r in enumerate(reader, start=1))
+        raw = ((i, _csv_row(i, r)) for i, r in enumerate(reader, start=1))
         sheet = _collect(raw, find_header, "csv", encoding, None)
     except csv.Error as exc:
-        raise FileRejected(f"CSV 文件格式错误（{exc}）") from None
+        raise FileRejected(_csv_error(str(exc))) from None
     if sheet.header_row == 0:
-        raise _no_header(None)
+        raise _no_header(None, sheet.rows)
     return sheet
+
+
+def _csv_row(number: int, cells: list[str]) -> tuple:
+    extra = next((j for j in range(len(cells) - 1, MAX_COLUMNS - 1, -1) if cells[j].strip()), None)
+    if extra is not None:
+        raise FileRejected(f"第 {number} 行有 {extra + 1} 列内容，上限 {MAX_COLUMNS} 列；"
+                           "请删除模板以外的列后再导入（或检查分隔符是否为逗号）")
+    return tuple(cells[:MAX_COLUMNS])
+
+
+def _csv_error(text: str) -> str:
+    if "field larger than field limit" in text:
+        return (f"CSV 文件中有单元格内容过长（超过 {csv.field_size_limit():,} 个字符，上限 "
+                f"{limits.MAX_CELL_CHARS:,} 个字），常见原因是某个引号没有成对，后面的内容都被当成了一个单元格；"
+                "请检查引号后重新保存")
+    if "new-line" in text or "unquoted" in text or "quote" in text:
+        return "CSV 文件格式错误：引号没有成对或换行位置不对；请在 Excel 中另存为“CSV UTF-8（逗号分隔）”后上传"
+    return "CSV 文件格式错误，无法按行列读取；请在 Excel 中另存为“CSV UTF-8（逗号分隔）”后上传"
 
 
 # --- shared ----------------------------------------------------------------------
@@ -208,24 +167,36 @@ def _blank(v) -> bool:
 
 
 def _collect(raw, find_header, kind: str, encoding: str | None, title: str | None) -> Sheet:
-    header_row, headers, rows = 0, [], []
+    """The header row and the non-blank rows below it; the top rows when no
+    header is found (for the wrong-template hint)."""
+    header_row, headers, rows, top = 0, [], [], []
+    limit = limits.MAX_ROWS + HEADER_SEARCH_ROWS
+    check_length = kind == "csv"
     for number, cells in raw:
         if not header_row:
             if number > HEADER_SEARCH_ROWS:
                 break
+            top.append((number, cells))
             if find_header(cells):
                 header_row = number
                 headers = ["" if c is None else str(c) for c in cells]
                 while headers and not headers[-1].strip():
                     headers.pop()
             continue
+        if number > limit:
+            raise FileRejected(f"文件超过 {limits.MAX_ROWS:,} 行数据（上限），请按月份或银行拆分后分别导入")
         if all(_blank(c) for c in cells):
             continue
+        if check_length:   # (an .xlsx is checked while it is scanned)
+            for j, c in enumerate(cells):
+                if len(c) > limits.MAX_CELL_CHARS:
+                    raise FileRejected(f"第 {number} 行第 {j + 1} 列内容过长（{len(c):,} 个字，上限 "
+                                       f"{limits.MAX_CELL_CHARS:,} 个字），请检查是否误粘贴了大段内容")
         rows.append((number, cells))
-    return Sheet(kind, encoding, title, header_row, headers, rows, [])
+    return Sheet(kind, encoding, title, header_row, headers, rows if header_row else top, [])
 
 
-def _no_header(title: str | None) -> FileRejected:
+def _no_header(title: str | None, top: list | None = None) -> FileRejected:
     where = f"工作表“{title}”" if title else "文件"
     return FileRejected(f"{where}前 {HEADER_SEARCH_ROWS} 行中找不到表头（应包含模板中的列名，如“月份”）；"
-                        "请使用本页下载的模板")
+                        "请使用本页下载的模板", top_rows=top)

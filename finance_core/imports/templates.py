@@ -19,7 +19,8 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from .. import exports
+from .. import config, exports
+from . import limits
 from .feeds import FEEDS, Feed, Ref
 from .reader import DATA_SHEET
 
@@ -37,15 +38,26 @@ GENERAL_NOTES = (
     "3. 上传后先显示预览（新增、更新、不变的行数），确认后点击“确认导入”才会写入。",
     "4. 同一个文件重复导入不会改变任何数据；导入错了可以在“导入记录”中撤销最近一次导入。",
     "5. 也可以上传 CSV 文件（UTF-8、带 BOM 的 UTF-8 或 GB18030/GBK 编码），第一行为同样的列名。",
-    "6. 不接受启用宏的工作簿（.xlsm）和旧版 .xls 文件，请另存为 .xlsx。",
+    "6. 不接受启用宏的工作簿（.xlsm）、二进制工作簿（.xlsb）和旧版 .xls 文件，请另存为 .xlsx。",
+    f"7. 日期和月份须在合理范围内：不早于 {config.THRESHOLDS.earliest_year} 年，发生日期和数据月份不能晚于今天（本月），"
+    f"到期日期最晚为今天之后 {config.THRESHOLDS.maturity_horizon_years} 年。",
+    "8. 文字只能写一行（进展、问题等说明栏可换行），不能含有看不见的字符（如零宽空格、文字方向控制符）；"
+    "身份证号只能填在“身份证号”列。数字的千位分隔符只能每三位一个，户数等整数不要写小数点或科学计数法。",
+    *(f"{9 + i}. 上限：{line}。" for i, line in enumerate(limits.described())),
 )
 
 
+def _escape_line(text: str) -> str:
+    return "'" + text if text.startswith(("'", *exports.FORMULA_PREFIXES)) else text
+
+
 def _cell(value):
-    """Formula-escape a text cell; a text that itself starts with ' gets one
-    more, so that reading back (cells.text) restores it exactly."""
+    """Formula-escape a text cell (its start and the start of every line in
+    it); a line that itself starts with ' gets one more, so that reading back
+    (cells.text) restores it exactly."""
     if isinstance(value, str):
-        return "'" + value if value.startswith("'") else exports.escape_cell(value)
+        parts = exports.LINE_BREAK.split(value)   # text, break, text, ...
+        return "".join(_escape_line(p) if i % 2 == 0 else p for i, p in enumerate(parts))
     if hasattr(value, "item"):
         return value.item()
     return value
