@@ -57,7 +57,7 @@ def test_back_and_forward_walk_the_views_the_user_saw(server, page):
 
     # switching pages adds one entry; Back returns to the view that was on screen
     before = history_length(page)
-    page.locator('[data-testid="stSidebarNav"] a', has_text="小额信贷").click()
+    page.locator('[data-testid="stSidebar"] a', has_text="小额信贷").first.click()   # the menu (st.page_link)
     wait_for_app(page, min_metrics=3)
     assert path(page) == "/microloans" and query(page) == {"town": ["城关镇"]}
     assert history_length(page) == before  # Forward history was dropped, one entry added in its place
