@@ -268,6 +268,8 @@ def chart(spec, *args, container=None, **kwargs) -> None:
         big = any(isinstance(a, pd.DataFrame) and len(a) >= CACHE_ROWS_MAX for a in args)
         target.vega_lite_chart((_vega_spec_of if big else _vega_spec)(spec, build_id, args), **kwargs)
         return
+    if args and container is None:  # a built chart: chart(spec, container) as before
+        target = args[0]
     _no_validation(spec)
     target.altair_chart(spec, **kwargs)
 
