@@ -1,6 +1,4 @@
 """普惠金融监测 — entry point: page config, navigation and the shared filter bar."""
-from pathlib import Path
-
 import streamlit as st
 
 from ui import nav   # light: no pandas, Altair or database yet
@@ -18,9 +16,8 @@ with st.sidebar:   # the menu (see .streamlit/config.toml showSidebarNavigation)
     for page in pages:   # no icon: st.page_link fetches a material icon from a Google host
         st.page_link(page, label=page.title)
     st.divider()
-# a local file: a material icon as page icon makes the browser fetch a font from a Google host
-ICON = Path(__file__).parent / "ui" / "icon.png"
-st.set_page_config(page_title=f"{pg.title} · {nav.APP_TITLE}", page_icon=str(ICON), layout="wide")
+# inline SVG: a material icon as page icon makes the browser fetch a font from a Google host
+st.set_page_config(page_title=f"{pg.title} · {nav.APP_TITLE}", page_icon=nav.PAGE_ICON, layout="wide")
 from ui import data, style  # noqa: E402  (after the navigation on purpose)
 from ui import filters as ui_filters  # noqa: E402
 from ui import outputs as ui_outputs  # noqa: E402

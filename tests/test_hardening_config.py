@@ -31,10 +31,15 @@ def test_an_exception_shows_no_details(app, monkeypatch):
     assert "/srv/secret/path" not in shown and "RuntimeError" not in shown
 
 
-def test_page_icon_is_a_local_file():
+def test_page_icon_is_inline_not_fetched():
     tree = ast.parse((ROOT / "app.py").read_text(encoding="utf-8"))
     calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and getattr(n.func, "attr", "") == "set_page_config"]
     (call,) = calls
     icon = next(k.value for k in call.keywords if k.arg == "page_icon")
-    assert not (isinstance(icon, ast.Constant) and str(icon.value).startswith(":material/"))
-    assert (ROOT / "ui" / "icon.png").is_file()
+    assert ast.unparse(icon) == "nav.PAGE_ICON"
+    from streamlit.commands.page_config import _get_favicon_string
+
+    from ui import nav
+
+    # served as a data URL: the browser requests nothing for it
+    assert _get_favicon_string(nav.PAGE_ICON).startswith("data:image/svg+xml;base64,")

@@ -6,6 +6,14 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 APP_TITLE = "普惠金融监测"
+# the page icon (favicon) as inline SVG: served as a data URL, so no request leaves the
+# server (a material icon is fetched from a Google host) and no image file is kept in git
+PAGE_ICON = ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32">'
+             '<rect width="32" height="32" rx="6" fill="#B71C1C"/>'
+             '<path d="M16 5 L27 11 H5 Z" fill="#fff"/>'
+             '<rect x="7" y="13" width="3" height="10" fill="#fff"/><rect x="12.3" y="13" width="3" height="10" fill="#fff"/>'
+             '<rect x="16.7" y="13" width="3" height="10" fill="#fff"/><rect x="22" y="13" width="3" height="10" fill="#fff"/>'
+             '<rect x="5" y="24" width="22" height="3" fill="#fff"/></svg>')
 
 # url_path -> (file, title, icon). The first is the default page at "/".
 PAGES: dict[str, tuple[str, str, str]] = {
