@@ -437,6 +437,14 @@ def missing_reports(db: sqlite_utils.Database, f: Filters) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=MISSING_COLUMNS)
 
 
+def _bank_names_reported(db: sqlite_utils.Database, f: Filters) -> list[tuple[str, int]]:
+    """(bank name, villages reported) of the banks in scope with a report at ``f.as_of``."""
+    where, params = scope_sql(f, town_col="c.town_code", bank_col="c.bank_code")
+    return db.execute(
+        f"""SELECT b.name, SUM(c.villages) FROM credit_monthly c JOIN banks b ON b.code = c.bank_code
+            WHERE c.month = ? AND c.villages > 0{where} GROUP BY b.name""", [f.as_of, *params]).fetchall()
+
+
 @dataclasses.dataclass(frozen=True)
 class Completeness:
     month: str
@@ -464,11 +472,19 @@ def completeness(db: sqlite_utils.Database, f: Filters) -> Completeness:
     if not _has_month(db, f.as_of):
         notes.append(f"{f.as_of} 尚无任何银行报送信用村数据。")
         missing = missing.iloc[0:0]
-    for (bank, town), group in missing.groupby(["银行", "乡镇"], sort=False):
-        villages = "、".join(group["村"].head(5)) + ("等" if len(group) > 5 else "")
-        last = group["最近报送月份"].max()
-        notes.append(f"{bank}未报送{town} {len(group)} 个村（{villages}）{f.as_of} 的数据，最近一次报送为 {last}；"
-                     f"这些村的授信、用信沿用{_month_word(last, f.as_of)}数据计入合计。")
+    reporting = {names_b for names_b, n in _bank_names_reported(db, f)}
+    for bank, by_bank in missing.groupby("银行", sort=False):
+        if bank not in reporting and by_bank["乡镇"].nunique() > 1:
+            # the whole bank is missing: one line, not one per town
+            last = by_bank["最近报送月份"].max()
+            notes.append(f"{bank}未报送 {f.as_of} 的数据（{by_bank['乡镇'].nunique()} 个乡镇 {len(by_bank)} 个村），"
+                         f"最近一次报送为 {last}；其授信、用信沿用{_month_word(last, f.as_of)}数据计入合计。")
+            continue
+        for town, group in by_bank.groupby("乡镇", sort=False):
+            villages = "、".join(group["村"].head(5)) + ("等" if len(group) > 5 else "")
+            last = group["最近报送月份"].max()
+            notes.append(f"{bank}未报送{town} {len(group)} 个村（{villages}）{f.as_of} 的数据，最近一次报送为 {last}；"
+                         f"这些村的授信、用信沿用{_month_word(last, f.as_of)}数据计入合计。")
     if prev_n:
         notes.append(f"上月（{prev_month}）有 {prev_n} 个村·银行未报送，“较上月”是与含沿用数据的上月相比。")
     if base_n:

@@ -283,3 +283,12 @@ def test_a_town_with_villages_carried_is_measured_on_all_its_villages(db):
     assert row["报送情况"] == "2 个村·银行未报送（沿用7月数据）"
     tp = periods.time_progress(month)
     assert ("授信" in str(row["进度"])) == (increase / target < tp)
+
+
+def test_a_whole_bank_missing_is_one_line_on_the_credit_page(edb):
+    (towns, villages) = edb.execute(
+        "SELECT COUNT(DISTINCT v.town_code), COUNT(DISTINCT r.village_code) FROM credit_reports r "
+        "JOIN villages v ON v.code = r.village_code WHERE r.month = ? AND r.bank_code = 'PSBC'", [PREV]).fetchone()
+    notes = [n for n in credit.completeness(edb, Filters(END)).notes if n.startswith("邮储银行")]
+    assert notes == [f"邮储银行未报送 {END} 的数据（{towns} 个乡镇 {villages} 个村），最近一次报送为 {PREV}；"
+                     "其授信、用信沿用9月数据计入合计。"]
