@@ -36,6 +36,16 @@ class Thresholds:
     low_usage_rate: float = 0.10          # rated households but near-zero use
     usage_rate_min: float = 0.40          # red flag below this 用信率
     credit_rating_max_age: int = 1        # years: households are rated yearly (last year's rating is current)
+    # 银行存贷款 (issue 14)
+    bank_ldr_target: float = 0.70         # 县域存贷比 target: a bank or the county below it is flagged
+    bank_npl_max: float = 0.03            # 不良率 line: above it is flagged
+    local_lending_ratio_min: float = 0.70  # 县域法人机构: 比年初新增贷款 ÷ 比年初新增存款 at least this
+    local_legal_kinds: tuple = ("农村金融机构",)   # banks.kind of the county's legal-person institutions
+    # 金融机构考核: indicator key -> weight (points; the score is normalised by their sum);
+    # a JSON override may give a mapping {"loan_growth": 25, ...}
+    bank_score_weights: tuple = (("loan_growth", 20), ("agri_growth", 15), ("small_growth", 15),
+                                 ("credit_usage", 10), ("microloan_new", 10), ("microloan_overdue", 10),
+                                 ("first_borrowers", 10), ("npl_rate", 10))
     # 报送 (completeness, DESIGN.md): a reporter that delivered a feed in any of the
     # ``expected_lookback_months`` months before a month is expected to deliver it;
     # when it does not, its balances carry forward that many months at most

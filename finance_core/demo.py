@@ -14,6 +14,11 @@ Stories a monthly meeting would discuss are built in:
 - 村镇银行's microloans fall overdue more and more over the last months, and it
   reports every third month after the due day (逾期报送);
 - the livestock-chain product (链担通—黄牛贷) runs near its cooperation quota;
+- 银行存贷款: 农业银行 falls behind its 普惠小微 "两增" this year (its 普惠小微 grows
+  slower than its loans and it has fewer borrowers than at the year start), and
+  建设银行's 存贷比 falls below the county's target over the last months (deposits
+  grow while loans shrink) and it lags its loan-growth target; 青禾村镇银行's 不良率
+  rises past the line with its microloans;
 - companies move through the IPO stages, one stuck in 辅导 for over a year, one
   fell back to 辅导备案 after withdrawing its application; most raised several
   financing rounds (天使轮 first), some before joining the list, and a listed
@@ -35,7 +40,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import completeness, periods, rollups, schema
+from . import banks, completeness, periods, rollups, schema
 
 DEFAULT_SEED = 20231231
 MONTHS = 36
@@ -62,6 +67,26 @@ BANKS = [
     ("VTB", "青禾村镇银行", "农村金融机构"),
 ]
 TROUBLED_BANK = "VTB"
+
+# 银行存贷款: each bank's book at the first demo month (亿元) and its habits:
+# deposits, loans, annual growth of deposits and loans, shares of loans (涉农, 普惠小微,
+# 信用, 中长期), 普惠型涉农 share of 涉农, average 普惠小微 loan (万元), 不良率, 首贷户 a
+# month, rate offset (bp) over the year's base rate, reports by town
+BANK_BOOKS = {
+    "ABC": (80, 60, 0.07, 0.08, 0.42, 0.12, 0.15, 0.58, 0.22, 85, 0.011, 60, -10, False),
+    "CCB": (70, 55, 0.08, 0.07, 0.20, 0.14, 0.18, 0.62, 0.12, 110, 0.009, 40, -20, False),
+    "PSBC": (56, 42, 0.08, 0.11, 0.48, 0.26, 0.25, 0.45, 0.38, 35, 0.013, 90, 0, False),
+    "RCB": (120, 92, 0.09, 0.10, 0.62, 0.24, 0.22, 0.40, 0.35, 38, 0.021, 160, 85, True),
+    "VTB": (11, 8.5, 0.06, 0.07, 0.55, 0.38, 0.30, 0.30, 0.42, 26, 0.026, 35, 160, True),
+}
+TWO_INCREASE_LAGGARD = "ABC"    # behind its 普惠小微 "两增" in the last year
+FALLING_LDR_BANK = "CCB"        # 存贷比 falls below the target over the last months
+LDR_FALL_MONTHS = 10
+BASE_RATE_BP = {-2: 445, -1: 405, 0: 370}   # years before the end year -> base rate of new loans
+# share of a year's loan growth reached by the end of each month (front-loaded: 开门红)
+_LOAN_PATH = [1.8, 1.8, 1.8, 0.8, 0.8, 0.8, 0.8, 0.8, 0.8, 0.8, 0.8, 0.8]
+LOAN_PATH = [sum(_LOAN_PATH[:i + 1]) / sum(_LOAN_PATH) for i in range(12)]
+DEPOSIT_SEASON = {1: 1.02, 2: 1.03, 3: 1.01, 6: 1.005, 12: 1.008}
 
 IPO_STAGES = ["后备资源库", "股改", "辅导备案", "辅导验收", "申报受理", "审核问询", "注册", "发行上市"]
 WITHDRAWN_INDEX = 20   # the company (of each 30) whose application was withdrawn
@@ -119,8 +144,11 @@ def build(path: str | os.PathLike, scale: int = 1, seed: int = DEFAULT_SEED,
     conn.execute("BEGIN")
     counts = gen.run()
     rollups.refresh_all(conn)
+    gen.bank_books()   # after the roll-ups: a bank's 涉农 book covers its 信用村 and microloan balances
+    banks.refresh(conn)
     completeness.record_demo(conn, seed, late_bank=TROUBLED_BANK)
     gen.targets()
+    gen.bank_targets()
     conn.execute("COMMIT")
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("ANALYZE")
@@ -319,6 +347,139 @@ class _Generator:
             if not repaid and days == 0 and month[5:] in ("03", "06", "09", "12"):
                 subsidy = amount * rate_bp // 40_000  # a quarter's interest
             status.append((loan_id, month, balance, days, subsidy))
+
+    # -- 银行存贷款
+    def bank_books(self) -> None:
+        """Each bank's monthly report (by town for the county's own institutions,
+        else county-wide), from its book at the first month, growth and habits;
+        its 涉农 and 普惠型涉农 loans always cover its 信用村 用信 and microloan
+        balances (read from the roll-ups) with room to spare."""
+        covered: dict[tuple, int] = {}
+        for month, town, bank, amount in self.conn.execute(
+                "SELECT month, town_code, bank_code, SUM(used_amount) FROM credit_monthly GROUP BY 1, 2, 3"):
+            covered[(month, town, bank)] = covered.get((month, town, bank), 0) + int(amount)
+        for month, town, bank, amount in self.conn.execute(
+                "SELECT month, town_code, bank_code, SUM(balance) FROM microloan_monthly GROUP BY 1, 2, 3"):
+            covered[(month, town, bank)] = covered.get((month, town, bank), 0) + int(amount)
+        end_year = periods.year_of(self.end)
+        rows = []
+        for code, book in BANK_BOOKS.items():
+            rng = self.rng("bank-books", code)
+            series = self._bank_series(rng, code, book, end_year)
+            by_town = book[-1]
+            if by_town:
+                weights = {t: rng.uniform(0.8, 1.2) * hh for t, hh in self.conn.execute(
+                    "SELECT code, households FROM towns ORDER BY code").fetchall()}
+                total = sum(weights.values())
+                units = [(t, w / total) for t, w in weights.items()]
+            else:
+                units = [(banks.COUNTY_WIDE, 1.0)]
+            ytd = {u: [0, 0, 0, 0] for u, _ in units}
+            for month, v in series:
+                if month[5:] == "01":
+                    ytd = {u: [0, 0, 0, 0] for u, _ in units}
+                for town, w in units:
+                    need = covered.get((month, town, code), 0) if town else \
+                        sum(a for (m, _t, b), a in covered.items() if m == month and b == code)
+                    stock = {k: int(v[k] * w) for k in ("deposits", "loans", "small", "credit", "long")}
+                    agri = max(int(v["agri"] * w), int(need * 1.6))
+                    incl = min(agri, max(int(v["incl"] * w), int(need * 1.2)))
+                    loans = max(stock["loans"], agri)
+                    acc = ytd[town]
+                    flows = (int(round(v["first"] * w)), int(v["first_amount"] * w), int(v["renewal"] * w),
+                             int(v["disbursed"] * w))
+                    for i, x in enumerate(flows):
+                        acc[i] += x
+                    wan = _wan_round
+                    rows.append((month, code, town, wan(stock["deposits"]), wan(loans), wan(agri),
+                                 wan(stock["small"]), max(0, int(round(v["small_hh"] * w))), wan(incl),
+                                 wan(stock["credit"]), wan(stock["long"]), wan(int(v["npl"] * w)),
+                                 acc[0], wan(acc[1]), wan(acc[2]), wan(acc[3]), v["rate_bp"]))
+        self.insert("bank_reports", rows)
+
+    def _bank_series(self, rng: random.Random, code: str, book: tuple, end_year: int) -> list[tuple[str, dict]]:
+        """(month, county-wide figures in 元 and counts) of one bank, oldest first."""
+        (dep0, loans0, g_dep, g_loans, agri_s, small_s, credit_s, long_s, incl_s, avg_small, npl_r,
+         first_n, rate_off, _by_town) = book
+        yi = 100_000_000 * self.scale
+        dec_dep, dec_loans = dep0 * yi, loans0 * yi     # the December before the month (growth base)
+        dec_small = dec_loans * small_s
+        small_hh_dec = dec_small / (avg_small * 10_000)
+        weighted = disbursed = 0
+        out = []
+        fall_from = periods.add_months(self.end, -LDR_FALL_MONTHS + 1)
+        trend_dep = trend_loans = None
+        for t, month in enumerate(self.months):
+            y, m = periods.parse_month(month)
+            if m == 1 or t == 0:
+                if t > 0:
+                    dec_dep, dec_loans, dec_small, small_hh_dec = last_dep, last_loans, last_small, last_hh
+                elif m != 1:  # the first month: place the year-start base before it
+                    dec_loans /= 1 + g_loans * LOAN_PATH[m - 1]
+                    dec_dep /= 1 + g_dep * (m / 12)
+                    dec_small = dec_loans * small_s
+                    small_hh_dec = dec_small / (avg_small * 10_000)
+                weighted = disbursed = 0
+            noise = rng.uniform(-0.003, 0.003)
+            loans = dec_loans * (1 + g_loans * LOAN_PATH[m - 1]) * (1 + noise)
+            deposits = dec_dep * (1 + g_dep * m / 12) * DEPOSIT_SEASON.get(m, 1.0) * (1 + rng.uniform(-0.004, 0.004))
+            if code == FALLING_LDR_BANK and month >= fall_from:   # loans shrink, deposits pour in
+                if trend_dep is None:
+                    trend_dep, trend_loans = last_dep, last_loans
+                trend_dep *= 1.012
+                trend_loans *= 0.996
+                deposits, loans = trend_dep * DEPOSIT_SEASON.get(m, 1.0), trend_loans * (1 + noise)
+            # 普惠小微 grows faster than the loans (两增), except the laggard's last year
+            small_growth = g_loans * LOAN_PATH[m - 1] * 1.6 + rng.uniform(-0.002, 0.002)
+            hh_growth = small_growth * 0.8
+            if code == TWO_INCREASE_LAGGARD and y == end_year:
+                small_growth, hh_growth = 0.01 * m / 12, -0.004 * m
+            small = max(dec_small * (1 + small_growth), 0)
+            small_hh = small_hh_dec * (1 + hh_growth)
+            npl_rate = npl_r
+            if code == TROUBLED_BANK:   # its microloans fall overdue: the 不良率 rises past the line
+                months_left = len(self.months) - 1 - t
+                npl_rate = npl_r + max(0, 8 - months_left) * 0.002
+            q1 = 1.4 if m <= 3 else 1.0
+            new = loans * rng.uniform(0.045, 0.065) * q1
+            rate = BASE_RATE_BP.get(y - end_year, 470) + rate_off + rng.uniform(-12, 12)
+            weighted += new * rate
+            disbursed += new
+            first = first_n * self.scale * rng.uniform(0.7, 1.3) * (1.5 if m <= 3 else 1.0)
+            out.append((month, {
+                "deposits": deposits, "loans": loans, "agri": loans * agri_s * rng.uniform(0.99, 1.01),
+                "incl": loans * agri_s * incl_s, "small": small, "small_hh": small_hh,
+                "credit": loans * credit_s, "long": loans * long_s, "npl": loans * npl_rate * rng.uniform(0.95, 1.05),
+                "first": first, "first_amount": first * rng.uniform(180_000, 350_000),
+                "renewal": small * rng.uniform(0.004, 0.008), "disbursed": new,
+                "rate_bp": int(round(weighted / disbursed)),
+            }))
+            last_dep, last_loans, last_small, last_hh = deposits, loans, small, small_hh
+        return out
+
+    def bank_targets(self) -> None:
+        """全年贷款增长 targets: each bank's planned growth on its December book
+        (a little above its habit), the county's the sum rounded up to whole 亿元;
+        none for a year whose December before is not in the data."""
+        rng = self.rng("bank-targets")
+        rows = []
+        for year in sorted({periods.year_of(m) for m in self.months}):
+            base_month = periods.previous_year_end(f"{year}-01")
+            base = dict(self.conn.execute(
+                "SELECT bank_code, SUM(loans) FROM bank_reports WHERE month = ? GROUP BY bank_code",
+                [base_month]).fetchall())
+            if not base:
+                continue
+            total = 0
+            for code, book in BANK_BOOKS.items():
+                if code not in base:
+                    continue
+                value = _round_target(base[code] * book[3] * rng.uniform(0.96, 1.04))
+                total += value
+                rows.append((year, banks.TARGET_METRIC, "bank", code, value))
+            yi = 100_000_000
+            rows.append((year, banks.TARGET_METRIC, "county", "", -(-total // yi) * yi))
+        self.insert("targets", rows)
 
     def risk_fund(self) -> None:
         """County fund: contributions each January, pays 40% of loans crossing 90 days."""
@@ -659,6 +820,11 @@ class _Generator:
             return None
         b, e = level(base), level(last)
         return e[0] - b[0], e[1] - b[1]
+
+
+def _wan_round(yuan: float) -> int:
+    """Banks report in whole 万元."""
+    return int(round(yuan / 10_000)) * 10_000
 
 
 def _round_target(value: float) -> int:

@@ -481,7 +481,60 @@ CREATE TABLE guarantee_company_monthly (
 ) WITHOUT ROWID;
 """ + GUARANTEE_COMPANY_FILL + ";\n"
 
-MIGRATIONS: list[str] = [V1, V2, V3, V_GUARANTEE_COMPANY]
+# 银行存贷款 (issue 14): each bank's monthly report of deposits and loans, per town where
+# the bank reports by town, else for the whole county (town_code ''). Balances at month
+# end; *_ytd columns are 当年累计 (January to the month, as banks report them); the
+# weighted average rate of this year's disbursements is in basis points (4.35% = 435).
+# bank_monthly is its roll-up: the reports plus, for a bank that did not report a month,
+# its last report of the look-back carried forward (balances only: its flows are NULL).
+V_BANKS = """
+CREATE TABLE bank_reports (
+    month                TEXT NOT NULL,
+    bank_code            TEXT NOT NULL REFERENCES banks(code),
+    town_code            TEXT NOT NULL DEFAULT '',   -- '' : the bank reports the county as a whole
+    deposits             INTEGER NOT NULL CHECK (deposits >= 0),          -- 各项存款余额
+    loans                INTEGER NOT NULL CHECK (loans >= 0),             -- 各项贷款余额
+    agri_loans           INTEGER NOT NULL CHECK (agri_loans >= 0),        -- 涉农贷款
+    small_loans          INTEGER NOT NULL CHECK (small_loans >= 0),       -- 普惠小微贷款
+    small_borrowers      INTEGER NOT NULL CHECK (small_borrowers >= 0),   -- 普惠小微户数
+    inclusive_agri_loans INTEGER NOT NULL CHECK (inclusive_agri_loans >= 0),  -- 普惠型涉农贷款
+    credit_loans         INTEGER NOT NULL CHECK (credit_loans >= 0),      -- 信用贷款
+    long_loans           INTEGER NOT NULL CHECK (long_loans >= 0),        -- 中长期贷款
+    npl                  INTEGER NOT NULL CHECK (npl >= 0),               -- 不良贷款余额
+    first_borrowers_ytd  INTEGER NOT NULL CHECK (first_borrowers_ytd >= 0),   -- 首贷户数（当年累计）
+    first_amount_ytd     INTEGER NOT NULL CHECK (first_amount_ytd >= 0),      -- 首贷金额（当年累计）
+    renewal_ytd          INTEGER NOT NULL CHECK (renewal_ytd >= 0),           -- 无还本续贷（当年累计）
+    disbursed_ytd        INTEGER NOT NULL CHECK (disbursed_ytd >= 0),         -- 当年累计发放
+    rate_bp              INTEGER CHECK (rate_bp IS NULL OR rate_bp >= 0),     -- its weighted average rate
+    CHECK (agri_loans <= loans AND small_loans <= loans AND credit_loans <= loans
+           AND long_loans <= loans AND npl <= loans AND inclusive_agri_loans <= agri_loans),
+    PRIMARY KEY (month, bank_code, town_code)
+) WITHOUT ROWID;
+
+CREATE TABLE bank_monthly (
+    month                TEXT NOT NULL,
+    bank_code            TEXT NOT NULL,
+    town_code            TEXT NOT NULL,
+    deposits             INTEGER NOT NULL,
+    loans                INTEGER NOT NULL,
+    agri_loans           INTEGER NOT NULL,
+    small_loans          INTEGER NOT NULL,
+    small_borrowers      INTEGER NOT NULL,
+    inclusive_agri_loans INTEGER NOT NULL,
+    credit_loans         INTEGER NOT NULL,
+    long_loans           INTEGER NOT NULL,
+    npl                  INTEGER NOT NULL,
+    first_borrowers_ytd  INTEGER,          -- NULL on a carried row: a flow is missing, not zero
+    first_amount_ytd     INTEGER,
+    renewal_ytd          INTEGER,
+    disbursed_ytd        INTEGER,
+    rate_bp              INTEGER,
+    carried_from         TEXT,             -- NULL: reported; else the month carried forward
+    PRIMARY KEY (month, bank_code, town_code)
+) WITHOUT ROWID;
+"""
+
+MIGRATIONS: list[str] = [V1, V2, V3, V_GUARANTEE_COMPANY, V_BANKS]
 LATEST = len(MIGRATIONS)
 
 
