@@ -109,10 +109,10 @@ class BankTotals:
     credit_loans: int
     long_loans: int
     npl: int
-    first_borrowers_ytd: int
-    first_amount_ytd: int
-    renewal_ytd: int
-    disbursed_ytd: int
+    first_borrowers_ytd: int | None     # flows: None when every row in scope is carried
+    first_amount_ytd: int | None
+    renewal_ytd: int | None
+    disbursed_ytd: int | None
     rate_weighted: int          # Σ disbursed_ytd × rate_bp over the rows with a rate
     rate_base: int              # Σ disbursed_ytd over those rows
     carried: int = 0            # rows carried forward from an earlier month
@@ -134,9 +134,15 @@ class BankTotals:
         return None if r is None else r / 10_000
 
 
-_SUMS = ", ".join(f"TOTAL({c})" for c in STOCKS + FLOWS) + \
+_SUMS = ", ".join([f"TOTAL({c})" for c in STOCKS] + [f"SUM({c})" for c in FLOWS]) + \
     ", TOTAL(CASE WHEN rate_bp IS NOT NULL THEN disbursed_ytd * rate_bp END)" \
     ", TOTAL(CASE WHEN rate_bp IS NOT NULL THEN disbursed_ytd END), SUM(carried_from IS NOT NULL)"
+
+
+def _make(month: str, row) -> BankTotals:
+    n_stocks = len(STOCKS)
+    values = [int(v) for v in row[:n_stocks]] + [None if v is None else int(v) for v in row[n_stocks:n_stocks + 4]]
+    return BankTotals(month, *values, *(int(v or 0) for v in row[n_stocks + 4:]))
 
 
 def has_month(db: sqlite_utils.Database, month: str) -> bool:
@@ -152,7 +158,7 @@ def totals(db: sqlite_utils.Database, f: Filters) -> BankTotals | None:
         return None
     where, params = scope_sql(f)
     row = db.execute(f"SELECT {_SUMS} FROM bank_monthly WHERE month = ?{where}", [f.as_of, *params]).fetchone()
-    return BankTotals(f.as_of, *(int(v or 0) for v in row))
+    return _make(f.as_of, row)
 
 
 def by_bank(db: sqlite_utils.Database, f: Filters) -> dict[str, BankTotals]:
@@ -160,7 +166,7 @@ def by_bank(db: sqlite_utils.Database, f: Filters) -> dict[str, BankTotals]:
     where, params = scope_sql(f)
     rows = db.execute(f"SELECT bank_code, {_SUMS} FROM bank_monthly WHERE month = ?{where} GROUP BY bank_code",
                       [f.as_of, *params]).fetchall()
-    return {r[0]: BankTotals(f.as_of, *(int(v or 0) for v in r[1:])) for r in rows}
+    return {r[0]: _make(f.as_of, r[1:]) for r in rows}
 
 
 def bank_names(db: sqlite_utils.Database) -> dict[str, str]:
@@ -632,7 +638,8 @@ def bank_table(db: sqlite_utils.Database, f: Filters) -> pd.DataFrame:
             "普惠小微贷款（亿元）": money.to_yi(t.small_loans), "普惠小微户数": t.small_borrowers,
             "普惠型涉农贷款（亿元）": money.to_yi(t.inclusive_agri_loans), "信用贷款（亿元）": money.to_yi(t.credit_loans),
             "中长期贷款（亿元）": money.to_yi(t.long_loans), "当年首贷户数": t.first_borrowers_ytd,
-            "当年首贷金额（万元）": money.to_wan(t.first_amount_ytd), "当年无还本续贷（万元）": money.to_wan(t.renewal_ytd),
+            "当年首贷金额（万元）": money.to_wan(t.first_amount_ytd),
+            "当年无还本续贷（万元）": money.to_wan(t.renewal_ytd),
             "当年累计发放（亿元）": money.to_yi(t.disbursed_ytd), "加权平均利率（%）": pct(t.rate, 2),
             "不良贷款（万元）": money.to_wan(t.npl), "不良率（%）": pct(t.npl_rate, 2),
             "报送情况": (carried_text(carried[code], f.as_of) if code in carried else "已报送") if code else
