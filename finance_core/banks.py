@@ -33,7 +33,8 @@ from typing import Iterable, Mapping
 import pandas as pd
 import sqlite_utils
 
-from . import completeness, credit, microloans, money, periods
+from . import completeness, credit, microloans, money, periods, targets
+from .area import BEHIND, BREACH, Area, Flag, Names
 from .config import THRESHOLDS, Thresholds
 from .filters import Filters, scope_sql
 from .kpi import COUNT, MONEY, RATIO, YTD_SUM, Kpi, compare
@@ -45,6 +46,7 @@ FEED = "bank_reports"            # completeness feed and import source
 COUNTY_WIDE = ""                  # town_code of a report for the whole county
 TOTAL_LABEL = "合计"
 COUNTY_LABEL = "全县"
+SELECTED_LABEL = "所选银行合计"
 
 STOCKS = ("deposits", "loans", "agri_loans", "small_loans", "small_borrowers", "inclusive_agri_loans",
           "credit_loans", "long_loans", "npl")
@@ -418,7 +420,7 @@ def check_rows(db: sqlite_utils.Database, f: Filters, th: Thresholds = THRESHOLD
     rows = []
     units = [(c, names[c], now[c], start.get(c)) for c in names if c in now]
     if units:
-        units.append(("", COUNTY_LABEL, totals(db, county), totals(db, base_f)))
+        units.append(("", SELECTED_LABEL if f.banks else COUNTY_LABEL, totals(db, county), totals(db, base_f)))
     for code, name, t, s in units:
         two = two_increase(t, s)
         ratio = local_lending_ratio(t, s) if code in local else None
@@ -540,8 +542,6 @@ def target_for(db: sqlite_utils.Database, f: Filters) -> int | None:
 def target_table(db: sqlite_utils.Database, f: Filters) -> pd.DataFrame:
     """全年贷款增长目标 per bank in scope and 全县 (or 合计 of the chosen banks):
     全年目标, 比年初增加, 完成率 against 序时进度."""
-    from . import targets  # targets reads the areas
-
     tp = periods.time_progress(f.as_of)
     partial = periods.partial_year(periods.data_start(db), f.as_of)
     names = bank_names(db)
@@ -577,9 +577,10 @@ def target_checks(db: sqlite_utils.Database, f: Filters) -> list[Check]:
     for r in table.itertuples(index=False):
         if r.进度 == "落后":
             code = next((c for c, n in bank_names(db).items() if n == r.银行), "")
+            done = (f"比年初增加 {r[2]:.2f} 亿元，完成 {r[3]:.1f}%" if r[2] >= 0
+                    else f"比年初减少 {-r[2]:.2f} 亿元，尚无进度")
             out.append(Check("target_behind", code, r.银行,
-                             f"{r.银行}全年贷款增长目标 {r[1]:.2f} 亿元，比年初增加 {r[2]:.2f} 亿元，"
-                             f"完成 {r[3]:.1f}%，落后序时进度 {r[4]:.1f}%"))
+                             f"{r.银行}全年贷款增长目标 {r[1]:.2f} 亿元，{done}，落后序时进度 {r[4]:.1f}%"))
     return out
 
 
@@ -831,3 +832,153 @@ def comparison(db: sqlite_utils.Database, f: Filters) -> pd.DataFrame:
     table = table[table["银行"] != TOTAL_LABEL]
     return table[["银行", "各项存款（亿元）", "各项贷款（亿元）", "存贷比（%）", "贷款比年初增加（亿元）"]] \
         .reset_index(drop=True)
+
+
+# --- the area: target metric, red flags, brief, registry entry ------------------------------------
+LOAN_TARGET = targets.Metric(TARGET_METRIC, "全年贷款增长", "万元", ("county", "bank"), loan_increase)
+
+
+def flags(db: sqlite_utils.Database, f: Filters, names: Names, th: Thresholds = THRESHOLDS) -> list[Flag]:
+    """银行存贷款 red flags: every failing regulatory check (per bank, on its whole
+    county book, and for the county) and, without a bank filter, each bank behind
+    its 全年贷款增长 target (the scope's own target is flagged by the registry)."""
+    out = []
+    found = checks(db, f, th) + ([c for c in target_checks(db, f) if c.bank] if not f.banks else [])
+    for c in found:
+        dims = (("bank", c.name),) if c.bank else ()
+        out.append(Flag(AREA_TITLE, c.text, AREA_KEY, dims, BREACH if c.level == "bad" else BEHIND, subject=c.name))
+    return out
+
+
+AREA_TITLE = TITLE
+
+
+def brief(db: sqlite_utils.Database, f: Filters, when: str, ytd: str) -> dict | None:
+    """The brief's bank section: the 2024 plan's sentence ("全年贷款增长X亿元，全县各项
+    贷款余额超过X亿元") and the monthly review's bank paragraph, with two tables and
+    the trend (long form). None without bank data in the month."""
+    from . import briefing as b   # the brief's phrasing helpers (briefing imports the areas)
+
+    t = totals(db, f)
+    if t is None:
+        return None
+    start = totals(db, f.at(periods.previous_year_end(f.as_of)))
+    year_ago = totals(db, f.at(periods.add_months(f.as_of, -12)))
+    scope = "、".join(completeness.reporter_names(db).get((completeness.BANK, c), c) for c in f.banks) or ""
+    towns = "、".join(dict(db.execute("SELECT code, name FROM towns").fetchall()).get(c, c) for c in f.towns)
+    who = (towns or "全县") + scope
+
+    def since(now, base, unit_text=b.amount_text):
+        if base is None:
+            return None
+        d = now - base
+        return ("比年初增加" if d >= 0 else "比年初减少") + unit_text(abs(d))
+
+    goal, inc = target_for(db, f), (None if start is None else t.loans - start.loans)
+    tp = periods.time_progress(f.as_of)
+    partial = periods.partial_year(periods.data_start(db), f.as_of)
+    progress = None
+    if goal is not None:
+        progress = (b.partial_progress_text(goal, "万元") if partial
+                    else b.progress_text(inc, goal, "万元", tp))
+    # the 2024 plan's sentence: "预计全年贷款增长*亿元，全县*贷款金额超过*亿元"
+    plan = b.sentence(
+        f"{ytd}{who}贷款" + (f"增长{b.amount_text(inc)}" if inc is not None and inc >= 0 else
+                            f"减少{b.amount_text(-inc)}" if inc is not None else f"余额{b.amount_text(t.loans)}"),
+        goal is not None and f"全年贷款增长目标{b.amount_text(goal)}",
+        t.loans >= money.YI and f"{who}各项贷款余额超过{int(t.loans // money.YI)}亿元")
+    s1 = b.sentence(f"{when}，{who}各项存款余额{b.amount_text(t.deposits)}",
+                    since(t.deposits, start and start.deposits),
+                    year_ago and b.change_text(t.deposits, year_ago.deposits))
+    s2 = b.sentence(f"各项贷款余额{b.amount_text(t.loans)}", since(t.loans, start and start.loans),
+                    year_ago and b.change_text(t.loans, year_ago.loans),
+                    progress and "贷款增长" + progress)
+    ldr_change = None
+    if start is not None and start.ldr is not None and t.ldr is not None:
+        ldr_change = b.rate_change_text(t.ldr, start.ldr).replace("同比", "比年初")
+    s3 = b.sentence(f"存贷比{b.pct_text(t.ldr)}", ldr_change)
+    two = two_increase(t, start)
+    two_text = None
+    if two is not None:
+        two_text = ("实现普惠小微贷款“两增”" if two.ok else "未实现普惠小微贷款“两增”"
+                    + ("（增速低于各项贷款增速）" if not two.growth_ok and two.borrowers_ok else
+                       "（户数少于年初）" if two.growth_ok else "（增速低于各项贷款增速、户数少于年初）"))
+    s4 = b.sentence(f"涉农贷款余额{b.amount_text(t.agri_loans)}",
+                    start and start.agri_loans and f"比年初增长{b.pct_text(growth(t.agri_loans, start.agri_loans))}",
+                    f"普惠小微贷款余额{b.amount_text(t.small_loans)}、{t.small_borrowers}户",
+                    two and f"比年初增长{b.pct_text(two.small_growth)}（各项贷款比年初增长{b.pct_text(two.loans_growth)}）",
+                    two_text,
+                    f"普惠型涉农贷款{b.amount_text(t.inclusive_agri_loans)}，信用贷款{b.amount_text(t.credit_loans)}，"
+                    f"中长期贷款{b.amount_text(t.long_loans)}")
+    rate_change = None
+    if year_ago is not None and year_ago.rate is not None and t.rate is not None and not partial:
+        rate_change = b.rate_change_text(round(t.rate, 6), round(year_ago.rate, 6))
+    s5 = b.sentence(f"{ytd}新增首贷户{t.first_borrowers_ytd or 0}户、首贷金额{b.amount_text(t.first_amount_ytd or 0)}",
+                    f"办理无还本续贷{b.amount_text(t.renewal_ytd or 0)}",
+                    f"累计发放贷款{b.amount_text(t.disbursed_ytd or 0)}",
+                    t.rate is not None and f"加权平均利率{money.fmt_pct(t.rate, 2)}" + (f"，{rate_change}" if rate_change else ""))
+    s6 = b.sentence(f"不良贷款余额{b.amount_text(t.npl)}", f"不良率{money.fmt_pct(t.npl_rate, 2)}",
+                    start and start.npl_rate is not None and b.rate_change_text(t.npl_rate, start.npl_rate)
+                    .replace("同比", "比年初"))
+    # by bank (county-wide books of the banks in scope)
+    rows = check_rows(db, f)
+    banks_only = [r for r in rows if r["code"] and not r["carried"]]
+    s7 = None
+    if len(banks_only) > 1:
+        incs = [(r["name"], r["totals"].loans - r["start"].loans) for r in banks_only if r["start"] is not None]
+        ldrs = [(r["name"], r["totals"].ldr) for r in banks_only if r["totals"].ldr is not None]
+        parts = []
+        if incs:
+            top = max(incs, key=lambda x: x[1])
+            parts.append(f"贷款比年初增加最多的是{top[0]}（{b.amount_text(top[1])}）")
+            down = [n + f"比年初减少{b.amount_text(-v)}" for n, v in incs if v < 0]
+            parts += down
+        if ldrs:
+            hi, lo = max(ldrs, key=lambda x: x[1]), min(ldrs, key=lambda x: x[1])
+            parts.append(f"存贷比最高的是{hi[0]}（{b.pct_text(hi[1])}），最低的是{lo[0]}（{b.pct_text(lo[1])}）")
+        failing = [r["name"] for r in banks_only if r["two"] is not None and not r["two"].ok]
+        if failing:
+            parts.append(f"{'、'.join(failing)}未实现普惠小微“两增”")
+        s7 = b.sentence("分机构看，" + parts[0], *parts[1:]) if parts else None
+    rank = ranking(db, f)
+    ranked = rank[rank["排名"].notna()]
+    s8 = None
+    if len(ranked) > 1:
+        top = "、".join(f"{r.银行}（{r.加权得分:.1f}分）" for r in ranked.head(3).itertuples())
+        s8 = b.sentence(f"金融机构考核按贷款增长、涉农、普惠小微、信用村用信等{len(INDICATORS)}项指标加权评分，"
+                        f"排名前列的依次为{top}",
+                        len(ranked) > 3 and f"{ranked.iloc[-1]['银行']}排名末位")
+    table = bank_table(db, f)
+    short = table[["银行", "各项存款（亿元）", "存款比年初增加（亿元）", "各项贷款（亿元）", "贷款比年初增加（亿元）",
+                   "存贷比（%）", "普惠小微贷款（亿元）", "不良率（%）"]]
+    trend_rows = []
+    for m in periods.months_between(periods.add_months(f.as_of, -12), f.as_of):
+        x = totals(db, f.at(m))
+        if x is not None:
+            trend_rows += [{"月份": m, "指标": "各项存款", "数值": money.to_yi(x.deposits)},
+                           {"月份": m, "指标": "各项贷款", "数值": money.to_yi(x.loans)}]
+    paragraphs = tuple(p for p in (plan, b.paragraph(s1, s2, s3), b.paragraph(s4, s5, s6), b.paragraph(s7, s8)) if p)
+    return {"paragraphs": paragraphs,
+            "tables": (("分机构存贷款情况", short), ("金融机构考核排名", rank[["排名", "银行", "加权得分", "报送情况"]])),
+            "chart": pd.DataFrame(trend_rows, columns=["月份", "指标", "数值"]) if trend_rows else None,
+            "chart_title": "各项存款、贷款余额走势（亿元）"}
+
+
+def reported_sql(f: Filters | None, by_town: bool) -> tuple[str, list]:
+    """The completeness feed's ``SELECT bank, month[, town]`` of the months each bank
+    reported (between two ``?``), in the towns of ``f`` (a county-wide report
+    is outside a town scope)."""
+    where, params = ("", []) if f is None else scope_sql(f, "town_code", None)
+    town = ", town_code" if by_town else ""
+    group = "GROUP BY 1, 2, 3" if by_town else "GROUP BY 1, 2"
+    return (f"SELECT bank_code, month{town} FROM bank_monthly WHERE carried_from IS NULL AND month BETWEEN ? AND ?"
+            f"{where} {group}"), params
+
+
+AREA = Area(
+    key=AREA_KEY, title=TITLE, heading="银行存贷款", kpis=kpis,
+    overview=("bank_deposits", "bank_loans", "bank_ldr", "bank_agri", "bank_small", "bank_small_hh",
+              "bank_first_hh", "bank_npl_rate"),
+    flags=flags, targets=(LOAN_TARGET,), refresh=lambda db, months=None: refresh(db, months),
+    import_feeds=(FEED,), completeness_feeds=(FEED,), flow_targets=False,
+)

@@ -31,7 +31,7 @@ from decimal import Decimal
 import pandas as pd
 import sqlite_utils
 
-from . import areas, completeness, credit, guarantees, indicators, ipo, microloans, money, overview, periods, targets
+from . import areas, banks, completeness, credit, guarantees, indicators, ipo, microloans, money, overview, periods, targets
 from .filters import Filters, load_options, scope_sql
 
 MONTHLY, ANNUAL = "月报", "年报"
@@ -660,6 +660,14 @@ class _Writer:
         return Section("credit", "信用村建设", (paragraph(s1, s2, s3, s4),), (("信用村主要指标", table),),
                        chart, "信用村授信、用信走势（亿元）", "亿元")
 
+    # -- 银行存贷款 (written by the area: finance_core.banks.brief)
+    def banks(self) -> Section:
+        part = banks.brief(self.db, self.f, self.p.when, self.p.ytd)
+        if part is None:
+            return Section("banks", banks.AREA.heading, (NO_DATA,))
+        return Section("banks", banks.AREA.heading, part["paragraphs"], part["tables"], part["chart"],
+                       part["chart_title"], "亿元")
+
     # -- 四、小额信贷
     def microloans(self) -> Section:
         t = microloans.totals(self.db, self.f)
@@ -901,7 +909,7 @@ def _ordinal(i: int) -> str:
 
 # brief section -> the page (area) key of its completeness feeds
 SECTION_AREAS = {"credit": "credit-villages", "microloans": "microloans", "guarantees": "guarantees",
-                 "ipo": "ipo", "indicators": "briefing"}
+                 "ipo": "ipo", "indicators": "briefing", "banks": "banks"}
 
 
 def gap_note(found: list[completeness.Gap]) -> str:
@@ -932,7 +940,8 @@ def build(db: sqlite_utils.Database, kind: str, f: Filters) -> Brief:
     (a 年报 runs to December, or the latest month of that year with data)."""
     period = period_for(load_options(db).months, kind, f.as_of)
     w = _Writer(db, f, period)
-    sections = [w.overview(), w.ipo(), w.credit(), w.microloans(), w.guarantees(), w.indicators(), w.issues()]
+    sections = [w.overview(), w.banks(), w.ipo(), w.credit(), w.microloans(), w.guarantees(), w.indicators(),
+                w.issues()]
     sections = _with_gap_notes(sections, completeness.gaps(db, w.f))
     if period.kind == ANNUAL:
         sections.append(w.plan())

@@ -69,6 +69,8 @@ FEEDS: tuple[Feed, ...] = (
          "净资产沿用{last}数据", None, None),
     Feed("ipo_notes", "上市调度记录", TASK_FORCE, "ipo", ("ipo_notes", "ipo_events"),
          "当月无调度记录", None, None),
+    Feed("bank_reports", "银行存贷款月报", BANK, "banks", ("bank_reports",),
+         "余额沿用{last}数据，当年累计缺失", "town_code", "bank_code", True),
     Feed("indicators", "指标台账", INDICATOR, "briefing", ("indicators",),
          "当月数值缺失", None, None),
 )
@@ -101,6 +103,9 @@ def _reported_sql(feed: Feed, f: Filters | None, by_town: bool = False) -> tuple
         return "SELECT guarantor_code, month FROM guarantor_monthly WHERE month BETWEEN ? AND ?", []
     if feed.key == "ipo_notes":
         return (f"SELECT '{TASK_FORCE_CODE}', month FROM ipo_notes WHERE month BETWEEN ? AND ? GROUP BY month"), []
+    if feed.key == "bank_reports":
+        from . import banks   # banks reads this module
+        return banks.reported_sql(f, by_town)
     if feed.key == "indicators":
         return "SELECT indicator, month FROM indicators WHERE month BETWEEN ? AND ? GROUP BY 1, 2", []
     raise ValueError(f"unknown feed {feed.key!r}")
@@ -378,7 +383,7 @@ def import_pairs(db: sqlite_utils.Database, source: str,
     table to (its fields, its rows, its replacement groups)."""
     out: set[tuple[str, str]] = set()
     for table, (fields, rows, groups) in tables.items():
-        if table in ("credit_reports", "microloan_status"):
+        if table in ("credit_reports", "microloan_status", "bank_reports"):
             out.update((bank, month) for month, bank in groups)     # groups: (month, bank)
             continue
         idx = {name: i for i, name in enumerate(fields)}

@@ -1028,8 +1028,10 @@ INDICATOR_FEED = Feed(
     replace_note="按月份、指标和范围更新：同一指标同一范围同一月份以新文件为准。",
 )
 
+from .bank_feed import BANK_REPORTS  # noqa: E402  (one file per new area's feed; it uses the types above)
+
 FEEDS: dict[str, Feed] = {f.key: f for f in (CREDIT, LEDGER, STATUS, CONTRACTS, GUARANTOR, EVENTS, NOTES, ROUNDS,
-                                             TARGETS, INDICATOR_FEED)}
+                                             TARGETS, INDICATOR_FEED, BANK_REPORTS)}
 FEED_BY_TITLE: dict[str, Feed] = {f.title: f for f in FEEDS.values()}
 
 
