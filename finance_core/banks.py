@@ -478,7 +478,7 @@ def check_table(db: sqlite_utils.Database, f: Filters, th: Thresholds = THRESHOL
         records.append({
             "银行": r["name"],
             "存贷比（%）": pct(t.ldr),
-            "存贷比": status(r["ldr_ok"]),
+            "存贷比检查": status(r["ldr_ok"]),
             "普惠小微比年初增速（%）": pct(None if two is None else two.small_growth),
             "各项贷款比年初增速（%）": pct(None if two is None else two.loans_growth),
             "普惠小微户数": t.small_borrowers,
@@ -487,11 +487,11 @@ def check_table(db: sqlite_utils.Database, f: Filters, th: Thresholds = THRESHOL
             "新增存贷比例（%）": pct(r["local_ratio"]) if r["local"] else None,
             "县域法人考核": status(r["local_ok"]) if r["local"] else "不适用",
             "不良率（%）": pct(t.npl_rate, 2),
-            "不良率状态": status(r["npl_ok"]),
+            "不良率检查": status(r["npl_ok"]),
             "报送情况": carried_text(r["carried"], f.as_of) if r["carried"] else "已报送",
         })
-    cols = ["银行", "存贷比（%）", "存贷比", "普惠小微比年初增速（%）", "各项贷款比年初增速（%）", "普惠小微户数",
-            "年初户数", "两增", "新增存贷比例（%）", "县域法人考核", "不良率（%）", "不良率状态", "报送情况"]
+    cols = ["银行", "存贷比（%）", "存贷比检查", "普惠小微比年初增速（%）", "各项贷款比年初增速（%）", "普惠小微户数",
+            "年初户数", "两增", "新增存贷比例（%）", "县域法人考核", "不良率（%）", "不良率检查", "报送情况"]
     return pd.DataFrame(records, columns=cols)
 
 
@@ -813,6 +813,14 @@ def ranking(db: sqlite_utils.Database, f: Filters, weights: Mapping[str, int] | 
     return frame.astype({c: "float64" for c in numeric})
 
 
+def ranking_text(table: pd.DataFrame) -> str:
+    """'排名：1. 邮储银行 85.3 分；2. 农商行 83.5 分；…' (ranked banks only)."""
+    ranked = table[table["排名"].notna() & table["加权得分"].notna()]
+    if ranked.empty:
+        return "排名：无可排名的银行。"
+    return "排名：" + "；".join(f"{int(r.排名)}. {r.银行} {r.加权得分:.1f} 分" for r in ranked.itertuples()) + "。"
+
+
 def weights_table(weights: Mapping[str, int], th: Thresholds = THRESHOLDS) -> pd.DataFrame:
     """The weights in use beside the configured ones, for the page and the export."""
     base = default_weights(th)
@@ -977,8 +985,7 @@ def reported_sql(f: Filters | None, by_town: bool) -> tuple[str, list]:
 
 AREA = Area(
     key=AREA_KEY, title=TITLE, heading="银行存贷款", kpis=kpis,
-    overview=("bank_deposits", "bank_loans", "bank_ldr", "bank_agri", "bank_small", "bank_small_hh",
-              "bank_first_hh", "bank_npl_rate"),
+    overview=("bank_deposits", "bank_loans", "bank_ldr", "bank_small", "bank_npl_rate"),
     flags=flags, targets=(LOAN_TARGET,), refresh=lambda db, months=None: refresh(db, months),
     import_feeds=(FEED,), completeness_feeds=(FEED,), flow_targets=False,
 )

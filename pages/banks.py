@@ -43,7 +43,7 @@ st.subheader("监管指标检查")
 found = data.call(bk.checks, f)
 bv.check_lines(found)
 checks = data.call(bk.check_table, f)
-bv.table(checks, "各银行监管指标检查", alert_cols=("存贷比", "两增", "县域法人考核", "不良率状态", "报送情况"))
+bv.table(checks, "各银行监管指标检查", alert_cols=("存贷比检查", "两增", "县域法人考核", "不良率检查", "报送情况"))
 st.caption(f"按各银行全县口径计算（不随乡镇筛选变化），截至{f.as_of}。存贷比目标不低于 "
            f"{money.fmt_pct(THRESHOLDS.bank_ldr_target)}；普惠小微“两增”：普惠小微贷款比年初增速不低于各项贷款"
            f"比年初增速，且户数不少于年初；县域法人机构比年初新增贷款占新增存款不低于 "
@@ -96,7 +96,8 @@ def assessment_and_export():
         st.warning("权重合计为 0，无法计算加权得分。", icon=":material/warning:")
     elif ranks["排名"].notna().any():
         widgets.chart(bv.score_chart, ranks, width="stretch")
-    bv.table(ranks, "金融机构考核排名：加权得分与各指标得分、指标值", alert_cols=("报送情况",))
+        st.caption(bk.ranking_text(ranks))
+    bv.ranking_tables(ranks)
 
     st.subheader("导出")
     changed = {i.param: weights[i.key] for i in bk.INDICATORS if weights[i.key] != WEIGHTS[i.key]}

@@ -356,3 +356,10 @@ def test_town_table(fx):
     towns = banks.town_table(fx, Filters("2024-06")).set_index("乡镇")
     assert list(towns.index) == ["甲镇", "乙乡"]
     assert towns.loc["甲镇", "各项贷款（亿元）"] == 0.77 and towns.loc["乙乡", "报送银行"] == "农商行"
+
+
+def test_ranking_text(fx):
+    table = banks.ranking(fx, Filters("2024-06"))
+    text = banks.ranking_text(table)
+    assert text.startswith("排名：1. ") and "邮储银行" not in text      # carried: not ranked
+    assert text.count("分；") == 1

@@ -68,8 +68,8 @@ def test_monthly_brief_of_the_fixture_writes_known_sentences(county):
     assert brief.title == "2024年6月普惠金融工作调度简报"
     assert brief.subtitle == "范围：全县 · 全部银行 · 数据截至2024年6月末"
     assert [s.heading for s in brief.sections] == [
-        "一、总体情况", "二、企业上市", "三、信用村建设", "四、脱贫人口小额信贷", "五、政府性融资担保",
-        "六、金融助企与风险防范", "七、存在问题"]
+        "一、总体情况", "二、银行存贷款", "三、企业上市", "四、信用村建设", "五、脱贫人口小额信贷",
+        "六、政府性融资担保", "七、金融助企与风险防范", "八、存在问题"]
     t = _texts(brief)
     # 2024-06 (B2 did not report: its May report 2.5m / 1.0m, 50 / 20 户 is carried): 授信 5.5m +
     # 12.6m + 2.5m, 用信 2.2m + 5.6m + 1.0m; year start 15.0m / 5.6m; county target 10m; 序时进度 182/366
