@@ -150,7 +150,7 @@ def test_annual_summary_of_the_fixture(county):
     brief = br.build(county, br.ANNUAL, Filters("2024-05"))
     assert brief.period.as_of == "2024-06"                 # the latest month of 2024 with data
     assert brief.title == "2024年（1—6月）普惠金融工作总结"
-    assert brief.sections[-1].heading == "八、2025年工作计划"
+    assert brief.sections[-1].heading == "九、2025年工作计划"
     t = _texts(brief)
     assert "1—6月新增授信560万元" in t["credit"]     # B2's May report carried into June
     assert "今年以来，甲科技6月已向省证监局申报辅导备案。" in t["ipo"]
@@ -158,7 +158,7 @@ def test_annual_summary_of_the_fixture(county):
     assert "督促甲科技加快辅导验收" in t["plan"]
     text = brief.text()
     assert text.startswith("2024年（1—6月）普惠金融工作总结\n范围：全县")
-    assert "\n八、2025年工作计划\n" in text
+    assert "\n九、2025年工作计划\n" in text
 
 
 def test_scope_words_follow_the_filters(county):

@@ -755,6 +755,7 @@ _LATEST = {
     "ipo_rounds": "SELECT MAX(substr(round_date, 1, 7)) FROM ipo_rounds",
     "targets": "SELECT CAST(MAX(year) AS TEXT) || ' 年' FROM targets",
     "indicators": "SELECT MAX(month) FROM indicators",
+    "bank_reports": "SELECT MAX(month) FROM bank_reports",
 }
 
 
