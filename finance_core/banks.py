@@ -957,8 +957,7 @@ def brief(db: sqlite_utils.Database, f: Filters, when: str, ytd: str) -> dict | 
                         f"排名前列的依次为{top}",
                         len(ranked) > 3 and f"{ranked.iloc[-1]['银行']}排名末位")
     table = bank_table(db, f)
-    short = table[["银行", "各项存款（亿元）", "存款比年初增加（亿元）", "各项贷款（亿元）", "贷款比年初增加（亿元）",
-                   "存贷比（%）", "普惠小微贷款（亿元）", "不良率（%）"]]
+    short = table[["银行", "各项存款（亿元）", "各项贷款（亿元）", "贷款比年初增加（亿元）", "存贷比（%）", "不良率（%）"]]
     trend_rows = []
     for m in periods.months_between(periods.add_months(f.as_of, -12), f.as_of):
         x = totals(db, f.at(m))
