@@ -8,8 +8,8 @@ month must be either by town or county-wide, not both (checked across the file).
 """
 from __future__ import annotations
 
-from .. import banks
-from .feeds import Built, Column, Err, Feed, Ref, direct
+from ... import banks
+from .base import Built, Column, Err, Feed, Ref, direct
 
 FIELDS = ("month", "bank_code", "town_code", *banks.COLUMNS)
 TABLE = direct(
