@@ -183,3 +183,18 @@ def test_import_of_a_corrected_month_replaces_the_bank_and_is_recorded(writable_
         (n,) = db.execute("SELECT COUNT(*) FROM submissions WHERE feed = ? AND reporter = 'CCB' AND month = '2026-10' "
                           "AND import_id IS NOT NULL", [bk.FEED]).fetchone()
         assert n == 1
+
+
+def test_a_missing_bank_is_named_carried_and_not_ranked(app, empty_db, tmp_path):
+    from tests import test_banks_data as fixture
+
+    fixture.load(empty_db)
+    at = app({"as_of": "2024-06"}, page=PAGE, db_path=tmp_path / "fixture.db")
+    assert not at.exception
+    warnings = " ".join(w.value for w in at.warning)
+    assert "邮储银行未报送2024年6月银行存贷款月报" in warnings
+    captions = " ".join(c.value for c in at.caption)
+    assert "含沿用5月数据（邮储银行）" in captions and "缺邮储银行6月数据" in captions
+    ranks = frame_with(at, "加权得分")
+    row = ranks[ranks["银行"] == "邮储银行"].iloc[0]
+    assert row["排名"] in ("—", None) and "不参与排名" in row["报送情况"]

@@ -363,3 +363,51 @@ def test_ranking_text(fx):
     text = banks.ranking_text(table)
     assert text.startswith("排名：1. ") and "邮储银行" not in text      # carried: not ranked
     assert text.count("分；") == 1
+
+
+# --- the demo county ----------------------------------------------------------------------------
+def test_demo_books_are_plausible_and_consistent(db):
+    for month in ("2024-10", "2025-10", "2026-10"):
+        t = banks.totals(db, Filters(month))
+        assert 200e8 <= t.loans <= 400e8 and 0.60 <= t.ldr <= 0.90, month
+    # a bank's 涉农 (and 普惠型涉农) book covers its 信用村 用信 and microloan balances, town by town
+    # for the banks reporting by town, county-wide for the others
+    rows = db.execute("""
+        WITH cover AS (
+            SELECT month, town_code, bank_code, SUM(x) AS x FROM (
+                SELECT month, town_code, bank_code, used_amount AS x FROM credit_monthly
+                UNION ALL SELECT month, town_code, bank_code, balance FROM microloan_monthly)
+            GROUP BY 1, 2, 3)
+        SELECT r.month, r.bank_code, r.town_code, r.agri_loans, r.inclusive_agri_loans,
+               (SELECT TOTAL(c.x) FROM cover c WHERE c.month = r.month AND c.bank_code = r.bank_code
+                  AND (r.town_code = '' OR c.town_code = r.town_code))
+        FROM bank_reports r""").fetchall()
+    assert rows and all(agri > need and incl > need for *_, agri, incl, need in rows)
+    assert {r[1] for r in rows if r[2]} == {"RCB", "VTB"}          # the county's own institutions by town
+
+
+def test_demo_stories(db):
+    end = Filters("2026-10")
+    failing = {(c.rule, c.bank) for c in banks.checks(db, end)}
+    assert ("two_increase", "ABC") in failing                       # 农业银行 behind its 两增
+    assert ("ldr_low", "CCB") in failing                            # 建设银行's 存贷比 fell below the target
+    ccb = [banks.totals(db, Filters(m, (), ("CCB",))).ldr for m in ("2025-10", "2026-01", "2026-05", "2026-10")]
+    assert ccb[0] > 0.70 > ccb[-1] and ccb == sorted(ccb, reverse=True)
+    last_year = {(c.rule, c.bank) for c in banks.checks(db, Filters("2025-10"))}
+    assert ("two_increase", "ABC") not in last_year and ("ldr_low", "CCB") not in last_year
+    targets = banks.target_table(db, end).set_index("银行")
+    assert targets.loc["建设银行", "进度"] == "落后" and targets.loc["农商行", "进度"] == "领先"
+
+
+def test_completeness_feed_names_the_missing_bank(fx):
+    from finance_core import completeness
+
+    found = completeness.gaps(fx, Filters("2024-06"), (banks.AREA_KEY,))
+    assert [(g.feed, g.reporter, g.last) for g in found] == [(banks.FEED, "B2", "2024-05")]
+    assert found[0].text() == "邮储银行未报送2024年6月银行存贷款月报（余额沿用5月数据，当年累计缺失）"
+    by = {k.key: k for k in banks.kpis(fx, Filters("2024-06"))}
+    assert by["bank_loans"].note == "含沿用5月数据（邮储银行）"
+    assert by["bank_first_hh"].note == "缺邮储银行6月数据"
+    # a county-wide reporter is not expected in a town scope; B1's towns all reported
+    assert completeness.gaps(fx, Filters("2024-06", ("T1",)), (banks.AREA_KEY,)) == []
+    assert completeness.gaps(fx, Filters("2024-05"), (banks.AREA_KEY,)) == []
