@@ -27,6 +27,7 @@ Definitions (DESIGN.md glossary):
 from __future__ import annotations
 
 import dataclasses
+from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from typing import Iterable, Mapping
 
@@ -503,7 +504,6 @@ def pct(ratio: float | None, decimals: int = 1) -> float | None:
     """A ratio as a percentage number for a "（%）" column, half-up."""
     if ratio is None:
         return None
-    from decimal import ROUND_HALF_UP, Decimal
     return float((Decimal(str(ratio)) * 100).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP))
 
 
@@ -859,17 +859,6 @@ def flags(db: sqlite_utils.Database, f: Filters, names: Names, th: Thresholds = 
 
 
 AREA_TITLE = TITLE
-
-
-def reported_sql(f: Filters | None, by_town: bool) -> tuple[str, list]:
-    """The completeness feed's ``SELECT bank, month[, town]`` of the months each bank
-    reported (between two ``?``), in the towns of ``f`` (a county-wide report
-    is outside a town scope)."""
-    where, params = ("", []) if f is None else scope_sql(f, "town_code", None)
-    town = ", town_code" if by_town else ""
-    group = "GROUP BY 1, 2, 3" if by_town else "GROUP BY 1, 2"
-    return (f"SELECT bank_code, month{town} FROM bank_monthly WHERE carried_from IS NULL AND month BETWEEN ? AND ?"
-            f"{where} {group}"), params
 
 
 AREA = Area(

@@ -103,9 +103,9 @@ def _reported_sql(feed: Feed, f: Filters | None, by_town: bool = False) -> tuple
         return "SELECT guarantor_code, month FROM guarantor_monthly WHERE month BETWEEN ? AND ?", []
     if feed.key == "ipo_notes":
         return (f"SELECT '{TASK_FORCE_CODE}', month FROM ipo_notes WHERE month BETWEEN ? AND ? GROUP BY month"), []
-    if feed.key == "bank_reports":
-        from . import banks   # banks reads this module
-        return banks.reported_sql(f, by_town)
+    if feed.key == "bank_reports":   # a county-wide report (town '') is outside a town scope
+        return (f"SELECT bank_code, month{town} FROM bank_monthly WHERE carried_from IS NULL AND month "
+                f"BETWEEN ? AND ?{where} {group}"), params
     if feed.key == "indicators":
         return "SELECT indicator, month FROM indicators WHERE month BETWEEN ? AND ? GROUP BY 1, 2", []
     raise ValueError(f"unknown feed {feed.key!r}")

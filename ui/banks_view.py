@@ -8,6 +8,7 @@ import streamlit as st
 
 from finance_core.config import ACCENT, BAD, GOOD, MARKS, PALETTE, WARN
 from ui import widgets
+from ui.filters import escape
 
 PICK = "pick"   # a click on a bank's bars sets the bank filter (ui.widgets.drill)
 SERIES = {"各项存款（亿元）": "#1565C0", "各项贷款（亿元）": "#2E7D32"}
@@ -42,8 +43,6 @@ def check_lines(found) -> None:
 
 
 def _md(text: str) -> str:
-    from ui.filters import escape
-
     return escape(text)
 
 

@@ -12,7 +12,7 @@ import pytest
 from finance_core import banks, schema
 from finance_core.config import Thresholds
 from finance_core.filters import Filters
-from tests import fixture_county
+from tests import fixture_county, fixtures
 
 M = 1_000_000
 K = 1_000
@@ -42,14 +42,9 @@ TARGETS = [(2024, banks.TARGET_METRIC, "county", "", 30 * M), (2024, banks.TARGE
 
 
 def load(db) -> None:
+    """The shared hand-built county plus a third bank and the banks' reports."""
     fixture_county.load(db)
-    conn = db.conn
-    conn.execute("BEGIN")
-    conn.execute("INSERT INTO banks VALUES ('B3', '建设银行', '国有大行')")
-    conn.executemany(f"INSERT INTO bank_reports VALUES ({','.join('?' * 17)})", REPORTS)
-    conn.executemany("INSERT INTO targets VALUES (?, ?, ?, ?, ?)", TARGETS)
-    banks.refresh(db)
-    conn.execute("COMMIT")
+    fixtures.load(db, [("banks", [("B3", "建设银行", "国有大行")]), ("bank_reports", REPORTS), ("targets", TARGETS)])
 
 
 @pytest.fixture

@@ -186,7 +186,7 @@ def test_import_of_a_corrected_month_replaces_the_bank_and_is_recorded(writable_
 
 
 def test_a_missing_bank_is_named_carried_and_not_ranked(app, empty_db, tmp_path):
-    from tests import test_banks_data as fixture
+    from tests.unit import test_banks_data as fixture
 
     fixture.load(empty_db)
     at = app({"as_of": "2024-06"}, page=PAGE, db_path=tmp_path / "fixture.db")
