@@ -488,7 +488,7 @@ CREATE TABLE guarantee_company_monthly (
 # bank_monthly is its roll-up: the reports plus, for a bank that did not report a month,
 # its last report of the look-back carried forward (balances only: its flows are NULL).
 V_BANKS = """
-CREATE TABLE bank_reports (
+CREATE TABLE IF NOT EXISTS bank_reports (
     month                TEXT NOT NULL,
     bank_code            TEXT NOT NULL REFERENCES banks(code),
     town_code            TEXT NOT NULL DEFAULT '',   -- '' : the bank reports the county as a whole
@@ -511,7 +511,7 @@ CREATE TABLE bank_reports (
     PRIMARY KEY (month, bank_code, town_code)
 ) WITHOUT ROWID;
 
-CREATE TABLE bank_monthly (
+CREATE TABLE IF NOT EXISTS bank_monthly (
     month                TEXT NOT NULL,
     bank_code            TEXT NOT NULL,
     town_code            TEXT NOT NULL,

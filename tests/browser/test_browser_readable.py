@@ -19,7 +19,7 @@ SIZES = {
 LINKS = {
     "overview": "/", "credit-villages": "/credit-villages", "microloans": "/microloans",
     "guarantees": "/guarantees", "ipo": "/ipo?tab=企业详情&company=立丰新材料股份有限公司", "briefing": "/briefing",
-    "data": "/data",
+    "data": "/data", "banks": "/banks",
 }
 
 # every element inside a metric that clips its text: its content is wider than its box
