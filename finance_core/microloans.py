@@ -25,6 +25,7 @@ from . import completeness, money, periods, privacy, rollups, targets
 from .area import BREACH, Area, Flag, Names, kpi_flags
 from .config import THRESHOLDS, Thresholds
 from .filters import Filters, scope_sql
+from .filters import names as reference_names
 from .kpi import COUNT, MONEY, MULTIPLE, RATIO, YTD_SUM, Kpi, compare, fmt_value
 from .money import safe_ratio
 
@@ -155,9 +156,7 @@ TOTAL_LABEL = "合计"
 LOAN_KINDS = {(0, 0): "新发放", (1, 0): "续贷", (0, 1): "展期", (1, 1): "展期"}
 
 
-def pct(ratio: float | None) -> float | None:
-    """A ratio as a percentage for a "（%）" table column (two decimals kept)."""
-    return None if ratio is None else round(ratio * 100, 2)
+pct = money.percent   # a ratio as a table's percentage (one decimal, half-up)
 
 
 def _group(by: str) -> tuple[str, str, str]:
@@ -517,10 +516,10 @@ def rankings(db: sqlite_utils.Database, f: Filters, by: str = BY_TOWN) -> pd.Dat
             f"SELECT {col}, bank_code, MIN(carried_from) FROM microloan_monthly WHERE month = ? "
             f"AND carried_from IS NOT NULL{where} GROUP BY {col}, bank_code", [f.as_of, *params]).fetchall():
         carried.setdefault(key, []).append((bank, since))
-    bank_names = dict(db.execute("SELECT code, name FROM banks").fetchall())
+    bank_names = reference_names(db, "banks")
     where_t, params_t = scope_sql(f, bank_col=None)
     eligible = grouped(f"SELECT town_code, eligible FROM household_counts WHERE 1=1{where_t}", params_t)
-    names = db.execute(f"SELECT code, name FROM {table} ORDER BY code").fetchall()
+    names = list(reference_names(db, table).items())
     chosen = f.towns if by == BY_TOWN else f.banks
     if chosen:
         codes = [(c, n) for c, n in names if c in chosen]
