@@ -232,8 +232,9 @@ def query_string(options: FilterOptions, f: Filters, **extra) -> str:
     return "&".join(x for x in (shared, urlencode(pairs)) if x)
 
 
-def scope_label(options: FilterOptions, f: Filters) -> str:
-    """'全县 · 全部银行 · 截至2024年6月末' in words, for headers and exports."""
+def scope_label(options: FilterOptions, f: Filters, banks: bool = True) -> str:
+    """'全县 · 全部银行 · 截至2024年6月末' in words, for headers and exports; without
+    ``banks`` for an area the bank filter does not apply to ('全县 · 截至2024年6月末')."""
     towns = "、".join(options.town_names[c] for c in f.towns) or "全县"
-    banks = "、".join(options.bank_names[c] for c in f.banks) or "全部银行"
-    return f"{towns} · {banks} · {periods.as_of_text(f.as_of)}"
+    bank_words = ("、".join(options.bank_names[c] for c in f.banks) or "全部银行") if banks else None
+    return " · ".join(x for x in (towns, bank_words, periods.as_of_text(f.as_of)) if x)

@@ -45,6 +45,7 @@ from .config import THRESHOLDS, Thresholds
 from .filters import Filters, in_clause, scope_sql
 from .filters import names as filter_names
 from .kpi import COUNT, MONEY, MULTIPLE, RATIO, YTD_RATE, YTD_SUM, Kpi, compare
+from .kpi import frame as kpi_table
 from .money import safe_ratio
 
 BORROWER_TYPES: dict[str, str] = {"small": "小微企业", "agri": "涉农", "other": "其他"}
@@ -368,15 +369,7 @@ def kpis(db: sqlite_utils.Database, f: Filters, products: tuple[str, ...] = (),
                                  flows=("g_new_borrowers", "g_new_count", "g_new_amount"))
 
 
-def kpi_frame(items: list[Kpi]) -> pd.DataFrame:
-    """The KPI row as a table, for the export."""
-    return pd.DataFrame({
-        "指标": [k.label for k in items],
-        "数值": [k.text() for k in items],
-        "较上月": [k.delta_prev_text() or "—" for k in items],
-        "同比": [k.delta_base_text() or "—" for k in items],
-        "提示": [k.flag or "" for k in items],
-    })
+kpi_frame = kpi_table   # the KPI row as a table, for the export
 
 
 # --- products ----------------------------------------------------------------------

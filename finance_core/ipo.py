@@ -56,6 +56,7 @@ from .area import WATCH, Area, Flag, Names
 from .config import THRESHOLDS, Thresholds
 from .db import write_transaction
 from .filters import FilterOptions, Filters, _as_list, check_choices, in_clause, scope_sql
+from .filters import scope_label as filters_scope_label
 from .kpi import COUNT, Kpi
 from .textcheck import text
 
@@ -734,8 +735,7 @@ def add_note(db: sqlite_utils.Database, company: str, month: str, progress: str,
 # --- page header and exports ------------------------------------------------------------
 def scope_label(opts: FilterOptions, f: Filters) -> str:
     """'城关镇、清溪镇 · 截至2026年10月末' (the bank filter does not apply to this area)."""
-    towns = "、".join(opts.town_names[c] for c in f.towns) or "全县"
-    return f"{towns} · {periods.as_of_text(f.as_of)}"
+    return filters_scope_label(opts, f, banks=False)
 
 
 def export_tables(db: sqlite_utils.Database, f: Filters, sel: Selection = Selection()) -> dict[str, pd.DataFrame]:
@@ -782,6 +782,6 @@ def flags(db: sqlite_utils.Database, f: Filters, names: Names, th: Thresholds = 
 
 AREA = Area(
     key="ipo", title="企业上市", heading="企业上市（各阶段企业数）", kpis=stage_kpis, per_row=8,
-    dimensions=("stage", "board"), flags=flags, targets=(GUIDANCE_TARGET,),
+    dimensions=("town", "stage", "board"), flags=flags, targets=(GUIDANCE_TARGET,),
     import_feeds=("ipo_events", "ipo_notes", "ipo_rounds"), completeness_feeds=("ipo_notes",), target_feeds=(),
 )

@@ -27,6 +27,7 @@ from .config import THRESHOLDS, Thresholds
 from .filters import Filters, scope_sql
 from .filters import names as reference_names
 from .kpi import COUNT, MONEY, MULTIPLE, RATIO, YTD_SUM, Kpi, compare, fmt_value
+from .kpi import frame as kpi_frame
 from .money import safe_ratio
 
 
@@ -325,13 +326,7 @@ FLOW_KPIS = ("ml_new_hh", "ml_new_amount", "ml_new_n", "ml_renewal_n", "ml_renew
              "ml_extension_amount", "ml_subsidy")
 
 
-def kpi_table(items: list[Kpi]) -> pd.DataFrame:
-    """The KPI row as a table for the export."""
-    return pd.DataFrame(
-        [{"指标": k.label, "数值": k.text(), "较上月": k.delta_prev_text() or "—",
-          "同比": k.delta_base_text() or "—"} for k in items],
-        columns=["指标", "数值", "较上月", "同比"],
-    )
+kpi_table = kpi_frame   # the KPI row as a table, for the export
 
 
 # --- arrears ageing and overdue trend ---------------------------------------------
