@@ -302,13 +302,6 @@ def kpis(db: sqlite_utils.Database, f: Filters, th: Thresholds = THRESHOLDS) -> 
 FLOW_KPIS = ("bank_first_hh", "bank_first_amount", "bank_renewal", "bank_disbursed", "bank_rate")
 
 
-def kpi_table(items: list[Kpi]) -> pd.DataFrame:
-    return pd.DataFrame(
-        [{"指标": k.label, "数值": k.text(), "较上月": k.delta_prev_text() or "—",
-          "比年初/同比": k.delta_base_text() or "—"} for k in items],
-        columns=["指标", "数值", "较上月", "比年初/同比"])
-
-
 # --- regulatory checks ---------------------------------------------------------------------------
 def _frac(x: float) -> Fraction:
     return Fraction(str(x))
