@@ -36,7 +36,7 @@ def kpi_row(kpis: Sequence[Kpi], per_row: int = 5) -> None:
     with st.container(key=f"kpirow{per_row}_{kpis[0].key}_{len(kpis)}", gap="small"):
         for i, k in enumerate(kpis):
             with st.container(border=True, height="stretch", key=f"kpicard_{kpis[0].key}_{i}"):
-                base = k.delta_base_text()
+                base = k.comparison_text()
                 help_text = "\n\n".join(x for x in (k.help, base) if x) or None
                 delta = k.delta_prev()
                 st.metric(
