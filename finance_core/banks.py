@@ -231,8 +231,9 @@ def kpis(db: sqlite_utils.Database, f: Filters, th: Thresholds = THRESHOLDS) -> 
     start_year_ago = totals(db, f.at(periods.add_months(periods.previous_year_end(m), -12)))
 
     def bal(key, label, attr, unit="", kind=MONEY, **kw):
+        """A balance: 比年初 (the banks' convention) and, second, 同比."""
         return compare(key, label, kind, lambda t: getattr(t, attr), now, prev, start, base_label="比年初",
-                       unit=unit, **kw)
+                       second=year_ago, second_label="同比", unit=unit, **kw)
 
     def yoy(key, label, attr, help_text):
         def g(pair):

@@ -145,6 +145,7 @@ def test_kpis_compare_with_the_year_start_and_a_year_before(fx):
     assert by["bank_loans"].value == now[0] and by["bank_loans"].base == start[0]
     assert by["bank_loans"].delta_base_text() == f"比年初 +{(now[0] - start[0]) / 1e4:,.0f} 万元"
     assert by["bank_deposits"].base == start[1]
+    assert by["bank_loans"].second_label == "同比" and by["bank_loans"].second is None   # no May 2023
     assert year_ago == (None, None)            # no May 2023: no 同比增速
     assert by["bank_loans_yoy"].value is None
     june = {k.key: k for k in banks.kpis(fx, Filters("2024-06"))}
@@ -153,6 +154,8 @@ def test_kpis_compare_with_the_year_start_and_a_year_before(fx):
     assert loans_0606 == (60 + 28 + 55) * M   # B3 did not report a year before: growth of unequal sets
     assert june["bank_loans_yoy"].value == pytest.approx(loans_06 / loans_0606 - 1)
     assert june["bank_ldr"].value == pytest.approx(loans_06 / ((108 + 52 + 100 + 70) * M))
+    assert june["bank_loans"].second == loans_0606
+    assert june["bank_loans"].comparison_text().startswith("比年初 +") and " · 同比 +" in june["bank_loans"].comparison_text()
     # ytd flows compare with the same month last year
     first_0606 = one(fx, "SELECT SUM(first_borrowers_ytd) FROM bank_reports WHERE month = '2023-06'")
     assert june["bank_first_hh"].base == first_0606
