@@ -22,7 +22,7 @@ _, notices = uf.read(list(P.values()))
 
 st.title("银行存贷款")
 widgets.drill_notice()
-st.caption(uf.escape(ff.scope_label(opts, f)) + " · 箭头为较上月变化，下方为比年初（余额）或同比（当年累计）")
+st.caption(uf.escape(ff.scope_label(opts, f)) + " · 箭头为较上月变化，下方为比年初与同比（余额）或同比（当年累计）")
 uf.show_notices(notices)
 gaps = reporting.gap_warning(f, (bk.AREA_KEY,))
 note = data.call(bk.scope_note, f)
