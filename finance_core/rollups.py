@@ -359,6 +359,9 @@ def refresh_guarantees(db) -> None:
 
 
 def refresh_all(db) -> None:
+    from . import fiscal
+
     refresh_credit(db)
     refresh_microloans(db)
     refresh_guarantees(db)
+    fiscal.refresh_fund(db)
