@@ -94,6 +94,13 @@ def add_quarters(quarter: str, n: int) -> str:
     return quarter_of(periods.add_months(quarter_months(quarter)[1], 3 * n))
 
 
+def pct(ratio: float | None) -> float | None:
+    """A ratio as a percentage with one decimal, half up (as shown)."""
+    if ratio is None:
+        return None
+    return float((Decimal(repr(float(ratio))) * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+
+
 def _end(month: str) -> str:
     return periods.month_end(month).isoformat()
 
@@ -104,6 +111,10 @@ def _year_start(month: str) -> str:
 
 # --- the fund roll-up (risk_fund) ----------------------------------------------------
 def fund_ledger_in_use(conn) -> bool:
+    """Whether the fund ledger holds anything (False before V_FISCAL is applied)."""
+    (exists,) = conn.execute("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'fund_moves'").fetchone()
+    if not exists:
+        return False
     (used,) = conn.execute(
         "SELECT EXISTS (SELECT 1 FROM fund_moves) OR EXISTS (SELECT 1 FROM fund_claims)").fetchone()
     return bool(used)
@@ -450,8 +461,7 @@ def zone_trend(db: sqlite_utils.Database, month: str) -> pd.DataFrame:
         if z is None:
             continue
         rows.append({"月份": m, "当年累计支出（万元）": money.to_wan(z.spent_ytd),
-                     "支出进度（%）": None if z.progress is None else round(z.progress * 100, 1),
-                     "序时进度（%）": round(z.time_progress * 100, 1)})
+                     "支出进度（%）": pct(z.progress), "序时进度（%）": pct(z.time_progress)})
     return pd.DataFrame(rows, columns=["月份", "当年累计支出（万元）", "支出进度（%）", "序时进度（%）"])
 
 
@@ -470,7 +480,7 @@ def zone_projects(db: sqlite_utils.Database, month: str) -> pd.DataFrame:
     return pd.DataFrame(
         [{"项目": name, "资金来源": program, "分配金额（万元）": money.to_wan(allocated), "分配日期": on,
           "当年支出（万元）": money.to_wan(ytd), "累计支出（万元）": money.to_wan(total),
-          "执行率（%）": None if not allocated else round(total / allocated * 100, 1),
+          "执行率（%）": pct(safe_ratio(total, allocated)),
           "本月报送": "已报送" if reported else "未报送"}
          for _code, name, program, allocated, on, ytd, total, reported in rows],
         columns=["项目", "资金来源", "分配金额（万元）", "分配日期", "当年支出（万元）", "累计支出（万元）",

@@ -88,8 +88,6 @@ def subsidy(gen) -> None:
             mine = [(no, amt) for b, no, amt in overdue if b == bank and amt > 0]
             k = min(len(mine), rng.randint(0, 2) + (4 if bank == LATE_SUBSIDY_BANK else 0))
             picked = rng.sample(mine, k)
-            for i, (no, amt) in enumerate(picked, start=1):
-                rejections.append((cid, i, no, int(amt), "贷款逾期，逾期期间利息不予贴息"))
             applied = int(approved) + sum(int(a) for _, a in picked)
             qend = fiscal.quarter_end(q)
             applied_on = qend + dt.timedelta(days=rng.randint(5, 25))
@@ -105,6 +103,8 @@ def subsidy(gen) -> None:
                 paid_on = end + dt.timedelta(days=30)
             if applied_on > end:
                 continue
+            for i, (no, amt) in enumerate(picked, start=1):
+                rejections.append((cid, i, no, int(amt), "贷款逾期，逾期期间利息不予贴息"))
             ok = approved_on <= end
             done = ok and paid_on <= end
             claims.append((cid, bank, q, n + len(picked), applied, applied, _d(applied_on),
