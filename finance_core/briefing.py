@@ -31,7 +31,7 @@ from decimal import Decimal
 import pandas as pd
 import sqlite_utils
 
-from . import completeness, credit, guarantees, indicators, ipo, microloans, money, overview, periods, targets
+from . import areas, completeness, credit, guarantees, indicators, ipo, microloans, money, overview, periods, targets
 from .filters import Filters, load_options, scope_sql
 
 MONTHLY, ANNUAL = "月报", "年报"
@@ -290,7 +290,7 @@ def town_completion(db: sqlite_utils.Database, f: Filters, metric_key: str) -> l
     targets cover all banks, so a bank-filtered scope has none."""
     if f.banks:
         return []
-    completion = targets.town_completions(db, f.as_of, metric_key)
+    completion = targets.town_completions(db, f.as_of, areas.METRIC_BY_KEY[metric_key])
     return [Ranked(name, completion[code]) for code, name in _town_codes(db, f) if code in completion]
 
 
@@ -316,7 +316,7 @@ def bank_credit_usage(db: sqlite_utils.Database, f: Filters) -> list[Ranked]:
 def bank_overdue_rate(db: sqlite_utils.Database, f: Filters) -> list[Ranked]:
     """小额信贷逾期率 per bank in scope with a balance (the overview's figure); a
     bank that did not report the month is not ranked."""
-    rates = overview.bank_overdue_rates(db, f)
+    rates = microloans.bank_overdue_rates(db, f)
     missing = _missing_banks(db, f, "microloans")
     return [Ranked(name, rates[code]) for code, name in _bank_codes(db, f) if code in rates and code not in missing]
 
@@ -498,7 +498,7 @@ class _Writer:
         self.window = [m for m in periods.months_between(periods.add_months(period.as_of, -12), period.as_of)]
 
     def progress(self, key: str) -> targets.Progress:
-        return targets.progress(self.db, self.f, targets.METRIC_BY_KEY[key])
+        return targets.progress(self.db, self.f, areas.METRIC_BY_KEY[key])
 
     def ptext(self, p: targets.Progress) -> str | None:
         if p.partial:
@@ -530,7 +530,7 @@ class _Writer:
     # -- 一、总体情况
     def overview(self) -> Section:
         rows, ahead, behind = [], [], []
-        metrics = list(targets.METRICS) + list(indicators.metrics())
+        metrics = list(areas.METRICS)
         for m in metrics:
             p = targets.progress(self.db, self.f, m)
             if p.target is None or p.actual is None:
@@ -837,7 +837,7 @@ class _Writer:
         nxt = self.p.year + 1
         nf = Filters(f"{nxt}-01", self.f.towns, self.f.banks)
         goals = []
-        for m in list(targets.METRICS) + list(indicators.metrics()):
+        for m in list(areas.METRICS):
             t = targets.target_for(self.db, m, nf)
             if t is not None:
                 label = m.label.replace("（当年）", "").removeprefix("当年")

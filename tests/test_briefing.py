@@ -96,9 +96,11 @@ def test_monthly_brief_of_the_fixture_writes_known_sentences(county):
     assert "本月，甲科技6月已向省证监局申报辅导备案。" in t["ipo"]
     assert "截至6月末，全年序时进度49.7%，纳入年度目标考核的1项指标" in t["overview"]
     assert "甲镇信用村新增授信完成率" not in t["issues"]     # 56.0%: on pace with the carried report
-    # a missing submission first, then limits breached (the pages' KPI flags, then banks), then the rest
+    # a missing submission first, then limits breached area by area (the page's KPI flags, then
+    # the area's own rules: banks over the overdue line), then the rest
     assert t["issues"].startswith("存在问题：一是邮储银行未报送2024年6月信用村银行报表（授信、用信沿用5月数据）；"
-                                  "二是小额信贷逾期率61.5%，高于2.0%；三是融资担保支小支农占比25.0%，低于80.0%；")
+                                  "二是小额信贷逾期率61.5%，高于2.0%；三是农商行小额信贷逾期率44.4%，高于2.0%；"
+                                  "四是邮储银行小额信贷逾期率100.0%，高于2.0%；五是融资担保支小支农占比25.0%，低于80.0%；")
     assert "放大倍数（全公司）0.67倍，低于3倍，资本闲置" in t["issues"]
 
 

@@ -21,7 +21,7 @@ from typing import Callable
 
 import sqlite_utils
 
-from .. import config, guarantees, indicators, ipo, periods, targets
+from .. import areas, config, guarantees, indicators, ipo, periods
 from . import cells
 
 
@@ -218,9 +218,10 @@ class TargetMetric:
     scopes: tuple[str, ...]
 
 
-# the annual-target metrics: the areas' (finance_core.targets) and the indicators ledger's
+# the annual-target metrics: the areas' (finance_core.areas) and the indicators ledger's (by its name)
 METRICS: tuple[TargetMetric, ...] = tuple(
-    TargetMetric(m.key, m.label, m.unit, m.scopes) for m in targets.METRICS) + tuple(
+    TargetMetric(m.key, m.label, m.unit, m.scopes) for m in areas.METRICS
+    if not m.key.startswith(indicators.TARGET_PREFIX)) + tuple(
     TargetMetric(i.metric_key, i.name, i.target_unit, tuple(indicators.SCOPE_TYPES))
     for i in indicators.INDICATORS if i.has_target)
 METRIC_BY_KEY = {m.key: m for m in METRICS}
@@ -244,7 +245,6 @@ class Feed:
     tables: tuple[TableSpec, ...]
     build: Callable[[Ref, dict, Err], Built | None]
     export: Callable[[sqlite_utils.Database, str | None], list[tuple]]
-    rollup: str | None             # 'credit' / 'microloans' / 'guarantees'
     month_field: str | None        # field whose month the log and preview report
     replace_note: str
     personal: bool = False         # holds personal data (no data export on the page)
@@ -355,7 +355,6 @@ CREDIT = Feed(
     tables=(CREDIT_TABLE,),
     build=_build_credit,
     export=_export_credit,
-    rollup="credit",
     month_field="month",
     replace_note="再次导入某月某银行的数据时，该月该银行的全部信用村数据以新文件为准（文件中没有的村会被删除）。",
 )
@@ -507,7 +506,6 @@ LEDGER = Feed(
     tables=(HOUSEHOLD_TABLE, LOAN_TABLE),
     build=_build_ledger,
     export=_export_ledger,
-    rollup="microloans",
     month_field="disbursed_on",
     replace_note="按贷款编号更新：文件中的贷款新增或覆盖原记录，文件中没有的贷款保持不变（台账不会因导入而删除贷款）。",
     personal=True,
@@ -576,7 +574,6 @@ STATUS = Feed(
     tables=(STATUS_TABLE,),
     build=_build_status,
     export=_export_status,
-    rollup="microloans",
     month_field="month",
     replace_note="再次导入某月某银行的状态表时，该月该银行的全部贷款状态以新文件为准（文件中没有的贷款当月状态会被删除）。",
 )
@@ -681,7 +678,6 @@ CONTRACTS = Feed(
     tables=(CONTRACT_TABLE,),
     build=_build_contract,
     export=_export_contracts,
-    rollup="guarantees",
     month_field="start_on",
     replace_note="按合同编号更新：文件中的合同新增或覆盖原记录，文件中没有的合同保持不变。",
 )
@@ -724,7 +720,6 @@ GUARANTOR = Feed(
     tables=(GUARANTOR_TABLE,),
     build=_build_guarantor,
     export=_export_guarantor,
-    rollup="guarantees",
     month_field="month",
     replace_note="按担保机构和月份更新：同一机构同一月份的数据以新文件为准。",
 )
@@ -774,7 +769,6 @@ EVENTS = Feed(
     tables=(EVENT_TABLE,),
     build=_build_event,
     export=_export_events,
-    rollup=None,
     month_field="event_date",
     replace_note="按企业和阶段更新：同一企业同一阶段以新文件的日期和说明为准。",
 )
@@ -831,7 +825,6 @@ NOTES = Feed(
     tables=(NOTE_TABLE,),
     build=_build_note,
     export=_export_notes,
-    rollup=None,
     month_field="month",
     replace_note="按企业和月份更新：同一企业同一月份的调度记录以新文件为准。",
 )
@@ -886,7 +879,6 @@ ROUNDS = Feed(
     tables=(ROUND_TABLE,),
     build=_build_round,
     export=_export_rounds,
-    rollup=None,
     month_field="round_date",
     replace_note="按企业和融资日期更新：同一企业同一日期的融资以新文件为准，文件中没有的融资保持不变。",
 )
@@ -962,7 +954,6 @@ TARGETS = Feed(
     tables=(TARGET_TABLE,),
     build=_build_target,
     export=_export_targets,
-    rollup=None,
     month_field=None,
     replace_note="按年度、指标和范围更新：同一目标以新文件为准，文件中没有的目标保持不变。",
 )
@@ -1033,7 +1024,6 @@ INDICATOR_FEED = Feed(
     tables=(INDICATOR_TABLE,),
     build=_build_indicator,
     export=_export_indicators,
-    rollup=None,
     month_field="month",
     replace_note="按月份、指标和范围更新：同一指标同一范围同一月份以新文件为准。",
 )
