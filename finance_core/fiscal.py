@@ -35,7 +35,8 @@ from typing import Sequence
 import pandas as pd
 import sqlite_utils
 
-from . import money, periods, privacy
+from . import completeness, microloans, money, periods, privacy
+from .area import BREACH, GAP, WATCH, BEHIND, Area, Flag, Names
 from .config import THRESHOLDS, Thresholds
 from .filters import Filters, scope_sql
 from .kpi import COUNT, MONEY, MULTIPLE, RATIO, YTD_SUM, Kpi, compare
@@ -46,11 +47,13 @@ PARTIES = ("guarantor", "reguarantor", "bank", "gov")
 PARTY_NAMES = {"guarantor": "担保公司", "reguarantor": "再担保", "bank": "银行", "gov": "地方政府"}
 LEVEL_NAMES = {"central": "中央", "provincial": "省级", "county": "县级"}
 
+AREA_KEY, ZONE_FEED = "fiscal", "fiscal_zone_spending"
 KIND_SUBSIDY, KIND_FUND, KIND_SHARE, KIND_AWARD = "贴息", "补偿金代偿", "县级分担", "上市奖补"
 KINDS = (KIND_SUBSIDY, KIND_FUND, KIND_SHARE, KIND_AWARD)
 REVIEW, PAY, DONE = "待审核", "待拨付", "已拨付"
 STAGES = (REVIEW, PAY, DONE)
 OVERDUE, ON_TIME = "逾期未拨付", "正常"
+TITLE = "财政资金"
 
 
 def split_4321(amount: int, shares_pct: Sequence[int]) -> tuple[int, ...]:
@@ -497,12 +500,10 @@ def zone_receipts(db: sqlite_utils.Database, month: str) -> pd.DataFrame:
 
 
 def missing_zone_reports(db: sqlite_utils.Database, month: str) -> list[str]:
-    """Projects allocated before ``month`` that reported no spending row for it:
-    their spending of the month is missing, not zero (named where shown)."""
-    return [name for (name,) in db.execute(
-        """SELECT p.name FROM zone_projects p WHERE p.allocated_on < ?
-           AND NOT EXISTS (SELECT 1 FROM zone_spending s WHERE s.project_code = p.code AND s.month = ?)
-           ORDER BY p.code""", [periods.month_start(month).isoformat(), month]).fetchall()]
+    """Projects expected to report ``month``'s spending that did not (the
+    completeness feed 示范区资金支出): their spending of the month is missing, not zero."""
+    return [g.reporter_name for g in completeness.gaps(db, Filters(month), (AREA_KEY,))
+            if g.feed == ZONE_FEED]
 
 
 # --- 贴息 claim completeness -----------------------------------------------------------
@@ -534,12 +535,10 @@ def missing_subsidy_claims(db: sqlite_utils.Database, f: Filters, th: Thresholds
 
 
 def gap_lines(db: sqlite_utils.Database, f: Filters, th: Thresholds = THRESHOLDS) -> list[str]:
-    """Missing submissions of this area, in words, for the page, brief and export."""
-    lines = [f"{bank}未报送{quarter_label(q)}贴息申报（应于季后{th.subsidy_claim_due_days}天内报送），"
-             "当季贴息缺失" for bank, q in missing_subsidy_claims(db, f, th)]
-    m = periods.parse_month(f.as_of)[1]
-    lines += [f"{name}未报送{m}月示范区资金支出，当月支出缺失" for name in missing_zone_reports(db, f.as_of)]
-    return lines
+    """Missing quarterly 贴息 claims, in words (the monthly 示范区资金支出 feed is in
+    :mod:`finance_core.completeness` with the other monthly feeds)."""
+    return [f"{bank}未报送{quarter_label(q)}贴息申报（应于季后{th.subsidy_claim_due_days}天内报送），"
+            "当季贴息缺失" for bank, q in missing_subsidy_claims(db, f, th)]
 
 
 # --- KPIs ----------------------------------------------------------------------------
@@ -576,8 +575,6 @@ def _paid_in(items: list[Claim], start: str, end: str) -> int:
 
 
 def snapshot(db: sqlite_utils.Database, f: Filters, th: Thresholds = THRESHOLDS) -> Snapshot:
-    from . import microloans  # the fund's balance and leverage: one definition, the 小额信贷 area's
-
     ys, end = _year_start(f.as_of), _end(f.as_of)
     sub = subsidy_claims(db, f, th)
     fund = fund_claims(db, f, th)
@@ -590,7 +587,7 @@ def snapshot(db: sqlite_utils.Database, f: Filters, th: Thresholds = THRESHOLDS)
     (share_paid,) = db.execute(
         f"SELECT TOTAL(s.amount) FROM comp_share_payments s JOIN guarantee_contracts c ON c.id = s.contract_id "
         f"WHERE s.party = 'gov' AND s.paid_on BETWEEN ? AND ?{where}", [ys, end, *params]).fetchone()
-    ml = microloans.snapshot(db, Filters(f.as_of))
+    ml = microloans.snapshot(db, Filters(f.as_of))   # the fund: one definition, the 小额信贷 area's
     everything = sub + fund + share + award
     late = [c for c in everything if c.overdue]
     return Snapshot(
@@ -643,7 +640,7 @@ def kpis(db: sqlite_utils.Database, f: Filters, th: Thresholds = THRESHOLDS) -> 
               help=f"全县小额信贷余额 ÷ 风险补偿金余额；应不低于 {th.fund_leverage_required:g} 倍（与小额信贷页同一口径）")
     if now.fund_leverage is not None and now.fund_leverage < th.fund_leverage_required:
         lev = dataclasses.replace(lev, flag=f"低于 {th.fund_leverage_required:g} 倍，撬动不足")
-    return [
+    items = [
         kpi("fs_subsidy_paid", "当年拨付贴息", MONEY, "subsidy_paid_ytd",
             help="当年已拨付给银行的贴息（按拨付日期）；不随乡镇筛选变化", **ytd),
         kpi("fs_subsidy_pending", "贴息待审核/待拨付", MONEY, "subsidy_pending", good_when_up=False,
@@ -665,6 +662,14 @@ def kpis(db: sqlite_utils.Database, f: Filters, th: Thresholds = THRESHOLDS) -> 
             help="企业已达到奖补阶段、尚未兑现的奖补"),
         late,
     ]
+    # a 示范区 project that did not report the month: its spending is missing (a flow)
+    items = completeness.annotate(items, completeness.gaps(db, f, (AREA_KEY,)), flows=("fs_zone_progress",),
+                                  only=("fs_zone_progress",))
+    missing = missing_subsidy_claims(db, f, th)
+    if missing:
+        note = "缺" + "、".join(b for b, _ in missing) + quarter_label(missing[0][1]) + "申报"
+        items = [dataclasses.replace(k, note=note) if k.key in ("fs_subsidy_pending",) else k for k in items]
+    return items
 
 
 def kpi_table(items: list[Kpi]) -> pd.DataFrame:
@@ -866,8 +871,6 @@ def _round(value: float) -> int:
 def budget(db: sqlite_utils.Database, month: str, growth: float = GROWTH_DEFAULT,
            default_rate: float = DEFAULT_RATE_DEFAULT, th: Thresholds = THRESHOLDS) -> Budget:
     """What-if at ``month`` (county-wide, the budget is the county's)."""
-    from . import microloans
-
     last_q = quarter_of(month) if quarter_months(quarter_of(month))[1] == month else add_quarters(quarter_of(month), -1)
     first_q = add_quarters(last_q, -3)
     (base,) = db.execute(
@@ -882,22 +885,42 @@ def budget(db: sqlite_utils.Database, month: str, growth: float = GROWTH_DEFAULT
 
 
 # --- flags and brief -------------------------------------------------------------------
-def flag_lines(db: sqlite_utils.Database, f: Filters, th: Thresholds = THRESHOLDS) -> list[tuple[str, str]]:
-    """(level, text) of this area's red flags at ``f.as_of``, most severe first."""
-    out: list[tuple[str, str]] = []
+FLAG_RULES = (  # the area's red-flag rules, one table: (rule, severity, what it checks)
+    ("overdue", BREACH, "申报超过拨付时限仍未拨付（贴息、补偿金代偿、县级分担、上市奖补，时限见 config）"),
+    ("zone_behind", BEHIND, "示范区资金当年支出进度低于序时进度"),
+    ("subsidy_missing", GAP, "银行未按期报送季度贴息申报"),
+)
+
+
+def flags(db: sqlite_utils.Database, f: Filters, names: Names | None = None,
+          th: Thresholds = THRESHOLDS) -> list[Flag]:
+    """This area's red flags at ``f.as_of`` (rules: :data:`FLAG_RULES`). The fund's
+    放大倍数 is the 小额信贷 area's flag and is not repeated here."""
+    out: list[Flag] = []
     claims = all_claims(db, f, th)
     for kind in KINDS:
         late = [c for c in claims if c.kind == kind and c.overdue]
         if late:
             worst = max(late, key=lambda c: c.age)
-            out.append(("bad", f"{kind}逾期未拨付 {len(late)} 笔 {money.fmt_money(sum(c.outstanding for c in late))}"
-                               f"（最长 {worst.age} 天：{worst.party}，时限 {worst.limit_days} 天）"))
+            dims = (("bank", worst.party),) if kind in (KIND_SUBSIDY, KIND_FUND) else ()
+            out.append(Flag(TITLE, f"{kind}逾期未拨付 {len(late)} 笔 {money.fmt_money(sum(c.outstanding for c in late))}"
+                                   f"（最长 {worst.age} 天：{worst.party}，时限 {worst.limit_days} 天）",
+                            AREA_KEY, dims, BREACH, subject=kind, value=worst.age, limit=worst.limit_days))
     z = zone_progress(db, f.as_of)
     if z is not None and z.behind:
-        out.append(("warn", f"示范区资金支出进度 {money.fmt_pct(z.progress)}，低于序时进度 "
-                            f"{money.fmt_pct(z.time_progress)}，尚有 {money.fmt_money(z.unspent)} 未支出"))
-    out += [("warn", line) for line in gap_lines(db, f, th)]
+        out.append(Flag(TITLE, f"示范区资金支出进度 {money.fmt_pct(z.progress)}，低于序时进度 "
+                               f"{money.fmt_pct(z.time_progress)}，尚有 {money.fmt_money(z.unspent)} 未支出",
+                        AREA_KEY, (), BEHIND, subject="示范区资金支出进度", value=z.progress, limit=z.time_progress))
+    for bank, q in missing_subsidy_claims(db, f, th):
+        out.append(Flag(TITLE, f"{bank}未报送{quarter_label(q)}贴息申报（应于季后{th.subsidy_claim_due_days}天内报送）",
+                        AREA_KEY, (("bank", bank),), GAP, subject=bank))
     return out
+
+
+def flag_lines(db: sqlite_utils.Database, f: Filters, th: Thresholds = THRESHOLDS) -> list[str]:
+    """The flags' sentences, with this area's monthly missing submissions (the page's 需要关注)."""
+    lines = [fl.text for fl in sorted(flags(db, f, th=th), key=lambda fl: fl.severity)]
+    return lines + completeness.notice_lines(completeness.gaps(db, f, (AREA_KEY,)))
 
 
 def brief_paragraphs(db: sqlite_utils.Database, f: Filters, th: Thresholds = THRESHOLDS) -> list[str]:
@@ -920,3 +943,16 @@ def brief_paragraphs(db: sqlite_utils.Database, f: Filters, th: Thresholds = THR
                      f"{money.fmt_pct(s.zone.time_progress)}，{'落后于' if s.zone.behind else '达到'}序时目标。")
     parts.append(f"当年兑现上市奖补{money.fmt_money(s.award_paid_ytd)}，待兑现{money.fmt_money(s.award_pending)}。")
     return parts
+
+
+# --- the area ------------------------------------------------------------------------------
+AREA = Area(
+    key=AREA_KEY, title=TITLE, heading="财政资金（贴息、风险补偿金、代偿分担、示范区及奖补资金）", kpis=kpis,
+    overview=("fs_subsidy_paid", "fs_fund_paid", "fs_fund_pending", "fs_share_unpaid", "fs_zone_progress",
+              "fs_overdue"),
+    per_row=6, flags=flags, refresh=lambda db, months=None: refresh_fund(db),
+    import_feeds=("fiscal_subsidy", "fiscal_subsidy_items", "fiscal_fund_claims", "fiscal_fund_recoveries",
+                  "fiscal_fund_moves", "fiscal_shares", "fiscal_zone_funds", "fiscal_zone_projects",
+                  ZONE_FEED, "fiscal_awards"),
+    completeness_feeds=(ZONE_FEED,),
+)

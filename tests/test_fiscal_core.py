@@ -247,7 +247,12 @@ def test_zone_progress_against_sql(small):
     # February, before the March money: 90,000 ÷ (1,000,000 − 200,000) = 11.25% -> 11.3 (half up)
     assert trend.iloc[1]["支出进度（%）"] == 11.3
     assert fiscal.zone_progress(small, "2024-05") is None
-    assert fiscal.missing_zone_reports(small, "2025-04") == ["平台"]      # no April row: missing, not zero
+    # reported in February, so expected in April: its April spending is missing, not zero
+    assert fiscal.missing_zone_reports(small, "2025-04") == ["平台"]
+    assert fiscal.missing_zone_reports(small, "2025-06") == []
+    k = {x.key: x for x in fiscal.kpis(small, Filters("2025-04"))}
+    assert k["fs_zone_progress"].note == "缺平台4月数据"
+    assert fiscal.zone_progress(small, "2025-04").spent_ytd == 90_000
 
 
 def test_bank_and_quarter_tables(small):
@@ -368,14 +373,17 @@ def test_budget_what_if(small):
 
 def test_demo_stories(db):
     f = Filters("2026-10")
-    lines = [t for _, t in fiscal.flag_lines(db, f)]
+    lines = fiscal.flag_lines(db, f)
     assert any(t.startswith("贴息逾期未拨付") and "青禾村镇银行" in t for t in lines)
     assert any(t.startswith("补偿金代偿逾期未拨付") for t in lines)
     assert any(t.startswith("县级分担逾期未拨付") for t in lines)
     assert any(t.startswith("上市奖补逾期未拨付") for t in lines)
     assert any("低于序时进度" in t for t in lines)
     assert any("邮储银行未报送" in t and "贴息申报" in t for t in lines)
-    assert any("示范区资金支出" in t and "未报送10月" in t for t in lines)
+    assert any("未报送2026年10月示范区资金支出" in t for t in lines)
+    flags = fiscal.flags(db, f)
+    assert all(fl.area == "财政资金" and fl.key == "fiscal" for fl in flags)
+    assert {fl.severity for fl in flags} == {0, 1, 2}
 
 
 def test_pipeline_table_and_summary_agree(small):
