@@ -901,7 +901,7 @@ def _ordinal(i: int) -> str:
 
 # brief section -> the page (area) key of its completeness feeds
 SECTION_AREAS = {"credit": "credit-villages", "microloans": "microloans", "guarantees": "guarantees",
-                 "ipo": "ipo", "indicators": "briefing"}
+                 "ipo": "ipo", "fiscal": "fiscal", "indicators": "briefing"}
 
 
 def gap_note(found: list[completeness.Gap]) -> str:
@@ -932,7 +932,10 @@ def build(db: sqlite_utils.Database, kind: str, f: Filters) -> Brief:
     (a 年报 runs to December, or the latest month of that year with data)."""
     period = period_for(load_options(db).months, kind, f.as_of)
     w = _Writer(db, f, period)
-    sections = [w.overview(), w.ipo(), w.credit(), w.microloans(), w.guarantees(), w.indicators(), w.issues()]
+    from . import fiscal_brief
+
+    sections = [w.overview(), w.ipo(), w.credit(), w.microloans(), w.guarantees(), fiscal_brief.section(w),
+                w.indicators(), w.issues()]
     sections = _with_gap_notes(sections, completeness.gaps(db, w.f))
     if period.kind == ANNUAL:
         sections.append(w.plan())

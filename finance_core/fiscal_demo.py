@@ -69,6 +69,10 @@ def subsidy(gen) -> None:
     th = THRESHOLDS
     end = gen.end_date
     due_q = fiscal.due_quarter(gen.end, th)
+    # the latest quarter whose claim, filed 3 days after the quarter, is past the payment limit
+    late_q = fiscal.quarter_of(gen.end)
+    while fiscal.quarter_end(late_q) + dt.timedelta(days=3 + th.subsidy_pay_days) >= end:
+        late_q = fiscal.add_quarters(late_q, -1)
     quarter_ends = [m for m in gen.months if m[5:] in ("03", "06", "09", "12")]
     claims, rejections, cid = [], [], 0
     for month in quarter_ends:
@@ -86,20 +90,17 @@ def subsidy(gen) -> None:
                 continue
             cid += 1
             mine = [(no, amt) for b, no, amt in overdue if b == bank and amt > 0]
-            k = min(len(mine), rng.randint(0, 2) + (4 if bank == LATE_SUBSIDY_BANK else 0))
+            k = min(len(mine), rng.randint(0, 2) + (4 if bank == LATE_SUBSIDY_BANK and q == late_q else 0))
             picked = rng.sample(mine, k)
             applied = int(approved) + sum(int(a) for _, a in picked)
             qend = fiscal.quarter_end(q)
             applied_on = qend + dt.timedelta(days=rng.randint(5, 25))
             approved_on = applied_on + dt.timedelta(days=rng.randint(10, 25))
             paid_on = approved_on + dt.timedelta(days=rng.randint(5, 20))
-            if q == due_q and bank == LATE_SUBSIDY_BANK:
+            if q == late_q and bank == LATE_SUBSIDY_BANK:
                 # filed early, approved, then left unpaid past the limit
                 applied_on = qend + dt.timedelta(days=3)
                 approved_on = applied_on + dt.timedelta(days=12)
-                if (end - applied_on).days <= th.subsidy_pay_days:
-                    applied_on = end - dt.timedelta(days=th.subsidy_pay_days + 5)
-                    approved_on = applied_on + dt.timedelta(days=12)
                 paid_on = end + dt.timedelta(days=30)
             if applied_on > end:
                 continue

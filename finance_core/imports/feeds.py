@@ -1028,8 +1028,10 @@ INDICATOR_FEED = Feed(
     replace_note="按月份、指标和范围更新：同一指标同一范围同一月份以新文件为准。",
 )
 
+from .fiscal_feeds import FISCAL_FEEDS  # noqa: E402  (the 财政资金 area's feeds, in their own file)
+
 FEEDS: dict[str, Feed] = {f.key: f for f in (CREDIT, LEDGER, STATUS, CONTRACTS, GUARANTOR, EVENTS, NOTES, ROUNDS,
-                                             TARGETS, INDICATOR_FEED)}
+                                             TARGETS, INDICATOR_FEED, *FISCAL_FEEDS)}
 FEED_BY_TITLE: dict[str, Feed] = {f.title: f for f in FEEDS.values()}
 
 
