@@ -934,8 +934,8 @@ def build(db: sqlite_utils.Database, kind: str, f: Filters) -> Brief:
     w = _Writer(db, f, period)
     from . import fiscal_brief
 
-    sections = [w.overview(), w.ipo(), w.credit(), w.microloans(), w.guarantees(), fiscal_brief.section(w),
-                w.indicators(), w.issues()]
+    sections = [s for s in (w.overview(), w.ipo(), w.credit(), w.microloans(), w.guarantees(),
+                            fiscal_brief.section(w), w.indicators(), w.issues()) if s is not None]
     sections = _with_gap_notes(sections, completeness.gaps(db, w.f))
     if period.kind == ANNUAL:
         sections.append(w.plan())

@@ -17,6 +17,10 @@ Four ledgers (schema ``V_FISCAL``):
   ``ipo_awards``): money received by level, allocated, spent per month; 上市奖补
   due per first entry into a stage (config ``ipo_award_policy``) and paid.
 
+A payment ledger the county does not keep at all (no 4321 payment, no award
+recorded) lists no claims of its kind: "unpaid" cannot be told from "not
+recorded" there.
+
 State at a data month is the state at its last day: a claim filed on the 31st
 of January is in January's pipeline with age 0; one filed on 1 February is not.
 
@@ -303,6 +307,8 @@ def compensations(db: sqlite_utils.Database, f: Filters) -> list[Compensation]:
 def county_share_claims(db: sqlite_utils.Database, f: Filters, th: Thresholds = THRESHOLDS) -> list[Claim]:
     """The county's (地方政府) part of each compensation, tracked to payment: due
     from the compensation date; paid when the payments reach what is due."""
+    if not _kept(db, "comp_share_payments"):
+        return []
     end = _end(f.as_of)
     out = []
     for c in compensations(db, f):
@@ -317,6 +323,13 @@ def county_share_claims(db: sqlite_utils.Database, f: Filters, th: Thresholds = 
     return out
 
 
+def _kept(db: sqlite_utils.Database, table: str) -> bool:
+    """Whether the county keeps this payment ledger at all: without a single row
+    nothing can be said about what is unpaid, so its claims are not listed."""
+    (kept,) = db.execute(f"SELECT EXISTS (SELECT 1 FROM {table})").fetchone()
+    return bool(kept)
+
+
 def award_policy(th: Thresholds = THRESHOLDS) -> dict[str, int]:
     return {str(stage): int(amount) for stage, amount in th.ipo_award_policy}
 
@@ -327,7 +340,7 @@ def award_claims(db: sqlite_utils.Database, f: Filters, th: Thresholds = THRESHO
     towns of the company in scope."""
     end = _end(f.as_of)
     policy = award_policy(th)
-    if not policy:
+    if not policy or not _kept(db, "ipo_awards"):
         return []
     where, params = scope_sql(f, town_col="c.town_code", bank_col=None)
     marks = ",".join("?" * len(policy))

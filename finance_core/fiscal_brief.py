@@ -8,7 +8,8 @@ from . import fiscal, money, periods
 
 
 def section(w):
-    """The section for the brief writer ``w`` (``briefing._Writer``: db, scope, period)."""
+    """The section for the brief writer ``w`` (``briefing._Writer``: db, scope, period);
+    None when the scope has no fiscal figures at all."""
     from . import briefing as b
 
     db, f, p = w.db, w.f, w.p
@@ -18,8 +19,8 @@ def section(w):
     amount = b.amount_text
     empty = not (s.subsidy_paid_ytd or s.subsidy_pending or s.fund_paid_ytd or s.fund_pending or s.share_due_ytd
                  or s.share_unpaid or s.zone or s.award_paid_ytd or s.award_pending)
-    if empty:
-        return b.Section(fiscal.AREA_KEY, fiscal.TITLE, (b.NO_DATA,))
+    if empty:   # a county that keeps none of these ledgers: no section (its other sections unchanged)
+        return None
     s1 = b.sentence(f"{p.ytd}拨付贴息{amount(s.subsidy_paid_ytd)}",
                     yb and b.change_text(s.subsidy_paid_ytd, yb.subsidy_paid_ytd),
                     s.subsidy_pending_n and f"尚有{s.subsidy_pending_n}笔{amount(s.subsidy_pending)}待审核或待拨付")

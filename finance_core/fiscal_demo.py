@@ -22,8 +22,9 @@ Stories:
   review past 90 days (材料不全);
 - 邮储银行 has not filed the latest due quarter's 贴息 claim (its gap is named);
 - the county's 10% of an older compensation is unpaid past 90 days (库款调度困难);
-- 示范区资金 spending this year is behind 序时进度, and 普惠金融服务平台 did not
-  report the last month's spending;
+- 示范区资金 spending this year is behind 序时进度, and 数字普惠金融服务平台建设
+  did not report its spending two months before the end (as 邮储银行's
+  credit-village reports; the end month itself is complete);
 - a company that entered 辅导备案 more than 90 days ago still awaits its award.
 """
 from __future__ import annotations
@@ -35,7 +36,8 @@ from .config import THRESHOLDS
 
 LATE_SUBSIDY_BANK = "VTB"       # approved, unpaid past the limit, with rejected items
 MISSING_SUBSIDY_BANK = "PSBC"   # has not filed the latest due quarter
-ZONE_SILENT_PROJECT = "Z01"     # did not report the last month's spending
+ZONE_SILENT_PROJECT = "Z01"     # did not report its spending two months before the end
+ZONE_SILENT_OFFSET = -2
 ZONE_PROJECTS = [  # code, name, share of the money allocated
     ("Z01", "数字普惠金融服务平台建设", 0.15),
     ("Z02", "首贷续贷服务中心建设", 0.10),
@@ -222,7 +224,7 @@ def zone(gen) -> None:
             if month < on[:7]:
                 continue
             this_year = month[:4] == str(y)
-            if this_year and code == ZONE_SILENT_PROJECT and month == gen.end:
+            if code == ZONE_SILENT_PROJECT and month == periods.add_months(gen.end, ZONE_SILENT_OFFSET):
                 continue  # not reported
             pace = 0.045 if this_year else 0.05
             amount = int(allocated * pace * rng.uniform(0.5, 1.5)) // 100 * 100
