@@ -705,6 +705,15 @@ def whatif(db: sqlite_utils.Database, f: Filters, usage_target: float, coverage_
                   None if goal is None or done is None else max(0, goal - done))
 
 
+def bank_usage_rates(db: sqlite_utils.Database, f: Filters) -> dict[str, float]:
+    """用信率 (用信金额 ÷ 授信金额) of each bank with credit granted in the towns of
+    ``f`` (the same figure as ``totals(...).usage_rate`` for a one-bank scope)."""
+    where, params = scope_sql(f, bank_col=None)
+    return {code: used / granted for code, granted, used in db.execute(
+        f"SELECT bank_code, SUM(granted_amount), SUM(used_amount) FROM credit_monthly "
+        f"WHERE month = ?{where} GROUP BY bank_code", [f.as_of, *params]).fetchall() if granted}
+
+
 # --- the area: targets, red flags, registry entry ---------------------------------
 def _increase(field: str):
     def actual(db, f: Filters) -> int | None:

@@ -663,6 +663,49 @@ def what_if(db: sqlite_utils.Database, f: Filters, products: tuple[str, ...] = (
                   int(base), int(loss), int(guarantor))
 
 
+# --- for the brief: product activity in a period, provincial ratings ---------------------
+@dataclasses.dataclass(frozen=True)
+class ProductActivity:
+    name: str
+    quota: int          # 合作授信额度 (元), whole product
+    used: int           # 在保 of the whole product at the data month
+    firms: int          # distinct borrowers whose guarantee started in the period (scope)
+    contracts: int
+    amount: int         # guaranteed amount started in the period (scope)
+
+    @property
+    def quota_share(self) -> float | None:
+        return money.safe_ratio(self.used, self.quota)
+
+
+def product_activity(db: sqlite_utils.Database, f: Filters, start: str) -> list[ProductActivity]:
+    """Per guarantee product: the cooperation quota and its use (company-wide, as
+    the 融资担保 page shows it), and the borrowers (firms) and amount of the
+    guarantees that started from ``start`` to the end of ``f.as_of`` in scope."""
+    where, params = scope_sql(f, town_col="c.town_code", bank_col="c.bank_code")
+    rows = db.execute(
+        f"""
+        SELECT p.name, p.quota,
+               (SELECT COALESCE(SUM(g.outstanding), 0) FROM guarantee_monthly g
+                WHERE g.product_code = p.code AND g.month = ?),
+               COUNT(DISTINCT TRIM(c.borrower_name)), COUNT(c.id), COALESCE(SUM(c.amount), 0)
+        FROM guarantee_products p
+        LEFT JOIN guarantee_contracts c ON c.product_code = p.code
+             AND c.start_on BETWEEN ? AND ?{where}
+        GROUP BY p.code ORDER BY p.launched_on, p.code
+        """,
+        [f.as_of, periods.month_start(start).isoformat(), periods.month_end(f.as_of).isoformat(), *params],
+    ).fetchall()
+    return [ProductActivity(n, int(q), int(u), int(fi), int(c), int(a)) for n, q, u, fi, c, a in rows]
+
+
+def guarantor_ratings(db: sqlite_utils.Database, month: str) -> list[tuple[str, str]]:
+    """(guarantor name, provincial rating) at ``month`` for rated guarantors."""
+    return [(n, r) for n, r in db.execute(
+        "SELECT g.name, m.rating FROM guarantor_monthly m JOIN guarantors g ON g.code = m.guarantor_code "
+        "WHERE m.month = ? AND m.rating IS NOT NULL AND m.rating <> '' ORDER BY g.code", [month]).fetchall()]
+
+
 # --- the area: targets, red flags, registry entry ---------------------------------
 def _new_amount(db, f: Filters) -> int | None:
     t = totals(db, f)

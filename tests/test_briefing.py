@@ -3,7 +3,7 @@ omission of missing data, and the brief's own queries against plain SQL."""
 import pytest
 
 from finance_core import briefing as br
-from finance_core import periods
+from finance_core import ipo, periods
 from finance_core.filters import Filters
 from tests import fixture_county
 
@@ -195,7 +195,7 @@ def test_ipo_moves_and_rounds_match_sql(db):
     moves = br.ipo_moves(db, f, "2025-01")
     events = db.execute("SELECT e.id, c.name, e.stage, e.event_date FROM ipo_events e JOIN companies c "
                         "ON c.id = e.company_id ORDER BY c.id, e.event_date, e.id").fetchall()
-    order = {s: i for i, s in enumerate(br.ipo.STAGES)}
+    order = {s: i for i, s in enumerate(ipo.STAGES)}
     expected, last, highest = [], {}, {}
     for _id, name, stage, date in events:
         prev, top = last.get(name), highest.get(name, -1)
@@ -283,7 +283,8 @@ def test_demo_brief_changes_and_charts_come_from_the_same_totals(db):
 
 
 def test_ordinals_and_long_issue_lists():
-    from finance_core.briefing import MAX_ISSUES_IN_TEXT, _ordinal
+    from finance_core.briefing import MAX_ISSUES_IN_TEXT
+    from finance_core.briefing import ordinal as _ordinal
 
     assert [_ordinal(i) for i in (0, 8, 9, 10, 19, 20, 98, 99)] == \
         ["一", "九", "十", "十一", "二十", "二十一", "九十九", "一百"]
@@ -297,7 +298,7 @@ def test_a_long_list_of_issues_names_ten_and_counts_the_rest(db, monkeypatch):
     from finance_core.filters import Filters, load_options
 
     many = [ov.Flag("企业上市", f"第{i}家企业处于辅导备案已 20 个月", "ipo") for i in range(25)]
-    monkeypatch.setattr(b.overview, "red_flags", lambda *a, **k: many)
+    monkeypatch.setattr(b.summary.areas, "red_flags", lambda *a, **k: many)
     brief = b.build(db, "月报", Filters(load_options(db).latest))
     issues = next(s for s in brief.sections if s.key == "issues")
     text = issues.paragraphs[0]

@@ -321,8 +321,10 @@ def test_a_registered_area_s_flags_reach_the_brief(db, monkeypatch):
 
 
 def test_no_flags_says_so(edges, monkeypatch):
+    from finance_core import areas as registry
+
     d, _ = edges
-    monkeypatch.setattr(overview, "red_flags", lambda *a, **k: [])
+    monkeypatch.setattr(registry, "red_flags", lambda *a, **k: [])
     text = br.build(d, br.MONTHLY, Filters("2025-01")).section("issues").paragraphs[0]
     assert text.startswith("当前范围内各项监测指标均未超出预警阈值")
 

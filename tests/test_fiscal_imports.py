@@ -11,7 +11,7 @@ from finance_core import db as fdb
 from finance_core import fiscal, imports
 from finance_core.filters import Filters
 from finance_core.imports import templates
-from finance_core.imports.fiscal_feeds import FISCAL_FEEDS
+from finance_core.imports.feeds.fiscal import FISCAL_FEEDS
 
 LEDGERS = ("subsidy_rejections", "subsidy_claims", "fund_recoveries", "fund_claims", "fund_moves",
            "comp_share_payments", "zone_spending", "zone_projects", "zone_funds", "ipo_awards")

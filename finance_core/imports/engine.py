@@ -26,7 +26,7 @@ import sqlite_utils
 from .. import areas, audit, completeness
 from ..db import write_transaction
 from . import cells
-from .feeds import FEEDS, Column, Feed, Ref, TableSpec, months_of
+from .feeds import ENUM_NOUN, FEEDS, Column, Feed, Ref, TableSpec, months_of
 from .reader import FileRejected, Sheet, read
 
 log = logging.getLogger(__name__)
@@ -250,8 +250,6 @@ def _parse_cell(col: Column, raw, factor: int, ref: Ref):
             return None, reason
         code = ref.choices(col.choices).get(value)
         if code is None:
-            from .feeds import ENUM_NOUN
-
             labels = ref.labels(col.choices)
             hint = f"，可填：{'、'.join(labels)}" if len(labels) <= 10 else "，请从模板的下拉列表中选择"
             return None, f"{ENUM_NOUN.get(col.choices, col.header)}“{value}”不存在{hint}"

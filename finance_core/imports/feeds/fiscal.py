@@ -7,8 +7,8 @@ by its natural key; rows not in the file are left alone.
 """
 from __future__ import annotations
 
-from .. import config, fiscal
-from .feeds import Built, Column, Err, Feed, Ref, direct
+from ... import config, fiscal
+from .base import Built, Column, Err, Feed, Ref, direct
 
 _LEVELS = {v: k for k, v in fiscal.LEVEL_NAMES.items()}
 _PARTIES = {v: k for k, v in fiscal.PARTY_NAMES.items()}
