@@ -751,6 +751,17 @@ def quarter_table(db: sqlite_utils.Database, f: Filters, quarters: int = 8,
         f"""SELECT substr(s.paid_on, 1, 4) || '-Q' || ((CAST(substr(s.paid_on, 6, 2) AS INTEGER) + 2) / 3),
                    SUM(s.amount) FROM comp_share_payments s JOIN guarantee_contracts c ON c.id = s.contract_id
             WHERE s.party = 'gov' AND s.paid_on <= ?{where} GROUP BY 1""", [end, *params]).fetchall())
+    # a quarter whose claim was due: banks that claimed one of the two quarters before and not this one
+    missing: dict[str, list[str]] = {}
+    due = due_quarter(f.as_of, th)
+    names = dict(db.execute("SELECT code, name FROM banks").fetchall())
+    filed = {(c.bank_code, c.no.split("-", 1)[1].rsplit("-", 1)[0]) for c in sub}
+    for i in range(quarters):
+        q = add_quarters(last, -i)
+        if due is None or q > due:
+            continue
+        before = {b for b, fq in filed if fq in (add_quarters(q, -1), add_quarters(q, -2))}
+        missing[q] = [names.get(b, b) for b in sorted(before) if (b, q) not in filed]
     records = []
     for i in range(quarters - 1, -1, -1):
         q = add_quarters(last, -i)
@@ -768,9 +779,11 @@ def quarter_table(db: sqlite_utils.Database, f: Filters, quarters: int = 8,
             "补偿金代偿拨付（万元）": money.to_wan(_paid_in(fund, start, stop)),
             "补偿金追回（万元）": money.to_wan(recov.get(q, 0)),
             "县级分担已付（万元）": money.to_wan(share.get(q, 0)),
+            "贴息未申报银行": "、".join(missing.get(q, ())) or "—",
         })
     return pd.DataFrame(records, columns=["季度", "贴息申报（万元）", "核减（万元）", "核定（万元）", "已拨付（万元）",
-                                          "补偿金代偿拨付（万元）", "补偿金追回（万元）", "县级分担已付（万元）"])
+                                          "补偿金代偿拨付（万元）", "补偿金追回（万元）", "县级分担已付（万元）",
+                                          "贴息未申报银行"])
 
 
 def rejections(db: sqlite_utils.Database, f: Filters) -> pd.DataFrame:
@@ -960,10 +973,9 @@ def brief_paragraphs(db: sqlite_utils.Database, f: Filters, th: Thresholds = THR
 
 # --- the area ------------------------------------------------------------------------------
 AREA = Area(
-    key=AREA_KEY, title=TITLE, heading="财政资金（贴息、风险补偿金、代偿分担、示范区及奖补资金）", kpis=kpis,
-    overview=("fs_subsidy_paid", "fs_fund_paid", "fs_fund_pending", "fs_share_unpaid", "fs_zone_progress",
-              "fs_overdue"),
-    per_row=6, flags=flags, refresh=lambda db, months=None: refresh_fund(db),
+    key=AREA_KEY, title=TITLE, heading="财政资金（贴息、代偿与示范区资金）", kpis=kpis,
+    overview=("fs_subsidy_paid", "fs_fund_pending", "fs_share_unpaid", "fs_zone_progress", "fs_overdue"),
+    per_row=5, flags=flags, refresh=lambda db, months=None: refresh_fund(db),
     import_feeds=("fiscal_subsidy", "fiscal_subsidy_items", "fiscal_fund_claims", "fiscal_fund_recoveries",
                   "fiscal_fund_moves", "fiscal_shares", "fiscal_zone_funds", "fiscal_zone_projects",
                   ZONE_FEED, "fiscal_awards"),

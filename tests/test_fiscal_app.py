@@ -78,7 +78,7 @@ def test_bad_parameters_are_named_and_dropped(app):
 def test_overview_has_the_area_row_and_flags(app):
     at = app(page="pages/overview.py")
     assert not at.exception
-    assert "财政资金（贴息、风险补偿金、代偿分担、示范区及奖补资金）" in [s.value for s in at.subheader]
+    assert "财政资金（贴息、代偿与示范区资金）" in [s.value for s in at.subheader]
     labels = [m.label for m in at.metric]
     assert "当年拨付贴息" in labels and "示范区资金支出进度" in labels
     flags = " ".join(m.value for m in at.markdown)

@@ -272,6 +272,11 @@ def test_bank_and_quarter_tables(small):
     assert q.loc["2025年二季度", "补偿金追回（万元）"] == pytest.approx(0.5)
     assert q.loc["2025年一季度", "县级分担已付（万元）"] == pytest.approx(6.0)
     assert q.loc["2025年二季度", "县级分担已付（万元）"] == pytest.approx(0.02)
+    # B1 claimed 2024-Q3 and 2025-Q1 but never 2024-Q4; 2025-Q2 is not due at June end
+    assert list(q["贴息未申报银行"]) == ["—", "农商行", "—", "—"]
+    assert fiscal.missing_subsidy_claims(small, Filters("2025-02")) == [("农商行", "2024-Q4")]
+    q7 = fiscal.quarter_table(small, Filters("2025-07"), quarters=2).set_index("季度")
+    assert q7.loc["2025年二季度", "贴息未申报银行"] == "邮储银行"   # the same gap as missing_subsidy_claims
     r = fiscal.rejections(small, F)
     assert list(r["核减金额（元）"]) == [100, 50]
 
