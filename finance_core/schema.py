@@ -489,7 +489,7 @@ CREATE TABLE guarantee_company_monthly (
 V_FISCAL = """
 -- 贴息: one claim per bank and quarter of interest ('YYYY-Qn'); approved = applied
 -- minus the rejected items; NULL approved/paid: not (yet) at that step
-CREATE TABLE subsidy_claims (
+CREATE TABLE IF NOT EXISTS subsidy_claims (
     id               INTEGER PRIMARY KEY,
     bank_code        TEXT NOT NULL REFERENCES banks(code),
     quarter          TEXT NOT NULL CHECK (quarter GLOB '[0-9][0-9][0-9][0-9]-Q[1-4]'),
@@ -508,7 +508,7 @@ CREATE TABLE subsidy_claims (
     CHECK (approved_on IS NULL OR approved_on >= applied_on),
     CHECK (paid_on IS NULL OR paid_on >= approved_on)
 );
-CREATE TABLE subsidy_rejections (
+CREATE TABLE IF NOT EXISTS subsidy_rejections (
     claim_id   INTEGER NOT NULL REFERENCES subsidy_claims(id) ON DELETE CASCADE,
     item_no    INTEGER NOT NULL,
     loan_no    TEXT NOT NULL,
@@ -520,7 +520,7 @@ CREATE TABLE subsidy_rejections (
 -- 风险补偿金代偿: a claim on a microloan more than 90 days overdue. The loss
 -- (claim_amount) is split into the fund's (county) share and the bank's; the
 -- fund pays at most the county share.
-CREATE TABLE fund_claims (
+CREATE TABLE IF NOT EXISTS fund_claims (
     id               INTEGER PRIMARY KEY,
     claim_no         TEXT NOT NULL UNIQUE,
     loan_id          INTEGER NOT NULL REFERENCES microloans(id),
@@ -541,17 +541,17 @@ CREATE TABLE fund_claims (
     CHECK (approved_on IS NULL OR approved_on >= applied_on),
     CHECK (paid_on IS NULL OR paid_on >= approved_on)
 );
-CREATE INDEX idx_fund_claims_loan ON fund_claims(loan_id);
+CREATE INDEX IF NOT EXISTS idx_fund_claims_loan ON fund_claims(loan_id);
 -- later recoveries on a paid claim, returned to the fund
-CREATE TABLE fund_recoveries (
+CREATE TABLE IF NOT EXISTS fund_recoveries (
     id            INTEGER PRIMARY KEY,
-    claim_id      INTEGER NOT NULL REFERENCES fund_claims(id),
+    claim_id      INTEGER NOT NULL REFERENCES fund_claims(id) ON DELETE CASCADE,
     recovered_on  TEXT NOT NULL,
     amount        INTEGER NOT NULL CHECK (amount > 0)
 );
 -- money into the fund (opening balance, 财政注资) and, for databases migrated
 -- from the monthly risk_fund table, the monthly payouts/recoveries it recorded
-CREATE TABLE fund_moves (
+CREATE TABLE IF NOT EXISTS fund_moves (
     id        INTEGER PRIMARY KEY,
     moved_on  TEXT NOT NULL,
     kind      TEXT NOT NULL CHECK (kind IN ('opening', 'topup', 'legacy_payout', 'legacy_recovery')),
@@ -559,22 +559,22 @@ CREATE TABLE fund_moves (
     source    TEXT NOT NULL DEFAULT '县级财政',
     note      TEXT
 );
-CREATE INDEX idx_fund_moves_date ON fund_moves(moved_on);
+CREATE INDEX IF NOT EXISTS idx_fund_moves_date ON fund_moves(moved_on);
 
 -- 担保代偿分担 (4321): what each party actually paid towards a compensation
 -- (guarantee_contracts.compensated_amount); what is due follows from the
 -- product's shares (finance_core.fiscal.split_4321)
-CREATE TABLE comp_share_payments (
+CREATE TABLE IF NOT EXISTS comp_share_payments (
     id           INTEGER PRIMARY KEY,
-    contract_id  INTEGER NOT NULL REFERENCES guarantee_contracts(id),
+    contract_id  INTEGER NOT NULL REFERENCES guarantee_contracts(id) ON DELETE CASCADE,
     party        TEXT NOT NULL CHECK (party IN ('guarantor', 'reguarantor', 'bank', 'gov')),
     paid_on      TEXT NOT NULL,
     amount       INTEGER NOT NULL CHECK (amount > 0)
 );
-CREATE INDEX idx_comp_share_contract ON comp_share_payments(contract_id, party);
+CREATE INDEX IF NOT EXISTS idx_comp_share_contract ON comp_share_payments(contract_id, party);
 
 -- 示范区及奖补资金: money received (by level), allocated to projects, spent by month
-CREATE TABLE zone_funds (
+CREATE TABLE IF NOT EXISTS zone_funds (
     id           INTEGER PRIMARY KEY,
     received_on  TEXT NOT NULL,
     level        TEXT NOT NULL CHECK (level IN ('central', 'provincial', 'county')),
@@ -582,41 +582,47 @@ CREATE TABLE zone_funds (
     amount       INTEGER NOT NULL CHECK (amount > 0),
     note         TEXT
 );
-CREATE TABLE zone_projects (
+CREATE TABLE IF NOT EXISTS zone_projects (
     code          TEXT PRIMARY KEY,
     name          TEXT NOT NULL UNIQUE,
     program       TEXT NOT NULL,
     allocated     INTEGER NOT NULL CHECK (allocated >= 0),
     allocated_on  TEXT NOT NULL
 );
-CREATE TABLE zone_spending (
+CREATE TABLE IF NOT EXISTS zone_spending (
     project_code  TEXT NOT NULL REFERENCES zone_projects(code),
     month         TEXT NOT NULL,
     amount        INTEGER NOT NULL CHECK (amount >= 0),
     PRIMARY KEY (project_code, month)
 ) WITHOUT ROWID;
 -- 上市奖补 paid to a company for a stage it reached (amount due: config policy)
-CREATE TABLE ipo_awards (
+CREATE TABLE IF NOT EXISTS ipo_awards (
     id          INTEGER PRIMARY KEY,
     company_id  INTEGER NOT NULL REFERENCES companies(id),
     stage       TEXT NOT NULL,
     paid_on     TEXT NOT NULL,
     amount      INTEGER NOT NULL CHECK (amount > 0)
 );
-CREATE INDEX idx_ipo_awards_company ON ipo_awards(company_id, stage);
+CREATE INDEX IF NOT EXISTS idx_ipo_awards_company ON ipo_awards(company_id, stage);
 
--- carry the monthly risk_fund rows into the fund ledger (same balances after)
+-- carry the monthly risk_fund rows into the fund ledger (same balances after), only
+-- into an empty ledger: re-run on a database that holds it (a tool set user_version
+-- back), the migration changes nothing
+CREATE TEMP TABLE fiscal_carry AS
+SELECT NOT EXISTS (SELECT 1 FROM fund_moves) AND NOT EXISTS (SELECT 1 FROM fund_claims) AS go;
 INSERT INTO fund_moves (moved_on, kind, amount, note)
 SELECT month || '-01', 'opening', balance - contributed + paid_out - recovered, '迁移前期初余额'
-FROM risk_fund WHERE month = (SELECT MIN(month) FROM risk_fund);
+FROM risk_fund WHERE month = (SELECT MIN(month) FROM risk_fund) AND (SELECT go FROM fiscal_carry);
 INSERT INTO fund_moves (moved_on, kind, amount, note)
-SELECT month || '-01', 'topup', contributed, '迁移前月度汇总' FROM risk_fund WHERE contributed > 0;
+SELECT month || '-01', 'topup', contributed, '迁移前月度汇总' FROM risk_fund
+WHERE contributed > 0 AND (SELECT go FROM fiscal_carry);
 INSERT INTO fund_moves (moved_on, kind, amount, note)
 SELECT date(month || '-01', '+1 month', '-1 day'), 'legacy_payout', paid_out, '迁移前月度汇总'
-FROM risk_fund WHERE paid_out > 0;
+FROM risk_fund WHERE paid_out > 0 AND (SELECT go FROM fiscal_carry);
 INSERT INTO fund_moves (moved_on, kind, amount, note)
 SELECT date(month || '-01', '+1 month', '-1 day'), 'legacy_recovery', recovered, '迁移前月度汇总'
-FROM risk_fund WHERE recovered > 0;
+FROM risk_fund WHERE recovered > 0 AND (SELECT go FROM fiscal_carry);
+DROP TABLE fiscal_carry;
 """
 
 MIGRATIONS: list[str] = [V1, V2, V3, V_GUARANTEE_COMPANY, V_FISCAL]

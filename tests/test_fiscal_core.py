@@ -323,6 +323,11 @@ def test_migration_keeps_the_stored_fund(tmp_path):
     assert conn.execute("SELECT * FROM risk_fund ORDER BY month").fetchall() == rows
     kinds = conn.execute("SELECT kind, amount FROM fund_moves ORDER BY id").fetchall()
     assert kinds == [("opening", 10_000), ("topup", 500), ("legacy_payout", 300), ("legacy_recovery", 100)]
+    # run again (user_version set back): nothing changes
+    conn.execute(f"PRAGMA user_version = {before}")
+    schema.migrate(conn)
+    assert conn.execute("SELECT kind, amount FROM fund_moves ORDER BY id").fetchall() == kinds
+    assert conn.execute("SELECT * FROM risk_fund ORDER BY month").fetchall() == rows
 
 
 def test_empty_fund_ledger_leaves_a_stored_table(empty_db):
