@@ -18,6 +18,8 @@ import dataclasses
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Callable
 
+import pandas as pd
+
 from . import money, periods
 
 # kinds: how a value is formatted and how its change is expressed
@@ -171,3 +173,15 @@ def compare(key: str, label: str, kind: str, getter: Callable[[object], float | 
     def get(x):
         return None if x is None else getter(x)
     return Kpi(key=key, label=label, kind=kind, value=get(now), prev=get(prev), base=get(base), **kw)
+
+
+def frame(items: list[Kpi]) -> pd.DataFrame:
+    """A KPI row as a table (exports, the meeting pack): 指标, 数值, 较上月, the
+    comparison base (同比 / 较年初), 提示, and 数据说明 when a figure rests on a
+    missing submission. The one table form of a KPI row."""
+    base = items[0].base_label if items and len({k.base_label for k in items}) == 1 else "比较基期"
+    df = pd.DataFrame({"指标": [k.label for k in items], "数值": [k.text() for k in items],
+                       "较上月": [k.delta_prev_text() or "—" for k in items],
+                       base: [k.delta_base_text() or "—" for k in items],
+                       "提示": [k.flag or "" for k in items], "数据说明": [k.note or "" for k in items]})
+    return df if df["数据说明"].astype(bool).any() else df.drop(columns=["数据说明"])

@@ -22,7 +22,7 @@ from pathlib import Path
 import pandas as pd
 import sqlite_utils
 
-from . import areas, completeness, credit, docx_export, exports, guarantees, ipo, microloans, overview
+from . import areas, completeness, kpi, credit, docx_export, exports, guarantees, ipo, microloans, overview
 from .briefing import Brief
 from .filters import Filters, load_options, scope_label
 from .kpi import fmt_value
@@ -128,15 +128,6 @@ def workbook(db: sqlite_utils.Database, f: Filters, text: str) -> bytes:
 
 
 # --- PDF ----------------------------------------------------------------------------
-def _kpi_frame(kpis) -> pd.DataFrame:
-    def delta(d):
-        return "—" if d is None else ("持平" if d == 0 else d)
-    df = pd.DataFrame([{"指标": k.label, "数值": k.text(), "较上月": delta(k.delta_prev()),
-                        k.base_label: delta(k.delta_base()), "提示": k.flag or "",
-                        "数据说明": k.note or ""} for k in kpis])
-    return df if df["数据说明"].astype(bool).any() else df.drop(columns=["数据说明"])
-
-
 def _overview_into(doc, db: sqlite_utils.Database, f: Filters) -> None:
     """The overview as the pack's first pages: KPIs per area, targets, flags."""
     label, ctx = _scope(db, f)
@@ -153,7 +144,7 @@ def _overview_into(doc, db: sqlite_utils.Database, f: Filters) -> None:
             continue
         n += 1
         w.paragraph(f"{'一二三四五六七八九十'[n - 1]}、{title}", "Heading 1")
-        w.table(f"{title}主要指标", _kpi_frame(kpis))
+        w.table(f"{title}主要指标", kpi.frame(kpis))
     targets = overview.targets_table(db, f)
     if not targets.empty:
         n += 1

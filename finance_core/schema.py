@@ -633,7 +633,7 @@ def version(conn: sqlite3.Connection) -> int:
     return conn.execute("PRAGMA user_version").fetchone()[0]
 
 
-def migrate(conn: sqlite3.Connection, target: int = LATEST) -> int:
+def migrate(conn: sqlite3.Connection, target: int = LATEST, refresh=None) -> int:
     """Apply the missing migrations up to ``target``; return the new version.
 
     Each migration runs in one transaction together with its version bump, so a
@@ -650,13 +650,11 @@ def migrate(conn: sqlite3.Connection, target: int = LATEST) -> int:
         try:
             for statement in _statements(script):
                 conn.execute(statement)
-            if number + 1 == target and target >= 2:
+            if number + 1 == target and target >= 2 and refresh is not None:
                 # the roll-ups (version 2) are filled from the existing ledgers by the
-                # last step, with this program's roll-up code (version 3 adds the
-                # carried-forward rows)
-                from . import rollups
-
-                rollups.refresh_all(conn)
+                # last step, with this program's roll-up code (``refresh``, e.g.
+                # rollups.refresh_all; version 3 adds the carried-forward rows)
+                refresh(conn)
             conn.execute(f"PRAGMA user_version = {number + 1}")
             conn.execute("COMMIT")
         except BaseException:

@@ -19,7 +19,7 @@ import pandas as pd
 import sqlite_utils
 
 from . import money, periods
-from .filters import Filters
+from .filters import Filters, in_clause
 
 
 @dataclasses.dataclass(frozen=True)
@@ -48,11 +48,9 @@ def target_for(db: sqlite_utils.Database, metric: Metric, f: Filters) -> int | N
         scope_type, codes = "county", ("",)
     if scope_type not in metric.scopes:
         return None
-    rows = db.execute(
-        f"""SELECT scope_code, value FROM targets WHERE year = ? AND metric = ?
-            AND scope_type = ? AND scope_code IN ({','.join('?' * len(codes))})""",
-        [f.year, metric.key, scope_type, *codes],
-    ).fetchall()
+    clause, params = in_clause("scope_code", codes)
+    rows = db.execute(f"SELECT scope_code, value FROM targets WHERE year = ? AND metric = ? "
+                      f"AND scope_type = ? AND {clause}", [f.year, metric.key, scope_type, *params]).fetchall()
     if len(rows) != len(codes):
         return None
     return int(sum(v for _, v in rows))

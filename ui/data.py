@@ -17,12 +17,13 @@ from typing import Any, Callable
 import streamlit as st
 
 from finance_core import db as fdb
+from finance_core import demo
 from finance_core import filters as ffilters
 
 
 @st.cache_resource(show_spinner="正在准备数据库（首次运行会生成演示县数据）…")
 def _ensure(path: str) -> str:
-    fdb.ensure_database(path)
+    demo.ensure_database(path)
     return path
 
 
@@ -110,6 +111,19 @@ def options() -> ffilters.FilterOptions:
         cached = (key, call(ffilters.load_options))
         st.session_state["_options"] = cached
     return cached[1]
+
+
+def run(fn: Callable, *args, path: str | None = None, **kwargs) -> Any:
+    """Run a finance_core function on a fresh connection, uncached (a preview, a
+    sign-in, a download built on demand). ``path``: another database file."""
+    with fdb.opened(path or database_path()) as db:
+        return fn(db, *args, **kwargs)
+
+
+def later(fn: Callable, *args) -> Callable[[], Any]:
+    """``fn(db, *args)`` as a thunk to run when needed (a download's data)."""
+    path = database_path()
+    return lambda: run(fn, *args, path=path)
 
 
 def run_write(fn: Callable, *args, **kwargs) -> Any:

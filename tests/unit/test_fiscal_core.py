@@ -30,6 +30,7 @@ from finance_core import fiscal, periods, rollups, schema
 from finance_core import microloans as ml
 from finance_core.config import THRESHOLDS
 from finance_core.filters import Filters
+from tests import fixtures
 
 AS_OF = "2025-06"
 TOWNS = [("T1", "甲镇", 3000, 9000), ("T2", "乙乡", 2000, 6000)]
@@ -87,9 +88,8 @@ ZONE_SPENDING = [("Z1", "2024-08", 120_000), ("Z1", "2024-12", 80_000), ("Z1", "
 
 
 def build(db) -> None:
-    conn = db.conn
-    conn.execute("BEGIN")
-    for table, rows in [
+    """Load the fixture (one transaction, every area's roll-ups rebuilt through the registry)."""
+    fixtures.load(db, [
         ("towns", TOWNS), ("banks", BANKS), ("villages", VILLAGES), ("households", HOUSEHOLDS),
         ("microloans", LOANS), ("microloan_status", STATUS), ("guarantors", [("G1", "担保公司")]),
         ("guarantor_monthly", [("G1", "2025-05", 10_000_000, "A"), ("G1", "2025-06", 10_000_000, "A")]),
@@ -98,10 +98,7 @@ def build(db) -> None:
         ("fund_claims", FUND_CLAIMS), ("fund_recoveries", RECOVERIES), ("fund_moves", MOVES),
         ("comp_share_payments", SHARE_PAYMENTS), ("ipo_awards", AWARDS), ("zone_funds", ZONE_FUNDS),
         ("zone_projects", ZONE_PROJECTS), ("zone_spending", ZONE_SPENDING),
-    ]:
-        conn.executemany(f"INSERT INTO {table} VALUES ({','.join('?' * len(rows[0]))})", rows)
-    rollups.refresh_all(db)
-    conn.execute("COMMIT")
+    ])
 
 
 @pytest.fixture
@@ -331,8 +328,7 @@ def test_migration_keeps_the_stored_fund(tmp_path):
 
 
 def test_empty_fund_ledger_leaves_a_stored_table(empty_db):
-    empty_db.execute("INSERT INTO risk_fund VALUES ('2025-01', 0, 0, 0, 7)")
-    rollups.refresh_all(empty_db)
+    fixtures.load(empty_db, [("risk_fund", [("2025-01", 0, 0, 0, 7)])])
     assert ml.fund_balance(empty_db, "2025-01") == 7
 
 
