@@ -40,10 +40,10 @@ import pandas as pd
 import sqlite_utils
 
 from . import completeness, microloans, money, periods, privacy
-from .area import BREACH, GAP, WATCH, BEHIND, Area, Flag, Names
+from .area import BEHIND, BREACH, GAP, Area, Flag, Names
 from .config import THRESHOLDS, Thresholds
 from .filters import Filters, scope_sql
-from .kpi import COUNT, MONEY, MULTIPLE, RATIO, YTD_SUM, Kpi, compare
+from .kpi import MONEY, MULTIPLE, RATIO, YTD_SUM, Kpi, compare
 from .money import safe_ratio
 
 # --- 4321 split -------------------------------------------------------------------
@@ -683,12 +683,6 @@ def kpis(db: sqlite_utils.Database, f: Filters, th: Thresholds = THRESHOLDS) -> 
         note = "缺" + "、".join(b for b, _ in missing) + quarter_label(missing[0][1]) + "申报"
         items = [dataclasses.replace(k, note=note) if k.key in ("fs_subsidy_pending",) else k for k in items]
     return items
-
-
-def kpi_table(items: list[Kpi]) -> pd.DataFrame:
-    return pd.DataFrame([{"指标": k.label, "数值": k.text(), "较上月": k.delta_prev_text() or "—",
-                          "同比": k.delta_base_text() or "—"} for k in items],
-                        columns=["指标", "数值", "较上月", "同比"])
 
 
 # --- per bank and per quarter ------------------------------------------------------------

@@ -165,7 +165,6 @@ def fund(gen) -> None:
 
 def shares(gen) -> None:
     rng = gen.rng("fiscal-shares")
-    th = THRESHOLDS
     end = gen.end_date
     rows = gen.conn.execute(
         """SELECT c.id, c.compensated_on, c.compensated_amount, p.share_guarantor_pct, p.share_reguarantor_pct,

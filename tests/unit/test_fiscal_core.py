@@ -20,13 +20,12 @@ The fixture (dates chosen at the month boundaries):
 """
 from __future__ import annotations
 
-import datetime as dt
 import random
 import sqlite3
 
 import pytest
 
-from finance_core import fiscal, periods, rollups, schema
+from finance_core import fiscal, periods, schema
 from finance_core import microloans as ml
 from finance_core.config import THRESHOLDS
 from finance_core.filters import Filters
