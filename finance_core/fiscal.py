@@ -39,7 +39,7 @@ from typing import Sequence
 import pandas as pd
 import sqlite_utils
 
-from . import completeness, microloans, money, periods, privacy
+from . import completeness, microloans, money, periods, privacy, rollups
 from .area import BEHIND, BREACH, GAP, Area, Flag, Names
 from .config import THRESHOLDS, Thresholds
 from .filters import Filters, scope_sql
@@ -117,49 +117,10 @@ def _year_start(month: str) -> str:
 
 
 # --- the fund roll-up (risk_fund) ----------------------------------------------------
-def fund_ledger_in_use(conn) -> bool:
-    """Whether the fund ledger holds anything (False before V_FISCAL is applied)."""
-    (exists,) = conn.execute("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'fund_moves'").fetchone()
-    if not exists:
-        return False
-    (used,) = conn.execute(
-        "SELECT EXISTS (SELECT 1 FROM fund_moves) OR EXISTS (SELECT 1 FROM fund_claims)").fetchone()
-    return bool(used)
-
-
-def refresh_fund(db) -> None:
-    """Rebuild ``risk_fund`` (one row per month) from the fund ledger: 注资 in
-    ``contributed``; claims paid (plus migrated monthly payouts) in ``paid_out``;
-    recoveries in ``recovered``; the balance running from the opening balance.
-    Months run from the ledger's first to the later of its last and the last
-    microloan month. A database whose fund ledger is empty keeps its table as
-    stored (fixtures and databases written before V_FISCAL)."""
-    conn = db.conn if isinstance(db, sqlite_utils.Database) else db
-    if not fund_ledger_in_use(conn):
-        return
-    flows: dict[str, list[int]] = {}
-
-    def add(sql: str, col: int) -> None:
-        for month, amount in conn.execute(sql).fetchall():
-            flows.setdefault(month, [0, 0, 0, 0])[col] += int(amount)
-
-    add("SELECT substr(moved_on, 1, 7), SUM(amount) FROM fund_moves WHERE kind = 'opening' GROUP BY 1", 0)
-    add("SELECT substr(moved_on, 1, 7), SUM(amount) FROM fund_moves WHERE kind = 'topup' GROUP BY 1", 1)
-    add("SELECT substr(moved_on, 1, 7), SUM(amount) FROM fund_moves WHERE kind = 'legacy_payout' GROUP BY 1", 2)
-    add("SELECT substr(paid_on, 1, 7), SUM(paid_amount) FROM fund_claims WHERE paid_on IS NOT NULL GROUP BY 1", 2)
-    add("SELECT substr(moved_on, 1, 7), SUM(amount) FROM fund_moves WHERE kind = 'legacy_recovery' GROUP BY 1", 3)
-    add("SELECT substr(recovered_on, 1, 7), SUM(amount) FROM fund_recoveries GROUP BY 1", 3)
-    conn.execute("DELETE FROM risk_fund")
-    if not flows:
-        return
-    (last_loan_month,) = conn.execute("SELECT MAX(month) FROM microloan_monthly").fetchone()
-    first, last = min(flows), max(max(flows), last_loan_month or "")
-    balance, rows = 0, []
-    for month in periods.months_between(first, last):
-        opening, contributed, paid, recovered = flows.get(month, (0, 0, 0, 0))
-        balance += opening + contributed - paid + recovered
-        rows.append((month, contributed, paid, recovered, balance))
-    conn.executemany("INSERT INTO risk_fund VALUES (?, ?, ?, ?, ?)", rows)
+# the roll-up itself lives with the others (finance_core.rollups, which the migration
+# and the demo call); this area's registry entry refreshes it
+fund_ledger_in_use = rollups.fund_ledger_in_use
+refresh_fund = rollups.refresh_fund
 
 
 def fund_flows(db: sqlite_utils.Database, month: str, months: int = 12) -> pd.DataFrame:
