@@ -221,6 +221,9 @@ def kpis(db: sqlite_utils.Database, f: Filters, th: Thresholds = THRESHOLDS) -> 
     cov = [coverage(db, f.at(m)) for m in months]
     rv = [reported_villages(db, f.at(m)) for m in months]
     kw = {"base_label": "较年初"}
+    # balances also against the same month last year (DESIGN: 比年初增加 and 同比)
+    year_ago = totals(db, f.at(periods.add_months(f.as_of, -12)))
+    yoy = {"second": year_ago, "second_label": "同比", **kw}
     usage = compare("credit_usage", "用信率（金额）", RATIO, lambda t: t.usage_rate, now, prev, base,
                     help="用信金额 ÷ 授信金额", **kw)
     if usage.value is not None and usage.value < th.usage_rate_min:
@@ -231,13 +234,13 @@ def kpis(db: sqlite_utils.Database, f: Filters, th: Thresholds = THRESHOLDS) -> 
         npl = dataclasses.replace(npl, flag=f"达到 {money.fmt_pct(th.credit_village_npl_max)}")
     items = [
         compare("credit_granted", "授信金额", MONEY, lambda t: t.granted_amount, now, prev, base,
-                help="各银行累计授信额度之和", **kw),
+                help="各银行累计授信额度之和", **yoy),
         compare("credit_used", "用信金额", MONEY, lambda t: t.used_amount, now, prev, base,
-                help="各银行月末用信余额之和", **kw),
+                help="各银行月末用信余额之和", **yoy),
         compare("credit_granted_hh", "授信户数", COUNT, lambda t: t.granted_households, now, prev, base,
-                unit="户", help=HOUSEHOLDS_HELP, **kw),
+                unit="户", help=HOUSEHOLDS_HELP, **yoy),
         compare("credit_used_hh", "用信户数", COUNT, lambda t: t.used_households, now, prev, base,
-                unit="户", help=HOUSEHOLDS_HELP, **kw),
+                unit="户", help=HOUSEHOLDS_HELP, **yoy),
         usage,
         compare("credit_usage_hh", "用信率（户数）", RATIO, lambda t: t.household_usage_rate, now, prev, base,
                 help="用信户数 ÷ 授信户数", **kw),

@@ -10,7 +10,6 @@ Link contract (DESIGN.md): ``as_of=YYYY-MM``, ``town=`` and ``bank=``
 from __future__ import annotations
 
 import dataclasses
-import math
 from typing import Iterable, Mapping, Sequence
 from urllib.parse import urlencode
 
@@ -176,22 +175,6 @@ def check_number(
     if parsed.notices:
         return None, parsed.notices[-1]
     return (parsed.values[name] if parsed.canonical[name] else None), None
-
-
-def check_choices(
-    name: str, label: str, raw: Iterable[str] | str | None, allowed: Iterable[str]
-) -> tuple[list[str], list[str]]:
-    """Validate a (repeatable) choice parameter: ``(kept values, notices)``."""
-    allowed = list(allowed)
-    kept, notices = [], []
-    for value in _as_list(raw):
-        text = links.normalise(value)
-        if text in allowed:
-            if text not in kept:
-                kept.append(text)
-        elif text:
-            notices.append(f"链接参数 {name}（{label}）的值“{links.shown(value)}”不存在，已忽略。")
-    return kept, notices
 
 
 def in_clause(col: str, values) -> tuple[str, list]:

@@ -311,6 +311,7 @@ def kpis(db: sqlite_utils.Database, f: Filters, products: tuple[str, ...] = (),
     and flagged against its threshold."""
     months = (f.as_of, periods.add_months(f.as_of, -1), periods.add_months(f.as_of, -12))
     now, prev, base = (totals(db, f.at(m), products) for m in months)
+    start = totals(db, f.at(periods.previous_year_end(f.as_of)), products)   # 在保余额: 较年初 beside 同比
     people = borrower_counts(db, f, products, months)
     hh = [None if t is None else people[t.month] for t in (now, prev, base)]
     cum = [cumulative(db, f.at(m), products) for m in months]
@@ -324,7 +325,7 @@ def kpis(db: sqlite_utils.Database, f: Filters, products: tuple[str, ...] = (),
     comp_max = th.compensation_rate_max
     ytd = {"ytd": YTD_SUM, "as_of": f.as_of, "data_start": periods.data_start(db)}  # counted from January
     out = [
-        c("g_outstanding", "在保余额", MONEY, lambda t: t.outstanding),
+        c("g_outstanding", "在保余额", MONEY, lambda t: t.outstanding, second=start, second_label="较年初"),
         compare("g_borrowers", "在保户数", COUNT, lambda x: x[0], *hh, unit="户",
                 help="有在保合同的借款人数，同一借款人多笔合同只计一次（按借款人名称识别）"),
         c("g_count", "在保笔数", COUNT, lambda t: t.outstanding_count, unit="笔", help="在保合同笔数"),

@@ -46,7 +46,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from typing import Iterable, Mapping
+from typing import Mapping
 
 import pandas as pd
 import sqlite_utils
@@ -55,7 +55,7 @@ from . import audit, money, periods, targets
 from .area import WATCH, Area, Flag, Names
 from .config import THRESHOLDS, Thresholds
 from .db import write_transaction
-from .filters import FilterOptions, Filters, _as_list, check_choices, in_clause, scope_sql
+from .filters import FilterOptions, Filters, in_clause, scope_sql
 from .filters import scope_label as filters_scope_label
 from .kpi import COUNT, Kpi
 from .textcheck import text
@@ -215,24 +215,6 @@ def options(db: sqlite_utils.Database) -> IpoOptions:
     companies = [r[0] for r in db.execute("SELECT name FROM companies ORDER BY id")]
     return IpoOptions(tuple(BOARDS) + tuple(b for b in boards if b not in BOARDS),
                       tuple(industries), tuple(companies))
-
-
-def validate_params(opts: IpoOptions, raw: Mapping[str, Iterable[str] | str]
-                    ) -> tuple[Selection, str | None, list[str]]:
-    """``stage=``, ``board=``, ``industry=`` (repeatable) and ``company=`` from a link."""
-    stages, n1 = check_choices("stage", "阶段", raw.get("stage"), STAGES)
-    boards, n2 = check_choices("board", "目标板块", raw.get("board"), opts.boards)
-    inds, n3 = check_choices("industry", "行业", raw.get("industry"), opts.industries)
-    notices = n1 + n2 + n3
-    company = None
-    values = _as_list(raw.get("company"))
-    if values:
-        if values[-1] in opts.companies:
-            company = values[-1]
-        else:
-            notices.append(f"链接参数 company（企业）的值“{values[-1]}”不存在，已忽略。")
-    order = {s: i for i, s in enumerate(STAGES)}
-    return Selection(tuple(sorted(stages, key=order.__getitem__)), tuple(boards), tuple(inds)), company, notices
 
 
 # --- reads -----------------------------------------------------------------------

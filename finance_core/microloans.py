@@ -253,6 +253,7 @@ def kpis(db: sqlite_utils.Database, f: Filters, th: Thresholds = THRESHOLDS) -> 
         return []
     prev = snapshot(db, f.at(periods.add_months(f.as_of, -1)))
     base = snapshot(db, f.at(periods.add_months(f.as_of, -12)))
+    start = snapshot(db, f.at(periods.previous_year_end(f.as_of)))   # balances: 较年初 beside 同比
 
     def kpi(key, label, kind, get, **kw):
         return compare(key, label, kind, get, now, prev, base, **kw)
@@ -280,8 +281,8 @@ def kpis(db: sqlite_utils.Database, f: Filters, th: Thresholds = THRESHOLDS) -> 
         lev = dataclasses.replace(lev, flag=f"低于 {th.fund_leverage_required:g} 倍，撬动不足")
     items = [
         # scale and reach
-        kpi("ml_balance", "贷款余额", MONEY, t("balance")),
-        kpi("ml_households", "在贷户数", COUNT, t("households"), unit="户"),
+        kpi("ml_balance", "贷款余额", MONEY, t("balance"), second=start, second_label="较年初"),
+        kpi("ml_households", "在贷户数", COUNT, t("households"), unit="户", second=start, second_label="较年初"),
         kpi("ml_new_hh", "当年新增投放户数", COUNT, t("new_households_ytd"), unit="户",
             help="当年放款的户数（含续贷，不含展期）", **ytd),
         kpi("ml_new_amount", "当年新增投放金额", MONEY, t("new_amount_ytd"), help="含续贷，不含展期", **ytd),

@@ -26,6 +26,7 @@ from . import areas, completeness, kpi, credit, docx_export, exports, guarantees
 from .briefing import Brief
 from .filters import Filters, load_options, scope_label
 from .kpi import fmt_value
+from .targets import shown as target_shown
 
 FONTS_CONF = Path(__file__).resolve().parent / "assets" / "fonts.conf"
 MIME_PDF = "application/pdf"
@@ -149,9 +150,9 @@ def _overview_into(doc, db: sqlite_utils.Database, f: Filters) -> None:
     if not targets.empty:
         n += 1
         w.paragraph(f"{'一二三四五六七八九十'[n - 1]}、年度目标完成情况", "Heading 1")
-        shown = pd.DataFrame({"指标": targets["指标"], "单位": targets["单位"],
-                              "全年目标": targets["全年目标"].map(lambda v: "—" if pd.isna(v) else f"{v:,.2f}".rstrip("0").rstrip(".")),
-                              "累计完成": targets["累计完成"].map(lambda v: "—" if pd.isna(v) else f"{v:,.2f}".rstrip("0").rstrip(".")),
+        shown = pd.DataFrame({"指标": targets["指标"],
+                              "全年目标": [target_shown(v, u) for v, u in zip(targets["全年目标"], targets["单位"])],
+                              "累计完成": [target_shown(v, u) for v, u in zip(targets["累计完成"], targets["单位"])],
                               "完成率": targets["完成率"].map(lambda v: fmt_value("ratio", None if pd.isna(v) else v)),
                               "序时进度": targets["序时进度"].map(lambda v: fmt_value("ratio", None if pd.isna(v) else v)),
                               "进度": targets["进度"].fillna("—")})

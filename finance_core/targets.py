@@ -92,6 +92,16 @@ def progress(db: sqlite_utils.Database, f: Filters, metric: Metric) -> Progress:
                     periods.partial_year(periods.data_start(db), f.as_of))
 
 
+def shown(value: float | int | None, unit: str) -> str:
+    """A 全年目标 / 累计完成 cell of the targets table in its own unit: '54,450.00 万元',
+    '2 家', '2,060 户' (counts are whole numbers); '—' when missing."""
+    if value is None or value != value:   # None or NaN
+        return "—"
+    if unit == "万元":
+        return f"{value:,.2f} 万元"
+    return f"{int(round(value)):,} {unit}"
+
+
 COLUMNS = ["指标", "单位", "全年目标", "累计完成", "完成率", "序时进度", "进度", "key"]
 
 
