@@ -561,7 +561,8 @@ def snapshot(db: sqlite_utils.Database, f: Filters, th: Thresholds = THRESHOLDS)
     (share_paid,) = db.execute(
         f"SELECT TOTAL(s.amount) FROM comp_share_payments s JOIN guarantee_contracts c ON c.id = s.contract_id "
         f"WHERE s.party = 'gov' AND s.paid_on BETWEEN ? AND ?{where}", [ys, end, *params]).fetchone()
-    ml = microloans.snapshot(db, Filters(f.as_of))   # the fund: one definition, the 小额信贷 area's
+    # the fund: one definition, the 小额信贷 area's (its leverage needs that month's microloan data)
+    ml = microloans.snapshot(db, Filters(f.as_of))
     everything = sub + fund + share + award
     late = [c for c in everything if c.overdue]
     return Snapshot(
@@ -578,7 +579,7 @@ def snapshot(db: sqlite_utils.Database, f: Filters, th: Thresholds = THRESHOLDS)
         share_paid_ytd=int(share_paid),
         share_unpaid=sum(c.outstanding for c in share if c.pending),
         share_unpaid_n=sum(c.pending for c in share),
-        fund_balance=None if ml is None else ml.fund_balance,
+        fund_balance=microloans.fund_balance(db, f.as_of),
         fund_leverage=None if ml is None else ml.fund_leverage,
         zone=zone_progress(db, f.as_of),
         award_paid_ytd=_paid_in(award, ys, end),
@@ -593,7 +594,9 @@ def kpis(db: sqlite_utils.Database, f: Filters, th: Thresholds = THRESHOLDS) -> 
     now = snapshot(db, f, th)
     prev = snapshot(db, f.at(periods.add_months(f.as_of, -1)), th)
     base = snapshot(db, f.at(periods.add_months(f.as_of, -12)), th)
+    start = snapshot(db, f.at(periods.previous_year_end(f.as_of)), th)   # balances: 较年初 beside 同比
     ytd = {"ytd": YTD_SUM, "as_of": f.as_of, "data_start": periods.data_start(db)}
+    stock = {"second": start, "second_label": "较年初"}
 
     def kpi(key, label, kind, attr, **kw):
         get = attr if callable(attr) else (lambda s: getattr(s, attr))
@@ -603,12 +606,12 @@ def kpis(db: sqlite_utils.Database, f: Filters, th: Thresholds = THRESHOLDS) -> 
                help="当年支出 ÷（年初结余 + 当年到账）；序时进度 = 当年已过天数 ÷ 全年天数；全县口径")
     if now.zone is not None and now.zone.behind:
         zone = dataclasses.replace(zone, flag=f"低于序时进度 {money.fmt_pct(now.zone.time_progress)}")
-    late = kpi("fs_overdue", "逾期未拨付", MONEY, "overdue_amount", good_when_up=False,
+    late = kpi("fs_overdue", "逾期未拨付", MONEY, "overdue_amount", good_when_up=False, **stock,
                help=f"超过拨付时限仍未拨付的申报：贴息 {th.subsidy_pay_days} 天、补偿金代偿 {th.fund_claim_pay_days} 天、"
                     f"县级分担 {th.county_share_pay_days} 天、上市奖补 {th.award_pay_days} 天")
     if now.overdue_n:
         late = dataclasses.replace(late, flag=f"{now.overdue_n} 笔超过拨付时限")
-    share_unpaid = kpi("fs_share_unpaid", "县级分担未付", MONEY, "share_unpaid", good_when_up=False,
+    share_unpaid = kpi("fs_share_unpaid", "县级分担未付", MONEY, "share_unpaid", good_when_up=False, **stock,
                        help="担保代偿中地方政府应承担部分（4321 中的 10%）尚未拨付的金额，累计")
     lev = kpi("fs_fund_leverage", "补偿金放大倍数（全县）", MULTIPLE, "fund_leverage",
               help=f"全县小额信贷余额 ÷ 风险补偿金余额；应不低于 {th.fund_leverage_required:g} 倍（与小额信贷页同一口径）")
@@ -617,22 +620,22 @@ def kpis(db: sqlite_utils.Database, f: Filters, th: Thresholds = THRESHOLDS) -> 
     items = [
         kpi("fs_subsidy_paid", "当年拨付贴息", MONEY, "subsidy_paid_ytd",
             help="当年已拨付给银行的贴息（按拨付日期）；不随乡镇筛选变化", **ytd),
-        kpi("fs_subsidy_pending", "贴息待审核/待拨付", MONEY, "subsidy_pending", good_when_up=False,
+        kpi("fs_subsidy_pending", "贴息待审核/待拨付", MONEY, "subsidy_pending", good_when_up=False, **stock,
             help="已申报尚未拨付的贴息（已审核的按核定金额）"),
         kpi("fs_fund_paid", "补偿金代偿当年已拨付", MONEY, "fund_paid_ytd",
             help="风险补偿金当年拨付的代偿（县级分担部分）", **ytd),
-        kpi("fs_fund_pending", "补偿金代偿待拨付", MONEY, "fund_pending", good_when_up=False,
+        kpi("fs_fund_pending", "补偿金代偿待拨付", MONEY, "fund_pending", good_when_up=False, **stock,
             help="银行已申报、尚未拨付的代偿（已审核的按核定金额）"),
         kpi("fs_share_due", "县级分担当年应付", MONEY, "share_due_ytd",
             help="当年发生的担保代偿中地方政府应承担的部分（按产品分险比例，最大余数法取整到元）", **ytd),
         kpi("fs_share_paid", "县级分担当年已付", MONEY, "share_paid_ytd", **ytd),
         share_unpaid,
-        kpi("fs_fund", "风险补偿金余额（全县）", MONEY, "fund_balance",
+        kpi("fs_fund", "风险补偿金余额（全县）", MONEY, "fund_balance", **stock,
             help="县级风险补偿金月末余额（与小额信贷页同一口径）；不随乡镇、银行筛选变化"),
         lev,
         zone,
         kpi("fs_award_paid", "当年兑现上市奖补", MONEY, "award_paid_ytd", **ytd),
-        kpi("fs_award_pending", "上市奖补待兑现", MONEY, "award_pending", good_when_up=False,
+        kpi("fs_award_pending", "上市奖补待兑现", MONEY, "award_pending", good_when_up=False, **stock,
             help="企业已达到奖补阶段、尚未兑现的奖补"),
         late,
     ]

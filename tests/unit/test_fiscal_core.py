@@ -208,6 +208,10 @@ def test_kpis_against_sql(small):
     assert k["fs_overdue"].flag == "4 笔超过拨付时限"
     # January-June flows of May: S1 not yet paid
     assert k["fs_subsidy_paid"].prev == 200
+    # balances carry 较年初 beside 同比: at 2024-12 the fund held its 100,000 opening balance
+    assert k["fs_fund"].second_label == "较年初" and k["fs_fund"].second == 100_000
+    assert k["fs_fund"].delta_second_text() == "较年初 +4.30 万元"
+    assert k["fs_share_unpaid"].second == 0 and k["fs_subsidy_paid"].second_label is None
     # the fund: the 小额信贷 area's function, the same figure on both pages
     assert k["fs_fund"].value == ml.fund_balance(small, AS_OF)
     mk = {x.key: x for x in ml.kpis(small, F)}
