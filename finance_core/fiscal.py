@@ -298,10 +298,10 @@ def award_policy(th: Thresholds = THRESHOLDS) -> dict[str, int]:
 def award_claims(db: sqlite_utils.Database, f: Filters, th: Thresholds = THRESHOLDS) -> list[Claim]:
     """上市奖补: one award per company and policy stage, due from the company's
     first entry into the stage (a re-entry after a fall-back earns nothing new);
-    towns of the company in scope."""
+    towns of the company in scope; none when banks are chosen (an award has no bank)."""
     end = _end(f.as_of)
     policy = award_policy(th)
-    if not policy or not _kept(db, "ipo_awards"):
+    if not policy or f.banks or not _kept(db, "ipo_awards"):   # an award has no bank: none in a bank's scope
         return []
     where, params = scope_sql(f, town_col="c.town_code", bank_col=None)
     marks = ",".join("?" * len(policy))

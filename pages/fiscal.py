@@ -25,7 +25,7 @@ _, notices = uf.read(list(P.values()))
 
 st.title("财政资金")
 st.caption(uf.escape(ff.scope_label(opts, f)) + " · 箭头为较上月变化，下方为同比 · 贴息按银行统计，不随乡镇筛选变化；"
-           "示范区资金、补偿金余额为全县口径 · 借款人姓名已脱敏")
+           "示范区资金、补偿金余额为全县口径；选择银行后不含上市奖补 · 借款人姓名已脱敏")
 uf.show_notices(notices)
 gaps = reporting.show(data.call(fiscal.gap_lines, f) + reporting.gap_lines(f, ("fiscal",)))
 

@@ -223,6 +223,7 @@ def test_scope_filters(small):
     b1 = Filters(AS_OF, banks=("B1",))
     s = fiscal.snapshot(small, b1)
     assert s.subsidy_paid_ytd == 800 and s.fund_paid_ytd == 0 and s.fund_pending == 12_000
+    assert s.award_pending == 0 and fiscal.award_claims(small, b1) == []   # an award has no bank
     t2 = Filters(AS_OF, towns=("T2",))
     s = fiscal.snapshot(small, t2)
     assert s.fund_paid_ytd == 12_000 and s.fund_pending == 8_000   # K3 is in T1
