@@ -756,9 +756,16 @@ def flags(db: sqlite_utils.Database, f: Filters, names: Names, th: Thresholds = 
     return out
 
 
+def _refresh(db, months=None) -> None:
+    """The microloan roll-ups, and the fund's months up to the latest microloan month
+    (the 风险补偿金 balance is a roll-up of the fund ledger, rollups.refresh_fund)."""
+    rollups.refresh_microloans(db, months)
+    rollups.refresh_fund(db)
+
+
 AREA = Area(
     key="microloans", title="小额信贷", heading="脱贫人口小额信贷", kpis=kpis,
     overview=("ml_balance", "ml_households", "ml_new_hh", "ml_new_amount", "ml_overdue_rate"),
-    flags=flags, targets=(NEW_AMOUNT_TARGET, NEW_HOUSEHOLDS_TARGET), refresh=lambda db, months=None: rollups.refresh_microloans(db, months),
+    flags=flags, targets=(NEW_AMOUNT_TARGET, NEW_HOUSEHOLDS_TARGET), refresh=_refresh,
     import_feeds=("microloans", "microloan_status"), completeness_feeds=("microloans",),
 )

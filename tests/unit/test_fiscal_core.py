@@ -331,6 +331,15 @@ def test_migration_keeps_the_stored_fund(tmp_path):
     assert conn.execute("SELECT * FROM risk_fund ORDER BY month").fetchall() == rows
 
 
+def test_a_new_microloan_month_extends_the_fund(small):
+    from finance_core import areas
+
+    with small.conn:
+        small.execute("INSERT INTO microloan_status VALUES (1, '2025-07', 50000, 0, 0)")
+        areas.BY_KEY["microloans"].refresh(small, ["2025-07"])
+    assert ml.fund_balance(small, "2025-07") == 143_000     # carried: nothing moved in July
+
+
 def test_empty_fund_ledger_leaves_a_stored_table(empty_db):
     fixtures.load(empty_db, [("risk_fund", [("2025-01", 0, 0, 0, 7)])])
     assert ml.fund_balance(empty_db, "2025-01") == 7
