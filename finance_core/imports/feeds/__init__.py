@@ -14,7 +14,7 @@ are upserted by their key: rows not in the file are left alone.
 """
 from __future__ import annotations
 
-from . import banks, credit, guarantees, indicators, ipo, microloans, targets
+from . import banks, credit, fiscal, guarantees, indicators, ipo, microloans, targets
 from .base import (ENUM_NOUN, METRIC_BY_KEY, METRICS, Column, Feed, Ref, TableSpec, TargetMetric,  # noqa: F401
                    direct, months_of)
 
@@ -22,5 +22,5 @@ from .base import (ENUM_NOUN, METRIC_BY_KEY, METRICS, Column, Feed, Ref, TableSp
 FEEDS: dict[str, Feed] = {f.key: f for f in (credit.CREDIT, microloans.LEDGER, microloans.STATUS,
                                              guarantees.CONTRACTS, guarantees.GUARANTOR, ipo.EVENTS, ipo.NOTES,
                                              ipo.ROUNDS, targets.TARGETS, indicators.INDICATOR_FEED,
-                                             banks.BANK_REPORTS)}
+                                             *fiscal.FISCAL_FEEDS, banks.BANK_REPORTS)}
 FEED_BY_TITLE: dict[str, Feed] = {f.title: f for f in FEEDS.values()}
