@@ -32,6 +32,7 @@ import pandas as pd
 import sqlite_utils
 
 from . import completeness, credit, guarantees, indicators, ipo, microloans, money, overview, periods, targets
+from . import versions
 from .filters import Filters, load_options, scope_sql
 
 MONTHLY, ANNUAL = "月报", "年报"
@@ -943,6 +944,8 @@ def build(db: sqlite_utils.Database, kind: str, f: Filters) -> Brief:
     banks = "、".join(w.bank_names[c] for c in w.f.banks) or "全部银行"
     towns = "、".join(w.town_names[c] for c in w.f.towns) or "全县"
     subtitle = f"范围：{towns} · {banks} · 数据截至{period.year}年{period.month}月末"
+    if versions.snapshot_info(db) is not None:   # a pinned link's brief says which moment it shows
+        subtitle += f" · 本简报为{versions.note(db)}"
     return Brief(title, subtitle, period, w.scope, _numbered(sections))
 
 

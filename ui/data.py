@@ -38,9 +38,44 @@ def data_version() -> int:
 
 
 def current_version() -> int:
+    """The version the cached reads are keyed on: the pinned one in a pinned view."""
+    pin = pinned()
+    if pin is not None:
+        return pin["version"]
+    return live_version()
+
+
+def live_version() -> int:
     if "_data_version" not in st.session_state:
         st.session_state["_data_version"] = data_version()
     return st.session_state["_data_version"]
+
+
+# --- as-at (pinned) views: reads go to the snapshot of the pinned version ----------------
+PIN_KEY = "_asat_pin"
+
+
+def pinned() -> dict | None:
+    """{version, path, at} when this run shows the data as at a pinned version."""
+    return st.session_state.get(PIN_KEY)
+
+
+def read_path() -> str:
+    """The database this run reads: the pinned version's snapshot, or the live file."""
+    pin = pinned()
+    return pin["path"] if pin is not None else database_path()
+
+
+def pin_params() -> dict:
+    """{"v": N} for links that keep the pin ({} when not pinned)."""
+    pin = pinned()
+    return {"v": pin["version"]} if pin is not None else {}
+
+
+def call_live(fn: Callable, *args, **kwargs) -> Any:
+    """``fn`` on the current data even in a pinned view (the banner's "now")."""
+    key = (fn.__module__, fn.__qualname__, database_path(), live_version(), args, tuple(sorted(kwargs.items())))
+    return _call_key(key)
 
 
 @st.cache_data(show_spinner=False, max_entries=2048)
@@ -63,8 +98,12 @@ _front_bytes = 0
 
 def call(fn: Callable, *args, **kwargs) -> Any:
     """``fn(db, *args, **kwargs)``, cached until the data changes."""
-    key = (fn.__module__, fn.__qualname__, database_path(), current_version(),
+    key = (fn.__module__, fn.__qualname__, read_path(), current_version(),
            args, tuple(sorted(kwargs.items())))
+    return _call_key(key)
+
+
+def _call_key(key: tuple) -> Any:
     try:
         hash(key)
     except TypeError:
@@ -104,7 +143,7 @@ def clear_cache() -> None:
 
 def options() -> ffilters.FilterOptions:
     """Months, towns and banks; looked up once per script run."""
-    key = ("_options", current_version())
+    key = ("_options", read_path(), current_version())
     cached = st.session_state.get("_options")
     if cached is None or cached[0] != key:
         cached = (key, call(ffilters.load_options))

@@ -71,7 +71,7 @@ def signature_inputs() -> tuple[str, dt.date]:
 
 
 def _with_db(fn: Callable, *args):
-    path = data.database_path()
+    path = data.read_path()   # a pinned view's files are as at its version too
 
     def build():
         with fdb.opened(path) as db:

@@ -64,8 +64,12 @@ def export_buttons(tables: dict[str, pd.DataFrame | exports.Sheet], header: dict
     table, as buttons that wrap onto more lines when there are many tables.
 
     The files are built only when a button is clicked (``data`` is a callable),
-    so a rerun does not pay for exports nobody asked for.
+    so a rerun does not pay for exports nobody asked for. A pinned view's
+    header says which moment's data the files hold.
     """
+    from . import asat
+
+    header = {**header, **asat.header_line()}
     with st.container(horizontal=True):
         st.download_button(
             "下载 Excel",
@@ -339,6 +343,6 @@ def detail_link(page: str, label: str = "查看详情", **extra) -> None:
     from . import filters as uf
     from .nav import PAGES
 
-    pairs = parse_qsl(ff.query_string(data.options(), uf.current(), **extra))
+    pairs = parse_qsl(ff.query_string(data.options(), uf.current(), **{**data.pin_params(), **extra}))
     st.page_link(PAGES[page][0], label=label, icon=":material/arrow_forward:", icon_position="right",
                  query_params=pairs or None)
