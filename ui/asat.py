@@ -7,6 +7,8 @@ The 数据管理 page always shows the current data (imports and undo write ther
 """
 from __future__ import annotations
 
+import functools
+
 import streamlit as st
 
 from finance_core import db as fdb
@@ -32,7 +34,13 @@ def _bounds() -> tuple[int, int]:
 def param() -> links.Param:
     """``v``: the data version a link is pinned to (valid on every page)."""
     lo, hi = _bounds()
-    return links.Param("v", "数据版本", links.NUMBER, default=None, lo=lo, hi=hi, step=1, integer=True)
+    # a choice, not a number: a version is exact (v=1.5 is refused, not rounded)
+    return _param(lo, hi)
+
+
+@functools.lru_cache(maxsize=64)
+def _param(lo: int, hi: int) -> links.Param:
+    return links.Param("v", "数据版本", links.CHOICE, tuple(str(v) for v in range(lo, hi + 1)), default=None)
 
 
 def keep_on_page_switch(page: str) -> list[str] | None:
