@@ -53,6 +53,7 @@ ROLLUP_OF = {
 }
 TRIGGER_PREFIX = "asat_cap_"
 MAX_SNAPSHOTS = int(os.environ.get("FINANCE_ASAT_KEEP") or 8)
+MAX_SNAPSHOT_BYTES = int(float(os.environ.get("FINANCE_ASAT_MAX_MB") or 4096) * 2**20)
 _VERSION_SQL = "(SELECT version FROM data_version WHERE id = 1)"
 
 
@@ -306,13 +307,23 @@ def snapshot(main: str | os.PathLike, version: int) -> Path:
     return path
 
 
-def evict(main: str | os.PathLike, keep: int | None = None) -> list[Path]:
-    """Remove the least recently used snapshots beyond ``keep`` (default MAX_SNAPSHOTS)."""
+def evict(main: str | os.PathLike, keep: int | None = None, max_bytes: int | None = None) -> list[Path]:
+    """Remove the least recently used snapshots beyond ``keep`` files (default
+    MAX_SNAPSHOTS, ``$FINANCE_ASAT_KEEP``) or ``max_bytes`` in all (default
+    MAX_SNAPSHOT_BYTES, ``$FINANCE_ASAT_MAX_MB``); the most recent one always stays."""
     keep = MAX_SNAPSHOTS if keep is None else keep
-    files = sorted(snapshot_dir(main).glob(f"{Path(main).stem}-v*.sqlite"),
-                   key=lambda p: p.stat().st_mtime, reverse=True)
-    gone = []
-    for p in files[keep:]:
+    max_bytes = MAX_SNAPSHOT_BYTES if max_bytes is None else max_bytes
+    files = []
+    for p in snapshot_dir(main).glob(f"{Path(main).stem}-v*.sqlite"):
+        with contextlib.suppress(OSError):
+            st = p.stat()
+            files.append((st.st_mtime, st.st_size, p))
+    files.sort(key=lambda x: x[0], reverse=True)
+    gone, total = [], 0
+    for i, (_, size, p) in enumerate(files):
+        total += size
+        if i == 0 or (i < keep and total <= max_bytes):
+            continue
         with contextlib.suppress(OSError):
             p.unlink()
             gone.append(p)

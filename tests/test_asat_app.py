@@ -122,3 +122,27 @@ def test_the_overview_and_brief_of_a_pinned_view(app, county):
     assert not at.exception
     draft = at.text_area[0].value
     assert "固定链接" in draft and versions.time_text(None) not in draft.splitlines()[1]
+
+
+def test_a_page_switch_keeps_the_pin(app, county):
+    path, vs = county
+    at = app({"v": str(vs[0]), "as_of": NOV}, page=PAGE, db_path=path)
+    at.switch_page("pages/microloans.py").run()
+    assert not at.exception
+    assert _qp(at, "v") == [str(vs[0])] and "本链接显示" in _text(at)
+    # the banner's KPIs are the microloan page's, and its change list is empty (only credit files changed)
+    assert "此后数据已更新 2 次" in _text(at) and "（0 项" in _text(at)
+
+
+def test_a_pinned_export_header_names_the_version(app, county):
+    from ui import asat, data
+
+    path, vs = county
+    at = app({"v": str(vs[0]), "as_of": NOV}, page=PAGE, db_path=path)
+    pin = at.session_state[data.PIN_KEY]
+    assert pin["version"] == vs[0]
+    line = versions.note_text(pin["version"], pin["at"])
+    assert "固定链接" in line and str(vs[0]) in line
+    with fdb.opened(pin["path"]) as d:
+        assert versions.header(d) == {"数据版本": line}
+    assert asat.NO_PIN_PAGES == ("data",)

@@ -45,10 +45,14 @@ STEPS = [
 ]
 
 
-def _apply(path, steps):
-    """Run the first ``steps`` writes on the database at ``path``; the versions after each."""
+def _apply(path, steps, keep_copies=None):
+    """Run the first ``steps`` writes on the database at ``path``; the versions after each.
+    With ``keep_copies`` (a directory), a backup of the database before and after each."""
     out = []
     with fdb.opened(path) as d:
+        if keep_copies:
+            with sqlite3.connect(keep_copies / "exact0.db") as c:
+                d.conn.backup(c)
         base = _rows(d, lambda r: True)
         for name, keep, change in STEPS[:steps]:
             rows = [r for r in base if keep(r)]
@@ -56,6 +60,9 @@ def _apply(path, steps):
             result = imports.import_file(d, "credit", f"{name}.xlsx", templates.workbook(d, "credit", rows), USER)
             assert result.import_id is not None
             out.append(versions.current(d))
+            if keep_copies:
+                with sqlite3.connect(keep_copies / f"exact{len(out)}.db") as c:
+                    d.conn.backup(c)
     return out
 
 
@@ -78,6 +85,11 @@ def _ledger(path, table="credit_reports"):
         return sorted(c.execute(f"SELECT * FROM {table}").fetchall())
 
 
+def _delivered(path):
+    with sqlite3.connect(path) as c:
+        return set(c.execute("SELECT feed, reporter, month FROM submissions").fetchall())
+
+
 @pytest.fixture(scope="module")
 def history(tmp_path_factory, demo_db):
     """The main database after all three writes, and one database per state built
@@ -93,8 +105,25 @@ def history(tmp_path_factory, demo_db):
     shutil.copy(demo_db, main)
     with fdb.opened(main) as d:
         v0 = versions.current(d)
-    vs = [v0] + _apply(main, 3)
+    vs = [v0] + _apply(main, 3, keep_copies=root)
     return main, vs, states
+
+
+def _tables(path):
+    with sqlite3.connect(path) as c:
+        return [r[0] for r in c.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE "
+                                        "'sqlite_%' AND name NOT LIKE 'asat_%' AND name != 'data_version'")]
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 3])
+def test_a_snapshot_is_the_database_as_it_was(history, n):
+    """Every table, roll-ups and logs included, equals a backup taken at that version."""
+    main, vs, _ = history
+    path = versions.snapshot(main, vs[n])
+    exact = main.parent / f"exact{n}.db"
+    assert _tables(path) == _tables(exact)
+    for table in _tables(exact):
+        assert _ledger(path, table) == _ledger(exact, table), table
 
 
 def test_every_write_is_a_version_and_the_migration_is_the_last(history):
@@ -114,7 +143,8 @@ def test_a_snapshot_gives_the_figures_of_its_version(history, n):
     path = versions.snapshot(main, vs[n])
     # the ledger is exactly the one of a database built to that state
     assert _ledger(path) == _ledger(states[n])
-    assert _ledger(path, "submissions") == _ledger(states[n], "submissions")
+    # who delivered which month (the times are the imports' own, a second apart or not)
+    assert _delivered(path) == _delivered(states[n])
     # and so are the roll-ups (recomputed in the snapshot, refreshed by each import there)
     assert _ledger(path, "credit_monthly") == _ledger(states[n], "credit_monthly")
     granted, used, households = _plain_totals(states[n])
@@ -192,6 +222,8 @@ def test_snapshots_are_read_only_bounded_and_rebuilt_for_another_history(history
         versions.snapshot(path, v)
     versions.evict(path, keep=2)
     assert len(list(versions.snapshot_dir(path).glob("county-v*.sqlite"))) == 2
+    versions.evict(path, max_bytes=1)    # the most recent one stays
+    assert len(list(versions.snapshot_dir(path).glob("county-v*.sqlite"))) == 1
     with pytest.raises(ValueError):
         versions.snapshot(path, vs[3] + 5)
     with pytest.raises(ValueError):
