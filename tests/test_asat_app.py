@@ -83,7 +83,7 @@ def test_a_bad_version_is_dropped_with_a_notice(app, county, bad):
     at = app({"v": bad, "as_of": NOV}, page=PAGE, db_path=path)
     assert not at.exception
     notice = shown_text("\n".join(w.value for w in at.warning))
-    assert "v（数据版本）" in notice
+    assert "v（数据版本）" in notice and f"不是可以重现的数据版本（可用 1–{vs[-1]}）" in notice
     assert "本链接显示" not in _text(at)
     assert _metrics(at)["授信金额"] == _granted(path)
 

@@ -43,6 +43,14 @@ def _param(lo: int, hi: int) -> links.Param:
     return links.Param("v", "数据版本", links.CHOICE, tuple(str(v) for v in range(lo, hi + 1)), default=None)
 
 
+def explain(notices: list[str]) -> list[str]:
+    """A refused ``v`` says which versions a link can be pinned to."""
+    lo, hi = _bounds()
+    span = f"{lo}" if lo == hi else f"{lo}–{hi}"
+    return [n.replace("”不存在，已忽略", f"”不是可以重现的数据版本（可用 {span}），已显示最新数据")
+            if n.startswith("链接参数 v（") else n for n in notices]
+
+
 def keep_on_page_switch(page: str) -> list[str] | None:
     """A page switch inside a pinned view keeps the pin (the page links carry only
     the filters): the ``v`` to write back into the URL, or None."""

@@ -147,7 +147,7 @@ def filter_bar(extra_notices: Sequence[str] = (), page: str = "") -> ffilters.Fi
     if keep:
         _set_url({"v": keep})
     pin, pin_notices = read([asat.param()])
-    pin_notices += asat.apply(pin["v"], page)
+    pin_notices = asat.explain(pin_notices) + asat.apply(pin["v"], page)
     opts = data.options()
     params = ffilters.shared_params(opts)
     as_of_p, town_p, bank_p = params
