@@ -209,25 +209,30 @@ def gaps(db: sqlite_utils.Database, f: Filters, areas: Iterable[str] | None = No
     return out
 
 
+def note(found: list[Gap], flow: bool) -> str:
+    """What missing submissions mean for one figure: a balance '含沿用9月数据（邮储银行）',
+    a flow '缺邮储银行10月数据' ('' when nothing is missing)."""
+    if not found:
+        return ""
+    who = "、".join(dict.fromkeys(g.reporter_name for g in found))
+    month = found[0].month
+    if flow:
+        return f"缺{who}{month_word(month, month)}数据"
+    since = min((g.last for g in found if g.last), default=None)
+    if since and found[0].carried != NOBODY:
+        return f"含沿用{month_word(since, month)}数据（{who}）"
+    return f"{who}未报送"
+
+
 def annotate(kpis: list, found: list[Gap], flows: Iterable[str] = (), only: Iterable[str] | None = None) -> list:
-    """Put the missing submissions on the KPIs they touch (``Kpi.note``): a
-    balance '含沿用9月数据（邮储银行）', a flow (key in ``flows``) '缺邮储银行10月数据'.
-    ``only``: just these KPI keys (e.g. the company-wide leverage)."""
+    """Put the missing submissions on the KPIs they touch (``Kpi.note``, see
+    :func:`note`): a flow is a KPI whose key is in ``flows``. ``only``: just these
+    KPI keys (e.g. the company-wide leverage)."""
     if not found:
         return kpis
     flows, only = set(flows), (set(only) if only is not None else None)
-    carried = "、".join(dict.fromkeys(g.reporter_name for g in found))
-    since = min((g.last for g in found if g.last), default=None)
-    month = found[0].month
-    stock_note = f"含沿用{month_word(since, month)}数据（{carried}）" if since and found[0].carried != NOBODY \
-        else f"{carried}未报送"
-    flow_note = f"缺{carried}{month_word(month, month)}数据"
-    out = []
-    for k in kpis:
-        if only is None or k.key in only:
-            k = dataclasses.replace(k, note=flow_note if k.key in flows else stock_note)
-        out.append(k)
-    return out
+    return [dataclasses.replace(k, note=note(found, k.key in flows)) if only is None or k.key in only else k
+            for k in kpis]
 
 
 def notice_lines(found: list[Gap]) -> list[str]:

@@ -27,8 +27,9 @@ from decimal import ROUND_HALF_UP, Decimal
 import pandas as pd
 import sqlite_utils
 
-from . import money, periods
+from . import money, periods, rollups, targets
 from . import completeness as reporting   # credit.completeness is this module's village-level view
+from .area import BEHIND, BREACH, GAP, Area, Flag, Names, kpi_flags
 from .config import THRESHOLDS, Thresholds
 from .filters import Filters, scope_sql
 from .kpi import COUNT, MONEY, RATIO, Kpi, compare
@@ -702,3 +703,68 @@ def whatif(db: sqlite_utils.Database, f: Filters, usage_target: float, coverage_
     goal, done = total(9), total(10)
     return WhatIf(_frame(out, WHATIF_COLUMNS), total(5) or 0, total(6), total(7), total(8) or 0, goal, done,
                   None if goal is None or done is None else max(0, goal - done))
+
+
+def bank_usage_rates(db: sqlite_utils.Database, f: Filters) -> dict[str, float]:
+    """用信率 (用信金额 ÷ 授信金额) of each bank with credit granted in the towns of
+    ``f`` (the same figure as ``totals(...).usage_rate`` for a one-bank scope)."""
+    where, params = scope_sql(f, bank_col=None)
+    return {code: used / granted for code, granted, used in db.execute(
+        f"SELECT bank_code, SUM(granted_amount), SUM(used_amount) FROM credit_monthly "
+        f"WHERE month = ?{where} GROUP BY bank_code", [f.as_of, *params]).fetchall() if granted}
+
+
+# --- the area: targets, red flags, registry entry ---------------------------------
+def _increase(field: str):
+    def actual(db, f: Filters) -> int | None:
+        now = totals(db, f)
+        base = totals(db, f.at(periods.previous_year_end(f.as_of)))
+        if now is None or base is None:
+            return None
+        return getattr(now, field) - getattr(base, field)
+    return actual
+
+
+def _increase_by_town(col: str):
+    def by_town(db, as_of: str) -> dict[str, int]:
+        def level(month: str) -> dict[str, int]:
+            return dict(db.execute(
+                f"SELECT town_code, SUM({col}) FROM credit_monthly WHERE month = ? GROUP BY town_code",
+                [month]).fetchall())
+        now, base = level(as_of), level(periods.previous_year_end(as_of))
+        return {c: now[c] - base[c] for c in now if c in base}
+    return by_town
+
+
+GRANTED_TARGET = targets.Metric("credit_granted_increase", "信用村新增授信", "万元", ("county", "town"),
+                                _increase("granted_amount"), _increase_by_town("granted_amount"))
+USED_TARGET = targets.Metric("credit_used_increase", "信用村新增用信", "万元", ("county", "town"),
+                             _increase("used_amount"), _increase_by_town("used_amount"))
+TOWN_BEHIND_POINTS = 0.10   # a town this far behind 序时进度 on new credit lines is a red flag
+
+
+def flags(db: sqlite_utils.Database, f: Filters, names: Names, th: Thresholds = THRESHOLDS) -> list[Flag]:
+    """信用村 red flags: towns no bank reported (never ranked), the KPI row's
+    threshold flags (low use is behind, not a limit breached), towns far behind
+    their credit-line target."""
+    out = [Flag(AREA.title, f"{names.towns[code]}本月没有任何银行报送信用村数据，未参与排名", AREA.key,
+                (("town", names.towns[code]),), GAP, subject=names.towns[code])
+           for code in unreported_towns(db, f)]
+    out += kpi_flags(AREA, kpis(db, f, th=th), lambda k: BEHIND if k.key == "credit_usage" else BREACH)
+    tp = periods.time_progress(f.as_of)
+    completion = targets.town_completions(db, f.as_of, GRANTED_TARGET)
+    for code in f.towns or tuple(names.towns):
+        c = completion.get(code)
+        if c is not None and c < tp - TOWN_BEHIND_POINTS:
+            out.append(Flag(AREA.title, f"{names.towns[code]}信用村新增授信完成率 {money.fmt_pct(c)}，"
+                            f"落后序时进度（{money.fmt_pct(tp)}）", AREA.key, (("town", names.towns[code]),),
+                            BEHIND, subject=names.towns[code], value=c, limit=tp))
+    return out
+
+
+AREA = Area(
+    key="credit-villages", title="信用村", heading="信用村", kpis=kpis,
+    overview=("credit_granted", "credit_used", "credit_granted_hh", "credit_used_hh", "credit_usage"),
+    flags=flags, targets=(GRANTED_TARGET, USED_TARGET), refresh=lambda db, months=None: rollups.refresh_credit(db, months),
+    import_feeds=("credit",), completeness_feeds=("credit",), flow_targets=False,
+)

@@ -39,7 +39,8 @@ from decimal import ROUND_HALF_UP, Decimal
 import pandas as pd
 import sqlite_utils
 
-from . import completeness, money, periods
+from . import completeness, money, periods, rollups, targets
+from .area import BEHIND, BREACH, WATCH, Area, Flag, Names, kpi_flags
 from .config import THRESHOLDS, Thresholds
 from .filters import Filters, scope_sql
 from .kpi import COUNT, MONEY, MULTIPLE, RATIO, YTD_RATE, YTD_SUM, Kpi, compare
@@ -660,3 +661,91 @@ def what_if(db: sqlite_utils.Database, f: Filters, products: tuple[str, ...] = (
     return WhatIf(f.as_of, assets, int(outstanding), leverage_limit(db, f.as_of, th),
                   money.wan_to_yuan(capital_add_wan), float(leverage_target), float(stress_comp),
                   int(base), int(loss), int(guarantor))
+
+
+# --- for the brief: product activity in a period, provincial ratings ---------------------
+@dataclasses.dataclass(frozen=True)
+class ProductActivity:
+    name: str
+    quota: int          # 合作授信额度 (元), whole product
+    used: int           # 在保 of the whole product at the data month
+    firms: int          # distinct borrowers whose guarantee started in the period (scope)
+    contracts: int
+    amount: int         # guaranteed amount started in the period (scope)
+
+    @property
+    def quota_share(self) -> float | None:
+        return money.safe_ratio(self.used, self.quota)
+
+
+def product_activity(db: sqlite_utils.Database, f: Filters, start: str) -> list[ProductActivity]:
+    """Per guarantee product: the cooperation quota and its use (company-wide, as
+    the 融资担保 page shows it), and the borrowers (firms) and amount of the
+    guarantees that started from ``start`` to the end of ``f.as_of`` in scope."""
+    where, params = scope_sql(f, town_col="c.town_code", bank_col="c.bank_code")
+    rows = db.execute(
+        f"""
+        SELECT p.name, p.quota,
+               (SELECT COALESCE(SUM(g.outstanding), 0) FROM guarantee_monthly g
+                WHERE g.product_code = p.code AND g.month = ?),
+               COUNT(DISTINCT TRIM(c.borrower_name)), COUNT(c.id), COALESCE(SUM(c.amount), 0)
+        FROM guarantee_products p
+        LEFT JOIN guarantee_contracts c ON c.product_code = p.code
+             AND c.start_on BETWEEN ? AND ?{where}
+        GROUP BY p.code ORDER BY p.launched_on, p.code
+        """,
+        [f.as_of, periods.month_start(start).isoformat(), periods.month_end(f.as_of).isoformat(), *params],
+    ).fetchall()
+    return [ProductActivity(n, int(q), int(u), int(fi), int(c), int(a)) for n, q, u, fi, c, a in rows]
+
+
+def guarantor_ratings(db: sqlite_utils.Database, month: str) -> list[tuple[str, str]]:
+    """(guarantor name, provincial rating) at ``month`` for rated guarantors."""
+    return [(n, r) for n, r in db.execute(
+        "SELECT g.name, m.rating FROM guarantor_monthly m JOIN guarantors g ON g.code = m.guarantor_code "
+        "WHERE m.month = ? AND m.rating IS NOT NULL AND m.rating <> '' ORDER BY g.code", [month]).fetchall()]
+
+
+# --- the area: targets, red flags, registry entry ---------------------------------
+def _new_amount(db, f: Filters) -> int | None:
+    t = totals(db, f)
+    return None if t is None else t.new_amount_ytd
+
+
+NEW_AMOUNT_TARGET = targets.Metric("guarantee_new_amount", "融资担保新增担保额", "万元", ("county",), _new_amount)
+
+
+def quota_usage(db: sqlite_utils.Database, month: str) -> list[tuple[str, int, int]]:
+    """(product, 合作授信额度, 在保余额) of every product at ``month``."""
+    return [(name, int(quota), int(used)) for name, quota, used in db.execute(
+        """
+        SELECT p.name, p.quota, COALESCE(SUM(g.outstanding), 0)
+        FROM guarantee_products p LEFT JOIN guarantee_monthly g
+          ON g.product_code = p.code AND g.month = ?
+        GROUP BY p.code ORDER BY p.code
+        """, [month]).fetchall()]
+
+
+def flags(db: sqlite_utils.Database, f: Filters, names: Names, th: Thresholds = THRESHOLDS) -> list[Flag]:
+    """融资担保 red flags: the KPI row's threshold flags (leverage below the floor is
+    idle capital: behind, not a breach), products near or over their quota."""
+    out = kpi_flags(AREA, kpis(db, f, th=th),
+                    lambda k: BEHIND if k.key == "g_leverage" and k.value is not None and k.value < th.leverage_min
+                    else BREACH)
+    for name, quota, used in quota_usage(db, f.as_of):
+        share = money.safe_ratio(used, quota)
+        if share is not None and share >= th.quota_warning:
+            out.append(Flag(AREA.title, f"“{name}”已用合作授信额度 {money.fmt_pct(share)}"
+                            f"（{money.fmt_wan(used, 0)} / {money.fmt_wan(quota, 0)}）", AREA.key,
+                            (("product", name),), BREACH if share > 1 else WATCH, subject=name, value=share,
+                            limit=th.quota_warning))
+    return out
+
+
+AREA = Area(
+    key="guarantees", title="融资担保", heading="政府性融资担保", kpis=kpis,
+    overview=("g_outstanding", "g_borrowers", "g_leverage", "g_comp_rate"), per_row=4,
+    dimensions=("town", "bank", "product"), flags=flags, targets=(NEW_AMOUNT_TARGET,),
+    refresh=lambda db, months=None: rollups.refresh_guarantees(db),
+    import_feeds=("guarantees", "guarantor"), completeness_feeds=("guarantees", "guarantor"),
+)

@@ -35,7 +35,9 @@ from typing import Iterable
 import pandas as pd
 import sqlite_utils
 
-from . import money, periods
+from . import money, periods, targets
+from .area import Area
+from .db import write_transaction
 from .filters import Filters
 from .kpi import COUNT, MONEY, RATIO, YTD_RATE, YTD_SUM, Kpi
 
@@ -209,8 +211,6 @@ class Figure:
 
 def figures(db: sqlite_utils.Database, f: Filters) -> dict[str, Figure]:
     """Every indicator at ``f.as_of`` for the scope (the brief and KPIs use this)."""
-    from . import targets  # targets imports the area modules; keep this module light
-
     out = {}
     year_ago = f.at(periods.add_months(f.as_of, -12))
     for ind in INDICATORS:
@@ -245,8 +245,6 @@ def kpis(db: sqlite_utils.Database, f: Filters) -> list[Kpi]:
 
 def metric(ind: Indicator):
     """The indicator as a :class:`finance_core.targets.Metric` (its annual target)."""
-    from . import targets
-
     return targets.Metric(ind.metric_key, ind.label, ind.target_unit, SCOPE_TYPES,
                           lambda db, f, key=ind.key: year_value(db, f, key))
 
@@ -256,34 +254,11 @@ def metrics() -> tuple:
     return tuple(metric(i) for i in INDICATORS if i.has_target)
 
 
-def progress_table(db: sqlite_utils.Database, f: Filters) -> pd.DataFrame:
-    """Like :func:`finance_core.targets.progress_table` (same columns) for the
-    indicators with a target in scope; money in 万元."""
-    from . import targets
-
-    rows = []
-    for m in metrics():
-        p = targets.progress(db, f, m)
-        if p.target is None:
-            continue
-        conv = money.to_wan if m.unit == "万元" else (lambda v: v)
-        rows.append({
-            "指标": m.label, "单位": m.unit, "全年目标": conv(p.target),
-            "累计完成": None if p.actual is None else conv(p.actual),
-            "完成率": p.completion, "序时进度": p.time_progress,
-            "进度": p.status,
-            "key": m.key,
-        })
-    return pd.DataFrame(rows, columns=["指标", "单位", "全年目标", "累计完成", "完成率", "序时进度", "进度", "key"])
-
-
 # --- writing (importers, tests) --------------------------------------------------------
 def upsert(db: sqlite_utils.Database, rows: Iterable[tuple[str, str, str, str, int]]) -> int:
     """Insert or replace (month, indicator key, scope_type, scope_code, value)
     rows in one transaction; returns the number of rows. Units come from the
     registry. Raises ValueError (Chinese message) on an unknown key or scope."""
-    from .db import write_transaction
-
     clean = []
     for month, key, scope, code, value in rows:
         periods.parse_month(month)
@@ -300,3 +275,10 @@ def upsert(db: sqlite_utils.Database, rows: Iterable[tuple[str, str, str, str, i
             "INSERT OR REPLACE INTO indicators (month, indicator, scope_type, scope_code, value, unit) "
             "VALUES (?, ?, ?, ?, ?, ?)", clean)
     return len(clean)
+
+
+AREA = Area(
+    key="indicators", title="金融助企", heading="金融助企与风险防范", kpis=kpis, per_row=3, page=False,
+    dimensions=("town", "bank"), targets=metrics(), import_feeds=("indicators",),
+    completeness_feeds=("indicators",),
+)

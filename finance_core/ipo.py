@@ -51,7 +51,8 @@ from typing import Iterable, Mapping
 import pandas as pd
 import sqlite_utils
 
-from . import audit, money, periods
+from . import audit, money, periods, targets
+from .area import WATCH, Area, Flag, Names
 from .config import THRESHOLDS, Thresholds
 from .db import write_transaction
 from .filters import FilterOptions, Filters, _as_list, check_choices, scope_sql
@@ -748,3 +749,38 @@ def export_header(opts: FilterOptions, f: Filters, sel: Selection = Selection())
             "目标板块": "、".join(sel.boards) or "全部", "行业": "、".join(sel.industries) or "全部",
             "口径": "阶段为数据月末所处阶段；本阶段月数 = 进入本阶段至数据月末的完整月数",
             "说明": "预计上市时间按各阶段典型时长测算，为区间估计，不是承诺"}
+
+
+# --- the area: KPIs, target, red flags, registry entry ------------------------------
+def stage_kpis(db: sqlite_utils.Database, f: Filters) -> list[Kpi]:
+    """Companies per stage at the month, the month before and a year before."""
+    now, prev, base = (stage_counts(db, f.at(m)) for m in
+                       (f.as_of, periods.add_months(f.as_of, -1), periods.add_months(f.as_of, -12)))
+    return [Kpi(f"ipo_{i}", stage, COUNT, now[stage], prev[stage], base[stage], unit="家",
+                neutral=stage != LISTED)   # a company moving on empties its stage: not a fall
+            for i, stage in enumerate(STAGES)]
+
+
+def _guidance_filings(db, f: Filters) -> int | None:
+    """Companies that entered 辅导备案 for the first time this year: a company
+    that fell back to it (application withdrawn) and re-entered is not counted."""
+    return new_entries(db, f, "辅导备案")
+
+
+GUIDANCE_TARGET = targets.Metric("ipo_guidance_filings", "新增辅导备案企业", "家", ("county",), _guidance_filings)
+
+
+def flags(db: sqlite_utils.Database, f: Filters, names: Names, th: Thresholds = THRESHOLDS) -> list[Flag]:
+    """企业上市 red flags: companies longer in their stage than its typical limit
+    (the page's own stuck rule, so the overview and the page agree)."""
+    board = pipeline(db, f)
+    return [Flag(AREA.title, f"{row.name}处于{row.stage}已 {row.months} 个月（通常不超过 {row.limit:g} 个月）",
+                 AREA.key, (("stage", row.stage),), WATCH, subject=row.name, value=row.months, limit=row.limit)
+            for row in board[board["stuck"]].itertuples()]
+
+
+AREA = Area(
+    key="ipo", title="企业上市", heading="企业上市（各阶段企业数）", kpis=stage_kpis, per_row=8,
+    dimensions=("stage", "board"), flags=flags, targets=(GUIDANCE_TARGET,),
+    import_feeds=("ipo_events", "ipo_notes", "ipo_rounds"), completeness_feeds=("ipo_notes",), target_feeds=(),
+)

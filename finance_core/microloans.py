@@ -21,7 +21,8 @@ import datetime as dt
 import pandas as pd
 import sqlite_utils
 
-from . import completeness, money, periods, privacy
+from . import completeness, money, periods, privacy, rollups, targets
+from .area import BREACH, Area, Flag, Names, kpi_flags
 from .config import THRESHOLDS, Thresholds
 from .filters import Filters, scope_sql
 from .kpi import COUNT, MONEY, MULTIPLE, RATIO, YTD_SUM, Kpi, compare, fmt_value
@@ -494,8 +495,6 @@ def rankings(db: sqlite_utils.Database, f: Filters, by: str = BY_TOWN) -> pd.Dat
     A town's row keeps the bank filter and a bank's row the town filter; the
     target of such a mixed scope is undefined (see :func:`targets.target_for`).
     """
-    from . import targets  # targets imports this module
-
     col, table, label = _group(by)
     where, params = scope_sql(f)
 
@@ -529,7 +528,7 @@ def rankings(db: sqlite_utils.Database, f: Filters, by: str = BY_TOWN) -> pd.Dat
         codes = names
     else:  # banks that ever lent microloans
         codes = [(c, n) for c, n in names if c in borrowed or c in pos]
-    metric = targets.METRIC_BY_KEY["microloan_new_amount"]
+    metric = NEW_AMOUNT_TARGET
     progress = periods.time_progress(f.as_of)
     partial = periods.partial_year(periods.data_start(db), f.as_of)  # no comparable 完成率
     all_eligible = sum(int(v[0]) for v in eligible.values())
@@ -701,3 +700,69 @@ def stress_test(db: sqlite_utils.Database, f: Filters, stress_rate: float = STRE
         scope_balance=t.balance, county_balance=county_balance(db, f.as_of),
         fund_balance=fund_balance(db, f.as_of), avg_monthly_new=int(round(new_12 / 12)),
     )
+
+
+# --- the area: targets, red flags, registry entry ---------------------------------
+def _ytd(field: str):
+    def actual(db, f: Filters) -> int | None:
+        t = totals(db, f)
+        return None if t is None else getattr(t, field)
+    return actual
+
+
+def _new_amount_by_town(db, as_of: str) -> dict[str, int]:
+    """Every town's 当年新增投放 at ``as_of`` (0 for a town that lent nothing);
+    none in a month without microloan data."""
+    (has_month,) = db.execute("SELECT EXISTS (SELECT 1 FROM microloan_monthly WHERE month = ?)",
+                              [as_of]).fetchone()
+    if not has_month:
+        return {}
+    new = dict(db.execute("SELECT town_code, TOTAL(amount) FROM microloan_disbursed_monthly "
+                          "WHERE month BETWEEN ? AND ? GROUP BY town_code",
+                          [periods.year_start_month(as_of), as_of]).fetchall())
+    return {c: int(new.get(c, 0)) for (c,) in db.execute("SELECT code FROM towns").fetchall()}
+
+
+NEW_AMOUNT_TARGET = targets.Metric("microloan_new_amount", "小额信贷新增投放", "万元", ("county", "town", "bank"),
+                                   _ytd("new_amount_ytd"), _new_amount_by_town)
+NEW_HOUSEHOLDS_TARGET = targets.Metric("microloan_new_households", "小额信贷新增投放户数", "户", ("county",),
+                                       _ytd("new_households_ytd"))
+
+
+def bank_overdue_rates(db: sqlite_utils.Database, f: Filters) -> dict[str, float]:
+    """逾期率 of each bank's microloans in the towns of ``f`` at ``f.as_of`` (the
+    same figure as ``totals(...).overdue_rate`` for a one-bank scope), in one
+    grouped query; banks with no balance are left out."""
+    where, params = scope_sql(f, bank_col=None)
+    return {code: overdue / balance for code, balance, overdue in db.execute(
+        f"SELECT bank_code, SUM(balance), SUM(overdue_balance) FROM microloan_monthly "
+        f"WHERE month = ?{where} GROUP BY bank_code", [f.as_of, *params]).fetchall() if balance}
+
+
+def flags(db: sqlite_utils.Database, f: Filters, names: Names, th: Thresholds = THRESHOLDS) -> list[Flag]:
+    """小额信贷 red flags: the KPI row's threshold flags, banks above the overdue line
+    (with the rate three months before, and a carried position named)."""
+    out = kpi_flags(AREA, kpis(db, f, th=th))
+    carried = {g.reporter: g for g in completeness.gaps(db, f, (AREA.key,))
+               if g.reporter_kind == completeness.BANK}
+    now = bank_overdue_rates(db, f)
+    before = bank_overdue_rates(db, f.at(periods.add_months(f.as_of, -3)))
+    for code in f.banks or tuple(names.banks):
+        rate = now.get(code)
+        if rate is None or rate <= th.overdue_rate_max:
+            continue
+        trend = f"（三个月前 {money.fmt_pct(before[code])}）" if before.get(code) is not None else ""
+        if code in carried:
+            trend += f"（{carried[code].label}）"
+        out.append(Flag(AREA.title, f"{names.banks[code]}小额信贷逾期率 {money.fmt_pct(rate)}{trend}，"
+                        f"高于 {money.fmt_pct(th.overdue_rate_max)}", AREA.key, (("bank", names.banks[code]),),
+                        BREACH, subject=names.banks[code], value=rate, limit=th.overdue_rate_max))
+    return out
+
+
+AREA = Area(
+    key="microloans", title="小额信贷", heading="脱贫人口小额信贷", kpis=kpis,
+    overview=("ml_balance", "ml_households", "ml_new_hh", "ml_new_amount", "ml_overdue_rate"),
+    flags=flags, targets=(NEW_AMOUNT_TARGET, NEW_HOUSEHOLDS_TARGET), refresh=lambda db, months=None: rollups.refresh_microloans(db, months),
+    import_feeds=("microloans", "microloan_status"), completeness_feeds=("microloans",),
+)

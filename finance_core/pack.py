@@ -22,7 +22,7 @@ from pathlib import Path
 import pandas as pd
 import sqlite_utils
 
-from . import completeness, credit, docx_export, exports, guarantees, ipo, microloans, overview
+from . import areas, completeness, credit, docx_export, exports, guarantees, ipo, microloans, overview
 from . import versions
 from .briefing import Brief
 from .filters import Filters, load_options, scope_label
@@ -33,16 +33,6 @@ MIME_PDF = "application/pdf"
 RENDERER_TIMEOUT = 180
 MISSING_RENDERER = ("未找到 PDF 转换组件（LibreOffice），暂不能生成 PDF。请联系管理员安装 "
                     "libreoffice-writer-nogui；Excel 和 Word 文件仍可下载，也可用浏览器打印本页。")
-
-# the overview's areas: (title, KPI function)
-AREAS = (
-    ("信用村", overview.credit_kpis),
-    ("脱贫人口小额信贷", overview.microloan_kpis),
-    ("政府性融资担保", overview.guarantee_kpis),
-    ("企业上市（各阶段企业数）", overview.ipo_kpis),
-    ("金融助企与风险防范", overview.indicator_kpis),
-)
-
 
 class RendererMissing(RuntimeError):
     """LibreOffice is not installed: no PDF."""
@@ -65,9 +55,9 @@ def _scope(db, f: Filters) -> tuple[str, exports.Context]:
 # --- workbook --------------------------------------------------------------------
 def overview_kpi_sheet(db: sqlite_utils.Database, f: Filters) -> exports.Sheet:
     rows = []
-    for title, fn in AREAS:
-        kpis = fn(db, f)
-        sheet = exports.kpi_sheet(kpis, area=title)
+    for area in areas.ALL:
+        kpis = area.overview_kpis(db, f)
+        sheet = exports.kpi_sheet(kpis, area=area.heading)
         kinds = [k.kind for k in kpis]
         rows += [(kind, row) for kind, row in zip(kinds, sheet.df.to_dict("records"))]
     return exports.kpi_rows_sheet(rows)
@@ -159,8 +149,8 @@ def _overview_into(doc, db: sqlite_utils.Database, f: Filters) -> None:
     for line in completeness.notice_lines(completeness.gaps(db, f)):
         w.paragraph(line, "Normal")
     n = 0
-    for title, fn in AREAS:
-        kpis = fn(db, f)
+    for area in areas.ALL:
+        title, kpis = area.heading, area.overview_kpis(db, f)
         if all(k.value is None for k in kpis):
             continue
         n += 1

@@ -18,60 +18,22 @@ from typing import Callable
 import pandas as pd
 import sqlite_utils
 
-from . import credit, guarantees, ipo, microloans, money, periods
+from . import money, periods
 from .filters import Filters
 
 
 @dataclasses.dataclass(frozen=True)
 class Metric:
+    """An annual target metric. Each area declares its own (``Area.targets``);
+    ``areas.METRICS`` lists them all."""
     key: str
     label: str
     unit: str                     # '万元', '户', '家'
     scopes: tuple[str, ...]       # scope types that carry targets
     actual: Callable[[sqlite_utils.Database, Filters], int | None]
-
-
-def _credit_increase(field: str):
-    def actual(db, f: Filters) -> int | None:
-        now = credit.totals(db, f)
-        base = credit.totals(db, f.at(periods.previous_year_end(f.as_of)))
-        if now is None or base is None:
-            return None
-        return getattr(now, field) - getattr(base, field)
-    return actual
-
-
-def _microloan(field: str):
-    def actual(db, f: Filters) -> int | None:
-        t = microloans.totals(db, f)
-        return None if t is None else getattr(t, field)
-    return actual
-
-
-def _guarantee_new(db, f: Filters) -> int | None:
-    t = guarantees.totals(db, f)
-    return None if t is None else t.new_amount_ytd
-
-
-def _ipo_guidance(db, f: Filters) -> int | None:
-    """Companies that entered 辅导备案 for the first time this year: a company
-    that fell back to it (application withdrawn) and re-entered is not counted."""
-    return ipo.new_entries(db, f, "辅导备案")
-
-
-METRICS: tuple[Metric, ...] = (
-    Metric("credit_granted_increase", "信用村新增授信", "万元", ("county", "town"),
-           _credit_increase("granted_amount")),
-    Metric("credit_used_increase", "信用村新增用信", "万元", ("county", "town"),
-           _credit_increase("used_amount")),
-    Metric("microloan_new_amount", "小额信贷新增投放", "万元", ("county", "town", "bank"),
-           _microloan("new_amount_ytd")),
-    Metric("microloan_new_households", "小额信贷新增投放户数", "户", ("county",),
-           _microloan("new_households_ytd")),
-    Metric("guarantee_new_amount", "融资担保新增担保额", "万元", ("county",), _guarantee_new),
-    Metric("ipo_guidance_filings", "新增辅导备案企业", "家", ("county",), _ipo_guidance),   # 回退后重新备案不计
-)
-METRIC_BY_KEY = {m.key: m for m in METRICS}
+    # every town's year-to-date actual at a month in a few grouped queries (the
+    # same figures as ``actual`` for one-town scopes); None: ``actual`` per town
+    by_town: Callable[[sqlite_utils.Database, str], dict[str, int]] | None = None
 
 
 def target_for(db: sqlite_utils.Database, metric: Metric, f: Filters) -> int | None:
@@ -132,14 +94,14 @@ def progress(db: sqlite_utils.Database, f: Filters, metric: Metric) -> Progress:
                     periods.partial_year(periods.data_start(db), f.as_of))
 
 
-def progress_table(db: sqlite_utils.Database, f: Filters,
-                   keys: tuple[str, ...] | None = None) -> pd.DataFrame:
-    """One row per metric with a target in scope: 指标, 单位, 全年目标, 累计完成,
-    完成率, 序时进度, 进度 ('领先' / '落后'). Money columns are in 万元."""
+COLUMNS = ["指标", "单位", "全年目标", "累计完成", "完成率", "序时进度", "进度", "key"]
+
+
+def progress_table(db: sqlite_utils.Database, f: Filters, metrics) -> pd.DataFrame:
+    """One row per metric of ``metrics`` with a target in scope: 指标, 单位, 全年目标,
+    累计完成, 完成率, 序时进度, 进度 ('领先' / '落后'). Money columns are in 万元."""
     rows = []
-    for metric in METRICS:
-        if keys is not None and metric.key not in keys:
-            continue
+    for metric in metrics:
         p = progress(db, f, metric)
         if p.target is None:
             continue
@@ -154,41 +116,22 @@ def progress_table(db: sqlite_utils.Database, f: Filters,
             "进度": p.status,
             "key": metric.key,
         })
-    return pd.DataFrame(rows, columns=["指标", "单位", "全年目标", "累计完成", "完成率", "序时进度", "进度", "key"])
+    return pd.DataFrame(rows, columns=COLUMNS)
 
 
-def town_completions(db: sqlite_utils.Database, as_of: str, metric_key: str) -> dict[str, float]:
-    """完成率 of every town's target of ``metric_key`` at ``as_of`` (all banks).
+def town_completions(db: sqlite_utils.Database, as_of: str, metric: Metric) -> dict[str, float]:
+    """完成率 of every town's target of ``metric`` at ``as_of`` (all banks).
 
     The same figures as :func:`progress` for a one-town scope, in a few grouped
-    queries instead of several per town (a province may hold thousands).
+    queries (``metric.by_town``) instead of several per town.
     """
-    metric = METRIC_BY_KEY[metric_key]
     if periods.partial_year(periods.data_start(db), as_of):
         return {}  # a partial first year has no comparable 完成率
     goals = dict(db.execute(
         "SELECT scope_code, value FROM targets WHERE year = ? AND metric = ? AND scope_type = 'town'",
-        [periods.year_of(as_of), metric_key]).fetchall())
-    if metric_key in ("credit_granted_increase", "credit_used_increase"):
-        col = "granted_amount" if metric_key == "credit_granted_increase" else "used_amount"
-
-        def level(month: str) -> dict[str, int]:
-            return dict(db.execute(
-                f"SELECT town_code, SUM({col}) FROM credit_monthly WHERE month = ? GROUP BY town_code",
-                [month]).fetchall())
-
-        now, base = level(as_of), level(periods.previous_year_end(as_of))
-        actual = {c: now[c] - base[c] for c in now if c in base}
-    elif metric_key == "microloan_new_amount":
-        (has_month,) = db.execute(
-            "SELECT EXISTS (SELECT 1 FROM microloan_monthly WHERE month = ?)", [as_of]).fetchone()
-        if not has_month:
-            return {}
-        new = dict(db.execute(
-            "SELECT town_code, TOTAL(amount) FROM microloan_disbursed_monthly "
-            "WHERE month BETWEEN ? AND ? GROUP BY town_code",
-            [periods.year_start_month(as_of), as_of]).fetchall())
-        actual = {c: int(new.get(c, 0)) for c in goals}
+        [periods.year_of(as_of), metric.key]).fetchall())
+    if metric.by_town is not None:
+        actual = metric.by_town(db, as_of)
     else:
         actual = {c: metric.actual(db, Filters(as_of, (c,))) for c in goals}
         actual = {c: v for c, v in actual.items() if v is not None}

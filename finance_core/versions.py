@@ -44,13 +44,8 @@ ROLLUP_TABLES = frozenset({
 })
 # logs: captured (a snapshot is the log as it was too) but a change to them alone is no data update
 LOG_TABLES = frozenset({"audit_log", "import_log", "import_changes"})
-# ledger table -> the roll-up refresh its changes need in a snapshot
-ROLLUP_OF = {
-    "credit_reports": ("credit",), "villages": ("credit", "microloans"), "towns": ("microloans",),
-    "microloans": ("microloans",), "microloan_status": ("microloans",), "households": ("microloans",),
-    "guarantee_contracts": ("guarantees",), "guarantor_monthly": ("guarantees",),
-    "guarantee_products": ("guarantees",),
-}
+# reference tables every area's roll-ups join: a change to one refreshes every area
+REFERENCE_TABLES = frozenset({"towns", "villages", "banks", "households", "guarantee_products", "guarantors"})
 TRIGGER_PREFIX = "asat_cap_"
 MAX_SNAPSHOTS = int(os.environ.get("FINANCE_ASAT_KEEP") or 8)
 MAX_SNAPSHOT_BYTES = int(float(os.environ.get("FINANCE_ASAT_MAX_MB") or 4096) * 2**20)
@@ -226,8 +221,6 @@ def _undo_changes(conn: sqlite3.Connection, version: int) -> set[str]:
 
 def build_snapshot(main: str | os.PathLike, version: int, out: str | os.PathLike) -> dict:
     """Write the data as at ``version`` to ``out`` (a new file); return what was done."""
-    from . import rollups
-
     t0 = dt.datetime.now()
     src = sqlite3.connect(str(main), timeout=10)
     dst = sqlite3.connect(str(out))
@@ -245,13 +238,10 @@ def build_snapshot(main: str | os.PathLike, version: int, out: str | os.PathLike
         at = reached_at(dst, version)
         undone = dst.execute("SELECT COUNT(*) FROM asat_changes WHERE version > ?", (int(version),)).fetchone()[0]
         touched = _undo_changes(dst, version)
-        kinds = {k for t in touched for k in ROLLUP_OF.get(t, ())}
-        if "credit" in kinds:
-            rollups.refresh_credit(dst)
-        if "microloans" in kinds:
-            rollups.refresh_microloans(dst)
-        if "guarantees" in kinds:
-            rollups.refresh_guarantees(dst)
+        kinds = _areas_to_refresh(touched)
+        for area in kinds:
+            area.refresh(dst, None)
+        kinds = [a.key for a in kinds]
         updates = len(updates_since(dst, version))
         dst.execute("DELETE FROM asat_changes WHERE version > ?", (int(version),))
         dst.execute("DELETE FROM asat_versions WHERE version > ?", (int(version),))
@@ -265,6 +255,19 @@ def build_snapshot(main: str | os.PathLike, version: int, out: str | os.PathLike
         dst.close()
     return {"version": int(version), "undone_changes": undone, "updates": updates, "refreshed": sorted(kinds),
             "seconds": (dt.datetime.now() - t0).total_seconds()}
+
+
+def _areas_to_refresh(touched: set[str]) -> list:
+    """The areas (finance_core.areas) whose roll-ups read a table the reversal changed:
+    the ledgers of their import feeds; a reference table refreshes every area."""
+    from . import areas
+    from .imports.feeds import FEEDS as IMPORT_FEEDS
+
+    with_refresh = [a for a in areas.ALL if a.refresh is not None]
+    if touched & REFERENCE_TABLES:
+        return with_refresh
+    return [a for a in with_refresh
+            if touched & {spec.table for k in a.import_feeds for spec in IMPORT_FEEDS[k].tables}]
 
 
 def _fresh(path: Path, main_at: str | None) -> bool:
@@ -446,32 +449,25 @@ def _reporters_of_import(conn: sqlite3.Connection, import_id) -> list[str]:
 
 # --- the headline KPIs of a page, then and now --------------------------------------------
 def page_sources(page: str) -> set[str] | None:
-    """The import sources whose data a page shows (None: every source)."""
-    from . import completeness
+    """The import sources whose data a page shows (None: every source): an area page's
+    import feeds (finance_core.areas) and the annual targets."""
+    from . import areas
 
-    if page in ("overview", "briefing", ""):
+    area = areas.BY_KEY.get(page)
+    if area is None:
         return None
-    sources = {s for feed in completeness.FEEDS if feed.area == page for s in feed.sources}
-    if page == "guarantees":
-        sources |= {"guarantees", "guarantor"}
-    if page == "ipo":
-        sources |= {"ipo_events", "ipo_notes", "ipo_rounds"}
-    return sources | {"targets"}
+    return set(area.import_feeds) | {"targets"}
 
 
 def headline(db, page: str, f) -> list:
-    """The headline KPIs of ``page`` (the overview's KPIs of its area; the overview
-    and the brief: two of each area)."""
-    from . import overview
+    """The headline KPIs of ``page``: its area's KPIs the overview shows; on the
+    overview and the brief (no area of their own), the first two of every area."""
+    from . import areas
 
-    by_page = {"credit-villages": overview.credit_kpis, "microloans": overview.microloan_kpis,
-               "guarantees": overview.guarantee_kpis, "ipo": overview.ipo_kpis}
-    if page in by_page:
-        return list(by_page[page](db, f))
-    out = []
-    for fn in (overview.credit_kpis, overview.microloan_kpis, overview.guarantee_kpis):
-        out += list(fn(db, f))[:2]
-    return out
+    area = areas.BY_KEY.get(page)
+    if area is not None:
+        return list(area.overview_kpis(db, f))
+    return [k for a in areas.ALL if a.page for k in list(a.overview_kpis(db, f))[:2]]
 
 
 def compare_kpis(then: list, now: list) -> pd.DataFrame:

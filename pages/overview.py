@@ -2,10 +2,10 @@
 import streamlit as st
 
 from finance_core import filters as ff
-from finance_core import briefing, completeness, overview
+from finance_core import areas, briefing, completeness, overview
 from ui import data, outputs, reporting, widgets
 from ui import filters as uf
-from ui.nav import PAGES
+from ui.nav import area_page
 
 f = uf.current()
 opts = data.options()
@@ -20,24 +20,18 @@ with st.container(horizontal=True):
     outputs.overview_buttons(f)
     outputs.pack_buttons(f, lambda db: briefing.build(db, briefing.MONTHLY, f), key="overview_pack")
 
-AREAS = [
-    ("信用村", overview.credit_kpis, "credit-villages", 5),
-    ("脱贫人口小额信贷", overview.microloan_kpis, "microloans", 5),
-    ("政府性融资担保", overview.guarantee_kpis, "guarantees", 4),
-    ("企业上市（各阶段企业数）", overview.ipo_kpis, "ipo", 8),
-    ("金融助企与风险防范", overview.indicator_kpis, "briefing", 3),
-]
-for title, fn, page, per_row in AREAS:
+for area in areas.ALL:
     head, more = st.columns([4, 1], vertical_alignment="bottom")
-    head.subheader(title)
-    if page in PAGES:
+    head.subheader(area.heading)
+    page = area_page(area.key)
+    if page:
         with more:
             widgets.detail_link(page)
-    kpis = data.call(fn, f)
+    kpis = data.call(overview.area_kpis, f, area.key)
     if all(k.value is None for k in kpis):
-        st.info(f"{f.as_of} 没有{title}数据。", icon=":material/info:")
+        st.info(f"{f.as_of} 没有{area.title}数据。", icon=":material/info:")
     else:
-        widgets.kpi_row(kpis, per_row=per_row)
+        widgets.kpi_row(kpis, per_row=area.per_row)
 
 left, right = st.columns([3, 2])
 with left:
@@ -55,5 +49,5 @@ with right:
     for flag in flags:
         with st.container(horizontal=True, vertical_alignment="center", gap="small"):
             st.markdown(f"**{uf.escape(flag.area)}** · {uf.escape(flag.text)}", width="stretch")
-            if flag.page in PAGES:
-                widgets.detail_link(flag.page, "查看", **dict(flag.params))
+            if area_page(flag.key):
+                widgets.detail_link(area_page(flag.key), "查看", **dict(flag.dims))

@@ -1,5 +1,5 @@
 """AppTest runs of app.py on the overview: numbers, link parameters, notices."""
-from finance_core import db as fdb
+from finance_core import areas as registry, db as fdb
 from finance_core import filters as ff
 from finance_core import overview
 from tests.apptest_support import shown_text
@@ -11,8 +11,7 @@ def metrics(at) -> dict[str, str]:
 
 def expected(demo_db, f):
     with fdb.opened(demo_db) as db:
-        areas = [fn(db, f) for fn in (overview.credit_kpis, overview.microloan_kpis, overview.guarantee_kpis,
-                                      overview.ipo_kpis, overview.indicator_kpis)]
+        areas = [overview.area_kpis(db, f, a.key) for a in registry.ALL]
         table = overview.targets_table(db, f)
     # an area with no data in scope shows a notice instead of its tiles
     return {k.label: k.text() for kpis in areas if any(k.value is not None for k in kpis) for k in kpis}, table

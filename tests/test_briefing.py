@@ -3,7 +3,7 @@ omission of missing data, and the brief's own queries against plain SQL."""
 import pytest
 
 from finance_core import briefing as br
-from finance_core import periods
+from finance_core import ipo, periods
 from finance_core.filters import Filters
 from tests import fixture_county
 
@@ -96,9 +96,11 @@ def test_monthly_brief_of_the_fixture_writes_known_sentences(county):
     assert "本月，甲科技6月已向省证监局申报辅导备案。" in t["ipo"]
     assert "截至6月末，全年序时进度49.7%，纳入年度目标考核的1项指标" in t["overview"]
     assert "甲镇信用村新增授信完成率" not in t["issues"]     # 56.0%: on pace with the carried report
-    # a missing submission first, then limits breached (the pages' KPI flags, then banks), then the rest
+    # a missing submission first, then limits breached area by area (the page's KPI flags, then
+    # the area's own rules: banks over the overdue line), then the rest
     assert t["issues"].startswith("存在问题：一是邮储银行未报送2024年6月信用村银行报表（授信、用信沿用5月数据）；"
-                                  "二是小额信贷逾期率61.5%，高于2.0%；三是融资担保支小支农占比25.0%，低于80.0%；")
+                                  "二是小额信贷逾期率61.5%，高于2.0%；三是农商行小额信贷逾期率44.4%，高于2.0%；"
+                                  "四是邮储银行小额信贷逾期率100.0%，高于2.0%；五是融资担保支小支农占比25.0%，低于80.0%；")
     assert "放大倍数（全公司）0.67倍，低于3倍，资本闲置" in t["issues"]
 
 
@@ -193,7 +195,7 @@ def test_ipo_moves_and_rounds_match_sql(db):
     moves = br.ipo_moves(db, f, "2025-01")
     events = db.execute("SELECT e.id, c.name, e.stage, e.event_date FROM ipo_events e JOIN companies c "
                         "ON c.id = e.company_id ORDER BY c.id, e.event_date, e.id").fetchall()
-    order = {s: i for i, s in enumerate(br.ipo.STAGES)}
+    order = {s: i for i, s in enumerate(ipo.STAGES)}
     expected, last, highest = [], {}, {}
     for _id, name, stage, date in events:
         prev, top = last.get(name), highest.get(name, -1)
@@ -281,7 +283,8 @@ def test_demo_brief_changes_and_charts_come_from_the_same_totals(db):
 
 
 def test_ordinals_and_long_issue_lists():
-    from finance_core.briefing import MAX_ISSUES_IN_TEXT, _ordinal
+    from finance_core.briefing import MAX_ISSUES_IN_TEXT
+    from finance_core.briefing import ordinal as _ordinal
 
     assert [_ordinal(i) for i in (0, 8, 9, 10, 19, 20, 98, 99)] == \
         ["一", "九", "十", "十一", "二十", "二十一", "九十九", "一百"]
@@ -295,7 +298,7 @@ def test_a_long_list_of_issues_names_ten_and_counts_the_rest(db, monkeypatch):
     from finance_core.filters import Filters, load_options
 
     many = [ov.Flag("企业上市", f"第{i}家企业处于辅导备案已 20 个月", "ipo") for i in range(25)]
-    monkeypatch.setattr(b.overview, "red_flags", lambda *a, **k: many)
+    monkeypatch.setattr(b.summary.areas, "red_flags", lambda *a, **k: many)
     brief = b.build(db, "月报", Filters(load_options(db).latest))
     issues = next(s for s in brief.sections if s.key == "issues")
     text = issues.paragraphs[0]

@@ -4,7 +4,7 @@ import sqlite3
 import pytest
 
 from finance_core import indicators as ind
-from finance_core import money, periods
+from finance_core import money, periods, targets
 from finance_core.filters import Filters
 from finance_core.kpi import COUNT, MONEY, RATIO
 from tests import fixture_county
@@ -104,7 +104,7 @@ def test_figures_kpis_and_targets(ledger):
     assert kpis["ind_visit_rate"].kind == RATIO
     assert kpis["ind_coop_closed"].kind == COUNT and kpis["ind_coop_closed"].unit == "家"
     assert kpis["ind_pab_premium"].value is None and kpis["ind_pab_premium"].text() == "—"
-    table = ind.progress_table(ledger, f)
+    table = targets.progress_table(ledger, f, ind.metrics())
     assert list(table["key"]) == ["indicator:relief_loan_new"]
     row = table.iloc[0]
     assert (row["全年目标"], row["累计完成"]) == (2000.0, 600.0)        # 万元
@@ -147,7 +147,7 @@ def test_demo_ledger_and_kpis_match_sql(db):
     assert ind.year_value(db, Filters("2026-10", ("T01",)), "pab_premium") == prem_t1
     (target,) = db.execute("SELECT value FROM targets WHERE year = 2026 AND metric = 'indicator:relief_loan_new' "
                            "AND scope_type = 'county'").fetchone()
-    table = ind.progress_table(db, f).set_index("key")
+    table = targets.progress_table(db, f, ind.metrics()).set_index("key")
     assert table.loc["indicator:relief_loan_new", "全年目标"] == money.to_wan(target)
     assert table.loc["indicator:relief_loan_new", "完成率"] == pytest.approx(relief / target)
 

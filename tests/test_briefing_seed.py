@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from finance_core import briefing as br
+from finance_core import areas, briefing as br
 from finance_core import credit, indicators, ipo, microloans, money, targets
 from finance_core.filters import Filters
 
@@ -135,7 +135,7 @@ def test_covered_blanks_hold_the_finance_core_values(summary, db):
     expected = {(br.short_name(m.company), str(int(m.date[5:7]))) for m in moves
                 if m.stage == "辅导备案" and m.kind == br.FORWARD}
     assert filings == expected and filings
-    assert len(filings) == targets.METRIC_BY_KEY["ipo_guidance_filings"].actual(db, F)
+    assert len(filings) == areas.METRIC_BY_KEY["ipo_guidance_filings"].actual(db, F)
     filled.add("guidance_month")
     rounds = re.findall(rf"(?:^|[，；。])([^，；。\n]+?)(\d{{1,2}})月已完成([^，；。\n]*?)股权融资{AMOUNT}，投后估值{AMOUNT}",
                         text, re.M)

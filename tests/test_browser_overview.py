@@ -16,7 +16,7 @@ def test_share_link_reproduces_overview_numbers(server, page, demo_db):
         opts = ff.load_options(db)
         f = ff.Filters(as_of="2025-06", towns=(opts.town_code("城关镇"), opts.town_code("高峰乡")),
                        banks=(opts.bank_code("农商行"),))
-        expected = {k.label: k.text() for k in overview.credit_kpis(db, f) + overview.microloan_kpis(db, f)}
+        expected = {k.label: k.text() for k in overview.area_kpis(db, f, "credit-villages") + overview.area_kpis(db, f, "microloans")}
     qs = urlencode([("as_of", "2025-06"), ("town", "城关镇"), ("town", "高峰乡"), ("bank", "农商行")])
     page.goto(f"{server}/?{qs}")
     wait_for_app(page, min_metrics=10)

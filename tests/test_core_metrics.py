@@ -4,7 +4,7 @@ import random
 
 import pytest
 
-from finance_core import credit, guarantees, ipo, microloans, overview, targets
+from finance_core import areas, credit, guarantees, ipo, microloans, overview, targets
 from finance_core.filters import Filters
 from tests import fixture_county
 
@@ -63,22 +63,22 @@ def test_ipo_stage_at_month_end(small):
 
 
 def test_targets_progress(small):
-    p = targets.progress(small, Filters("2024-06"), targets.METRIC_BY_KEY["credit_granted_increase"])
+    p = targets.progress(small, Filters("2024-06"), areas.METRIC_BY_KEY["credit_granted_increase"])
     assert (p.target, p.actual) == (10_000_000, 20_600_000 - 15_000_000)   # B2's May report carried
     assert p.completion == pytest.approx(0.56) and p.behind is False
-    table = targets.progress_table(small, Filters("2024-06", banks=("B1",)))
+    table = targets.progress_table(small, Filters("2024-06", banks=("B1",)), areas.METRICS)
     assert list(table["key"]) == ["microloan_new_amount"]
     assert table.loc[0, "累计完成"] == 5.0  # L1 50,000 元 = 5 万元
-    assert targets.target_for(small, targets.METRIC_BY_KEY["credit_granted_increase"],
+    assert targets.target_for(small, areas.METRIC_BY_KEY["credit_granted_increase"],
                               Filters("2024-06", ("T1",), ("B1",))) is None
 
 
 def test_overview_kpis_and_flags(small):
-    kpis = {k.key: k for k in overview.credit_kpis(small, Filters("2024-06"))}
+    kpis = {k.key: k for k in overview.area_kpis(small, Filters("2024-06"), "credit-villages")}
     assert kpis["credit_granted"].value == 20_600_000 and kpis["credit_granted"].prev == 19_500_000
     assert kpis["credit_granted"].text() == "2,060 万元"
     assert kpis["credit_granted"].delta_prev() == "+110.00 万元"
-    assert kpis["credit_granted"].base is None  # no data a year earlier
+    assert kpis["credit_granted"].base == 15_000_000  # 较年初: the page's own KPI, December 2023
     flags = overview.red_flags(small, Filters("2024-06"), {"T1": "甲镇", "T2": "乙乡"},
                                {"B1": "农商行", "B2": "邮储银行"})
     texts = [f.text for f in flags]
@@ -87,7 +87,7 @@ def test_overview_kpis_and_flags(small):
     assert any(t.startswith("农商行小额信贷逾期率 44.4%") for t in texts)  # 40,000 / 90,000
     assert "放大倍数（全公司） 0.67 倍，低于 3 倍，资本闲置" in texts
     bank_flag = next(f for f in flags if f.text.startswith("农商行小额信贷逾期率"))
-    assert bank_flag.page == "microloans" and bank_flag.params == (("bank", "农商行"),)
+    assert bank_flag.key == "microloans" and bank_flag.dims == (("bank", "农商行"),)
 
 
 # --- roll-ups against the ledgers of the demo county ------------------------------
@@ -162,19 +162,19 @@ def test_guarantee_totals_match_plain_sql_on_ledger(db):
 def test_town_completions_match_targets_progress(db):
     towns = [r[0] for r in db.execute("SELECT code FROM towns")]
     for key in ("credit_granted_increase", "credit_used_increase", "microloan_new_amount"):
-        metric = targets.METRIC_BY_KEY[key]
+        metric = areas.METRIC_BY_KEY[key]
         for month in ("2026-10", "2025-12", "2025-03"):
-            fast = targets.town_completions(db, month, key)
+            fast = targets.town_completions(db, month, areas.METRIC_BY_KEY[key])
             for code in towns:
                 slow = targets.progress(db, Filters(month, (code,)), metric).completion
                 assert fast.get(code) == (pytest.approx(slow) if slow is not None else None), (key, month, code)
-    assert targets.town_completions(db, "2023-11", "credit_granted_increase") == {}  # no December before
+    assert targets.town_completions(db, "2023-11", areas.METRIC_BY_KEY["credit_granted_increase"]) == {}  # no December before
 
 
 def test_bank_overdue_rates_match_microloan_totals(db):
     banks = [r[0] for r in db.execute("SELECT code FROM banks")]
     for f in _scopes(db):
-        fast = overview.bank_overdue_rates(db, f)
+        fast = microloans.bank_overdue_rates(db, f)
         for code in banks:
             t = microloans.totals(db, Filters(f.as_of, f.towns, (code,)))
             slow = None if t is None else t.overdue_rate

@@ -63,7 +63,7 @@ def test_imports_while_reading(writable_db):
                 assert rollup == ledger[1]
                 seen.add(ledger[0])
                 opts = ff.load_options(db)
-                overview.credit_kpis(db, ff.Filters(as_of=opts.latest))
+                overview.area_kpis(db, ff.Filters(as_of=opts.latest), "credit-villages")
 
     writers = [threading.Thread(target=guard(credit_writer)), threading.Thread(target=guard(other_writer))]
     readers = [threading.Thread(target=guard(reader)) for _ in range(3)]

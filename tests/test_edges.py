@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from finance_core import briefing as br
+from finance_core import areas, briefing as br
 from finance_core import db as fdb
 from finance_core import guarantees as g
 from finance_core import indicators, kpi, microloans, money, overview, periods, targets
@@ -110,7 +110,7 @@ def test_every_year_to_date_kpi_is_marked(db):
     each must carry the marker, so a new one cannot silently compare with December."""
     f = Filters("2026-01")
     items = g.kpis(db, f) + microloans.kpis(db, f) + indicators.kpis(db, f) + \
-        overview.microloan_kpis(db, f) + overview.guarantee_kpis(db, f)
+        overview.area_kpis(db, f, "microloans") + overview.area_kpis(db, f, "guarantees")
     for k in items:
         ytd_by_name = k.label.startswith("当年") or "（当年）" in k.label
         if ytd_by_name or k.key in ("ind_visit_rate",):
@@ -187,7 +187,7 @@ def test_guarantee_counts_on_the_demo_page_brief_and_export(app, db):
 def test_credit_household_help_says_bank_sums(db):
     from finance_core import credit
 
-    for items in (credit.kpis(db, Filters("2026-10")), overview.credit_kpis(db, Filters("2026-10"))):
+    for items in (credit.kpis(db, Filters("2026-10")), overview.area_kpis(db, Filters("2026-10"), "credit-villages")):
         k = by_key(items)
         assert "各银行按村报送的户数之和" in k["credit_granted_hh"].help and "无法去重" in k["credit_granted_hh"].help
 
@@ -198,7 +198,7 @@ def test_partial_first_year_targets_on_the_fixture(edges):
     assert periods.data_start(d) == "2024-11" and periods.partial_year("2024-11", "2024-12")
     assert not periods.partial_year("2024-11", "2025-01") and not periods.partial_year("2024-01", "2024-06")
     (actual,) = d.execute("SELECT SUM(amount) FROM guarantee_contracts WHERE start_on LIKE '2024%'").fetchone()
-    p = targets.progress(d, Filters("2024-12"), targets.METRIC_BY_KEY["guarantee_new_amount"])
+    p = targets.progress(d, Filters("2024-12"), areas.METRIC_BY_KEY["guarantee_new_amount"])
     assert (p.actual, p.target, p.partial) == (actual, 1_000_000, True)
     assert p.completion is None and p.behind is None and p.status == targets.PARTIAL   # not 230%, not 超额
     table = overview.targets_table(d, Filters("2024-12"))
@@ -308,16 +308,23 @@ def test_monthly_brief_and_overview_page_share_the_flags(app, db):
         assert x.text in page_text
 
 
-def test_extra_flag_sources_reach_the_brief(db, monkeypatch):
-    extra = overview.Flag("报送情况", "邮储银行未报送2026年10月小额信贷月末状态", "data", severity=overview.BREACH)
-    monkeypatch.setattr(overview, "EXTRA_FLAG_SOURCES", [lambda d, f: [extra]])
+def test_a_registered_area_s_flags_reach_the_brief(db, monkeypatch):
+    from finance_core import areas
+    from finance_core.area import Area
+
+    extra = overview.Flag("新领域", "某银行存贷比52.0%，低于60.0%", "new-area", severity=overview.BREACH)
+    new = Area(key="new-area", title="新领域", heading="新领域", kpis=lambda d, f: [],
+               flags=lambda d, f, names, th: [extra])
+    monkeypatch.setattr(areas, "ALL", areas.ALL + (new,))
     listed = _issue_table(br.build(db, br.MONTHLY, Filters("2026-10")))
     assert extra.text in listed
 
 
 def test_no_flags_says_so(edges, monkeypatch):
+    from finance_core import areas as registry
+
     d, _ = edges
-    monkeypatch.setattr(overview, "red_flags", lambda *a, **k: [])
+    monkeypatch.setattr(registry, "red_flags", lambda *a, **k: [])
     text = br.build(d, br.MONTHLY, Filters("2025-01")).section("issues").paragraphs[0]
     assert text.startswith("当前范围内各项监测指标均未超出预警阈值")
 

@@ -23,7 +23,7 @@ def test_an_exception_shows_no_details(app, monkeypatch):
     def boom(*args, **kwargs):
         raise RuntimeError("/srv/secret/path integer overflow")
 
-    monkeypatch.setattr(overview, "credit_kpis", boom)
+    monkeypatch.setattr(overview, "area_kpis", boom)
     at = app()
     assert at.exception
     shown = " ".join(str(e.message) for e in at.exception) + " ".join(

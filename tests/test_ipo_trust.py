@@ -11,7 +11,7 @@ import shutil
 import pandas as pd
 import pytest
 
-from finance_core import briefing as br
+from finance_core import areas, briefing as br
 from finance_core import db as fdb
 from finance_core import demo, ipo, rollups, targets
 from finance_core.filters import Filters
@@ -115,7 +115,7 @@ def test_new_guidance_filings_exclude_the_fall_back(county):
     naive = county.execute("SELECT COUNT(DISTINCT company_id) FROM ipo_events WHERE stage = '辅导备案' "
                            "AND event_date BETWEEN '2024-01-01' AND '2024-06-30'").fetchone()[0]
     assert (expected, naive) == (3, 4)    # 新进, 直入, 甲科技; not 回升 (fell back)
-    p = targets.progress(county, f, targets.METRIC_BY_KEY["ipo_guidance_filings"])
+    p = targets.progress(county, f, areas.METRIC_BY_KEY["ipo_guidance_filings"])
     assert (p.actual, p.target, p.completion) == (expected, 3, 1.0)
     for stage in ipo.STAGES:
         assert ipo.new_entries(county, f, stage) == sql_new(county, stage, "2024-01-01", "2024-06-30"), stage
@@ -242,7 +242,7 @@ def test_demo_guidance_filings_exclude_the_withdrawn_company(db):
                          [WITHDRAWN, f"{year}-01-01"]).fetchone()
     assert back == 1                      # the fall-back is in the data year
     expected = sql_new(db, "辅导备案", f"{year}-01-01", f"{DEMO_END}-31")
-    p = targets.progress(db, f, targets.METRIC_BY_KEY["ipo_guidance_filings"])
+    p = targets.progress(db, f, areas.METRIC_BY_KEY["ipo_guidance_filings"])
     assert p.actual == expected
     (naive,) = db.execute("SELECT COUNT(DISTINCT company_id) FROM ipo_events WHERE stage = '辅导备案' "
                           "AND event_date BETWEEN ? AND ?", [f"{year}-01-01", f"{DEMO_END}-31"]).fetchone()
@@ -259,7 +259,7 @@ def demo_nov(tmp_path_factory):
 
 def test_demo_2026_guidance_filings_are_2_of_2(demo_nov):
     with fdb.opened(demo_nov) as d:
-        p = targets.progress(d, Filters("2026-11"), targets.METRIC_BY_KEY["ipo_guidance_filings"])
+        p = targets.progress(d, Filters("2026-11"), areas.METRIC_BY_KEY["ipo_guidance_filings"])
         assert (p.actual, p.target, p.completion) == (2, 2, 1.0)
         assert sql_new(d, "辅导备案", "2026-01-01", "2026-11-30") == 2
 

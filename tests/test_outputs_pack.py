@@ -10,7 +10,7 @@ import pytest
 from pypdf import PdfReader
 
 from finance_core import briefing as br
-from finance_core import exports, pack
+from finance_core import areas as registry, exports, pack
 from finance_core.filters import Filters
 
 AS_OF = "2026-10"
@@ -35,7 +35,7 @@ def test_workbook_has_every_area_and_the_brief(db, monthly):
     assert lines[0] == monthly.title and any(x.startswith("全县深入推进") for x in lines)
     kpis = wb["总览指标"]
     areas = {r[0] for r in kpis.iter_rows(min_row=exports.HEADER_ROW + 2, values_only=True)}
-    assert areas == {title for title, _ in pack.AREAS}
+    assert areas == {a.heading for a in registry.ALL}
     targets = wb["年度目标"]
     header = [c.value for c in targets[exports.HEADER_ROW + 1]]
     first = targets[exports.HEADER_ROW + 2]

@@ -103,7 +103,7 @@ def test_sheet_names_are_chinese_and_safe():
 
 def test_kpi_sheet_holds_numbers_in_the_rows_unit(db):
     f = Filters(AS_OF)
-    kpis = overview.credit_kpis(db, f)
+    kpis = overview.area_kpis(db, f, "credit-villages")
     ws = _load(exports.workbook({"指标": exports.kpi_sheet(kpis)}, HEADER))["指标"]
     _, rows = _rows(ws)
     by = {r["指标"].value: r for r in rows}
@@ -114,7 +114,7 @@ def test_kpi_sheet_holds_numbers_in_the_rows_unit(db):
     assert g["单位"].value == "万元" and g["数值"].number_format == "#,##0.00"
     assert g["数值"].value == pytest.approx(money.to_wan(total)) == money.to_wan(granted.value)
     assert g["较上月"].value == pytest.approx(money.to_wan(granted.value - granted.prev))
-    u = by["用信率"]
+    u = by["用信率（金额）"]
     usage = next(k for k in kpis if k.key == "credit_usage")
     assert u["数值"].number_format == "0.0%" and u["数值"].value == pytest.approx(usage.value)
     assert "个百分点" in u["较上月"].number_format

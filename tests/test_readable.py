@@ -70,7 +70,7 @@ def test_ipo_stage_cards_are_neutral(app, demo_db):
     moved = [m for m in at.metric if m.label in ipo.STAGES[:-1] and m.proto.delta not in ("", "0")]
     assert moved, "no stage moved in the demo's latest month"
     assert {m.proto.color for m in moved} == {Metric.MetricColor.GRAY}
-    usage = next(m for m in at.metric if m.label == "用信率")
+    usage = next(m for m in at.metric if m.label == "用信率（金额）")
     assert usage.proto.color in (Metric.MetricColor.GREEN, Metric.MetricColor.RED)
 
 

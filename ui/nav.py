@@ -5,6 +5,9 @@ from __future__ import annotations
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
+from finance_core import areas
+from finance_core.area import REPORTING
+
 APP_TITLE = "普惠金融监测"
 # the page icon (favicon) as inline SVG: served as a data URL, so no request leaves the
 # server (a material icon is fetched from a Google host) and no image file is kept in git
@@ -15,16 +18,25 @@ PAGE_ICON = ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32">'
              '<rect x="16.7" y="13" width="3" height="10" fill="#fff"/><rect x="22" y="13" width="3" height="10" fill="#fff"/>'
              '<rect x="5" y="24" width="22" height="3" fill="#fff"/></svg>')
 
-# url_path -> (file, title, icon). The first is the default page at "/".
+# url_path -> (file, title, icon). The first is the default page at "/"; the area
+# pages come from the registry (finance_core.areas), in its order.
+_AREA_ICONS = {"credit-villages": ":material/handshake:", "microloans": ":material/savings:",
+               "guarantees": ":material/verified_user:", "ipo": ":material/trending_up:"}
 PAGES: dict[str, tuple[str, str, str]] = {
     "overview": ("pages/overview.py", "总览", ":material/dashboard:"),
-    "credit-villages": ("pages/credit-villages.py", "信用村", ":material/handshake:"),
-    "microloans": ("pages/microloans.py", "小额信贷", ":material/savings:"),
-    "guarantees": ("pages/guarantees.py", "融资担保", ":material/verified_user:"),
-    "ipo": ("pages/ipo.py", "企业上市", ":material/trending_up:"),
+    **{a.key: (f"pages/{a.key}.py", a.title, _AREA_ICONS.get(a.key, ":material/analytics:"))
+       for a in areas.ALL if a.page},
     "briefing": ("pages/briefing.py", "调度简报", ":material/summarize:"),
     "data": ("pages/data.py", "数据管理", ":material/database:"),
 }
+# areas without a page of their own, and the missing-submission flags: where they are explained
+_AREA_PAGE = {"indicators": "briefing", REPORTING: "data"}
+
+
+def area_page(key: str) -> str | None:
+    """The url path of the page that explains an area's figures and flags."""
+    page = _AREA_PAGE.get(key, key)
+    return page if page in PAGES else None
 
 
 def path_notice(name: str) -> str | None:

@@ -27,7 +27,7 @@ from openpyxl import Workbook, load_workbook
 from .. import demo, periods, rollups
 from ..db import opened, write_transaction
 from . import engine
-from .feeds import STATUS
+from .feeds.microloans import STATUS
 
 BANKS = tuple(code for code, _, _ in demo.BANKS)
 BANK_NAMES = {code: name for code, name, _ in demo.BANKS}

@@ -23,10 +23,10 @@ from typing import Iterable
 import pandas as pd
 import sqlite_utils
 
-from .. import audit, completeness, rollups
+from .. import areas, audit, completeness
 from ..db import write_transaction
 from . import cells
-from .feeds import FEEDS, Column, Feed, Ref, TableSpec, months_of
+from .feeds import ENUM_NOUN, FEEDS, Column, Feed, Ref, TableSpec, months_of
 from .reader import FileRejected, Sheet, read
 
 log = logging.getLogger(__name__)
@@ -250,8 +250,6 @@ def _parse_cell(col: Column, raw, factor: int, ref: Ref):
             return None, reason
         code = ref.choices(col.choices).get(value)
         if code is None:
-            from .feeds import ENUM_NOUN
-
             labels = ref.labels(col.choices)
             hint = f"，可填：{'、'.join(labels)}" if len(labels) <= 10 else "，请从模板的下拉列表中选择"
             return None, f"{ENUM_NOUN.get(col.choices, col.header)}“{value}”不存在{hint}"
@@ -561,13 +559,11 @@ def _affected_months(db, feed: Feed, plans: list[TablePlan], parsed_rows: dict) 
     return sorted(months)
 
 
-def _refresh(db, rollup: str | None, months: list[str]) -> None:
-    if rollup == "credit":
-        rollups.refresh_credit(db, months)
-    elif rollup == "microloans":
-        rollups.refresh_microloans(db, months)
-    elif rollup == "guarantees":
-        rollups.refresh_guarantees(db)
+def _refresh(db, feed_key: str, months: list[str]) -> None:
+    """Rebuild the roll-ups of the area the feed loads (only ``months`` where it can)."""
+    area = areas.rollup_of(feed_key)
+    if area is not None:
+        area.refresh(db, months)
 
 
 def _month_text(months: list[str]) -> str | None:
@@ -607,7 +603,7 @@ def apply(db: sqlite_utils.Database, parsed: Parsed, user: str) -> ImportResult:
                     conn.executemany(spec.fixup, [(rows[k][fi], *k) for k in p.added + p.updated
                                                   if rows[k][fi] is not None])
             months = _affected_months(db, feed, plans, parsed.tables)
-            _refresh(db, feed.rollup, months)
+            _refresh(db, feed.key, months)
             now = audit.now()
             cur = conn.execute(
                 "INSERT INTO import_log (source, file_name, file_hash, month, user_name, imported_at, "
@@ -706,7 +702,7 @@ def undo(db: sqlite_utils.Database, source: str, user: str) -> dict:
                     fi = spec.fields.index(spec.fixup_field)
                     conn.executemany(spec.fixup, [(v[fi], *(v[i] for i in ki)) for v in t["before"]
                                                   if v[fi] is not None])
-            _refresh(db, feed.rollup, changes.get("months") or [])
+            _refresh(db, feed.key, changes.get("months") or [])
             conn.execute("UPDATE import_log SET undone_at = ? WHERE id = ?", (audit.now(), entry["id"]))
             audit.record(db, user, "undo", feed.title, {
                 "撤销导入编号": entry["id"], "文件": entry["file_name"], "原导入人": entry["user"],
