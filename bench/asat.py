@@ -36,15 +36,21 @@ sys.path.insert(0, str(ROOT))
 PAGES = ("overview", "credit-villages", "microloans", "guarantees")
 
 
-def _median_ms(fn, repeats: int, warmup: int) -> float:
+def _pair_ms(current, pinned, repeats: int, warmup: int) -> dict:
+    """Medians of two calls timed alternately (a load change on the shared machine
+    hits both alike), and their ratio pinned / current."""
     for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t0) * 1000)
-    return statistics.median(times)
+        current(), pinned()
+    times: dict[str, list[float]] = {"current_ms": [], "pinned_ms": []}
+    for i in range(repeats):
+        order = (("current_ms", current), ("pinned_ms", pinned))
+        for key, fn in (order if i % 2 == 0 else order[::-1]):
+            t0 = time.perf_counter()
+            fn()
+            times[key].append((time.perf_counter() - t0) * 1000)
+    out = {k: statistics.median(v) for k, v in times.items()}
+    out["ratio"] = out["pinned_ms"] / out["current_ms"]
+    return out
 
 
 def _file_bytes(path: Path) -> int:
@@ -96,7 +102,9 @@ def writes(work: Path, month: str) -> tuple[int, list[dict]]:
         with fdb.opened(work) as db:
             seq0 = db.execute("SELECT COALESCE(MAX(seq), 0) FROM asat_changes").fetchone()[0]
         seconds, changed = _import(work, feed, rows, capture=True)
+        bare0 = _file_bytes(bare)
         bare_seconds, _ = _import(bare, feed, rows, capture=False)
+        bare_growth = _file_bytes(bare) - bare0
         with fdb.opened(work) as db:
             n, nbytes = db.execute("SELECT COUNT(*), SUM(LENGTH(key)) + SUM(COALESCE(LENGTH(old), 0)) "
                                    "FROM asat_changes WHERE seq > ?", (seq0,)).fetchone()
@@ -104,7 +112,8 @@ def writes(work: Path, month: str) -> tuple[int, list[dict]]:
                     "apply_s": seconds, "apply_without_capture_s": bare_seconds,
                     "capture_overhead": seconds / bare_seconds if bare_seconds else None,
                     "log_rows": n, "log_kib": (nbytes or 0) / 1024,
-                    "file_growth_kib": (_file_bytes(work) - size0) / 1024})
+                    "file_growth_kib": (_file_bytes(work) - size0) / 1024,
+                    "file_growth_without_capture_kib": bare_growth / 1024})
     for suffix in ("", "-wal", "-shm"):
         if Path(str(bare) + suffix).exists():
             os.unlink(str(bare) + suffix)
@@ -112,13 +121,12 @@ def writes(work: Path, month: str) -> tuple[int, list[dict]]:
 
 
 def _read_calls(month: str):
-    from finance_core import briefing, credit, guarantees, microloans, overview
+    from finance_core import areas, briefing, credit, guarantees, microloans, overview
     from finance_core.filters import Filters
 
     f = Filters(month)
     return {
-        "总览 各领域指标": lambda db: [fn(db, f) for fn in (overview.credit_kpis, overview.microloan_kpis,
-                                                          overview.guarantee_kpis, overview.ipo_kpis)],
+        "总览 各领域指标": lambda db: [overview.area_kpis(db, f, a.key) for a in areas.ALL],
         "信用村 乡镇排名": lambda db: credit.town_ranking(db, f),
         "小额信贷 指标+账龄": lambda db: (microloans.kpis(db, f), microloans.ageing(db, f)),
         "融资担保 指标+产品": lambda db: (guarantees.kpis(db, f), guarantees.product_table(db, f)),
@@ -132,9 +140,7 @@ def reads(work: Path, snap: Path, month: str, repeats: int, warmup: int) -> dict
     out = {}
     with fdb.opened(work) as live, fdb.opened(snap) as pinned:
         for label, fn in _read_calls(month).items():
-            cur = _median_ms(lambda: fn(live), repeats, warmup)
-            pin = _median_ms(lambda: fn(pinned), repeats, warmup)
-            out[label] = {"current_ms": cur, "pinned_ms": pin, "ratio": pin / cur}
+            out[label] = _pair_ms(lambda: fn(live), lambda: fn(pinned), repeats, warmup)
     return out
 
 
@@ -154,9 +160,7 @@ def page_runs(work: Path, version: int, repeats: int, warmup: int) -> dict:
                 at.switch_page(FILES[key][0])
                 at.run()
                 assert not at.exception, [e.message for e in at.exception]
-            cur = _median_ms(lambda: run({}), repeats, warmup)
-            pin = _median_ms(lambda: run({"v": str(version)}), repeats, warmup)
-            out[key] = {"current_ms": cur, "pinned_ms": pin, "ratio": pin / cur}
+            out[key] = _pair_ms(lambda: run({}), lambda: run({"v": str(version)}), repeats, warmup)
     return out
 
 
@@ -174,6 +178,10 @@ def measure(db_path: Path, workdir: Path, repeats: int = 5, warmup: int = 1, pag
         src.backup(dst)
     with fdb.opened(work) as db:    # migrates an older benchmark database (and starts capturing)
         month = db.execute("SELECT MAX(month) FROM credit_reports").fetchone()[0]
+    t0 = time.perf_counter()
+    versions.snapshot(work, versions_current(work))      # what 固定为当前数据 costs: a copy, nothing to reverse
+    pin_s = time.perf_counter() - t0
+    shutil.rmtree(versions.snapshot_dir(work), ignore_errors=True)
     v0, imported = writes(work, month)
     t0 = time.perf_counter()
     snap = versions.snapshot(work, v0)
@@ -181,7 +189,7 @@ def measure(db_path: Path, workdir: Path, repeats: int = 5, warmup: int = 1, pag
     with fdb.opened(work) as db:
         log_rows = db.execute("SELECT COUNT(*) FROM asat_changes").fetchone()[0]
     entry = {"db_mib": _file_bytes(work) / 2**20, "month": month, "imports": imported,
-             "snapshot": {"version": v0, "build_s": build_s, "mib": snap.stat().st_size / 2**20,
+             "snapshot": {"version": v0, "build_s": build_s, "pin_now_s": pin_s, "mib": snap.stat().st_size / 2**20,
                           "log_rows_reversed": log_rows},
              "reads": reads(work, snap, month, repeats, warmup)}
     if pages:
@@ -189,15 +197,24 @@ def measure(db_path: Path, workdir: Path, repeats: int = 5, warmup: int = 1, pag
     return entry
 
 
+def versions_current(path: Path) -> int:
+    from finance_core import db as fdb
+    from finance_core import versions
+
+    with fdb.opened(path) as db:
+        return versions.current(db)
+
+
 def print_entry(name: str, e: dict) -> None:
     print(f"\n== as-at, {name}: {e['db_mib']:.0f} MiB, month {e['month']}")
     for i in e["imports"]:
         print(f"  import {i['import']}: {i['rows_changed']:,} rows changed, apply {i['apply_s']:.2f} s "
               f"(without capture {i['apply_without_capture_s']:.2f} s, x{i['capture_overhead']:.2f}); "
-              f"log +{i['log_rows']:,} rows, {i['log_kib']:.0f} KiB; file +{i['file_growth_kib']:.0f} KiB")
+              f"log +{i['log_rows']:,} rows, {i['log_kib']:.0f} KiB; file +{i['file_growth_kib']:.0f} KiB "
+              f"(without capture +{i['file_growth_without_capture_kib']:.0f} KiB)")
     s = e["snapshot"]
     print(f"  snapshot v{s['version']}: built in {s['build_s']:.2f} s, {s['mib']:.0f} MiB, "
-          f"{s['log_rows_reversed']:,} changes reversed")
+          f"{s['log_rows_reversed']:,} changes reversed; pinning the current version (a copy) {s['pin_now_s']:.2f} s")
     print(f"  {'read':24s} {'current ms':>11s} {'pinned ms':>10s} {'ratio':>6s}")
     for label, r in {**e["reads"], **e.get("page_runs", {})}.items():
         print(f"  {label:24s} {r['current_ms']:11.1f} {r['pinned_ms']:10.1f} {r['ratio']:6.2f}")
