@@ -462,12 +462,29 @@ def page_sources(page: str) -> set[str] | None:
 def headline(db, page: str, f) -> list:
     """The headline KPIs of ``page``: its area's KPIs the overview shows; on the
     overview and the brief (no area of their own), the first two of every area."""
-    from . import areas
+    return [k for fn, args, pick in headline_calls(page) for k in pick(fn(db, f, *args))]
+
+
+def headline_calls(page: str) -> list[tuple]:
+    """(fn, extra args, selection) whose ``selection(fn(db, f, *args))`` together are
+    :func:`headline` (the same calls the pages make, so a cached page call serves both)."""
+    from . import areas, overview
 
     area = areas.BY_KEY.get(page)
+    if area is not None and ("<" in area.kpis.__qualname__ or "." in area.kpis.__qualname__):
+        return [(overview.area_kpis, (area.key,), list)]   # not a module-level function: by its key
     if area is not None:
-        return list(area.overview_kpis(db, f))
-    return [k for a in areas.ALL if a.page for k in list(a.overview_kpis(db, f))[:2]]
+        keys = area.overview
+
+        def pick(kpis, keys=keys):
+            by = {k.key: k for k in kpis}
+            return [by[k] for k in keys if k in by] if keys else list(kpis)
+        return [(area.kpis, (), pick)]
+    return [(overview.area_kpis, (a.key,), _first_two) for a in areas.ALL if a.page]
+
+
+def _first_two(kpis) -> list:
+    return list(kpis)[:2]
 
 
 def compare_kpis(then: list, now: list) -> pd.DataFrame:

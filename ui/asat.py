@@ -129,8 +129,10 @@ def banner(page: str, f) -> None:
             st.caption("此后没有新的报送或更正，当时的数字与现在相同。")
             return
         changes = data.call_live(versions.changes_since, version, _sources(page), f.banks, f.as_of)
-        then = data.call(versions.headline, page, f)
-        now = data.call_live(versions.headline, page, f)
+        then, now = [], []
+        for fn, args, pick in versions.headline_calls(page):   # the page's own (cached) calls
+            then += pick(data.call(fn, f, *args))
+            now += pick(data.call_live(fn, f, *args))
         table = versions.compare_kpis(then, now)
         left, right = st.columns([3, 2])
         with left:
