@@ -3,6 +3,7 @@ the figures of its version; a bad ``v=`` is dropped with a notice; an unpinned
 link shows the current data exactly as before."""
 from __future__ import annotations
 
+import os
 import shutil
 
 import pytest
@@ -146,3 +147,14 @@ def test_a_pinned_export_header_names_the_version(app, county):
     with fdb.opened(pin["path"]) as d:
         assert versions.header(d) == {"数据版本": line}
     assert asat.NO_PIN_PAGES == ("data",)
+
+
+def test_an_evicted_snapshot_is_rebuilt_not_opened_empty(app, county):
+    path, vs = county
+    at = app({"v": str(vs[0]), "as_of": NOV}, page=PAGE, db_path=path)
+    pinned = at.session_state["_asat_pin"]["path"]
+    os.chmod(pinned, 0o644)
+    os.unlink(pinned)
+    at.run()
+    assert not at.exception
+    assert _metrics(at)["授信金额"] == _granted(versions.snapshot(path, vs[0])) != _granted(path)

@@ -7,7 +7,12 @@ The 数据管理 page always shows the current data (imports and undo write ther
 """
 from __future__ import annotations
 
+import contextlib
 import functools
+import logging
+import os
+import sqlite3
+from pathlib import Path
 
 import streamlit as st
 
@@ -16,6 +21,7 @@ from finance_core import links, versions
 
 from . import data
 
+log = logging.getLogger(__name__)
 PAGE_KEY = "_asat_page"
 NO_PIN_PAGES = ("data",)
 
@@ -73,16 +79,20 @@ def apply(value, page: str) -> list[str]:
         return [f"数据管理页始终显示最新数据，链接中的数据版本 {version}（v={version}）在本页不适用。"]
     main = data.database_path()
     old = st.session_state.get(data.PIN_KEY)
-    if old is None or old["version"] != version or old.get("main") != main:
-        try:
-            with st.spinner("正在准备该时点的数据（首次打开需几秒）…"):
-                path = versions.snapshot(main, version)
-            with fdb.opened(path) as db:
-                info = versions.snapshot_info(db) or {"at": None}
-        except (ValueError, OSError):
-            st.session_state[data.PIN_KEY] = None
-            return [f"链接参数 v（数据版本）的值“{version}”无法重现，已显示最新数据。"]
-        st.session_state[data.PIN_KEY] = {"version": version, "path": str(path), "at": info["at"], "main": main}
+    if old is not None and old["version"] == version and old.get("main") == main and Path(old["path"]).exists():
+        with contextlib.suppress(OSError):
+            os.utime(old["path"])      # recently used: the last to be evicted
+        return []
+    try:
+        with st.spinner("正在准备该时点的数据（首次打开需几秒）…"):
+            path = versions.snapshot(main, version)
+        with fdb.opened(path) as db:
+            info = versions.snapshot_info(db) or {"at": None}
+    except (ValueError, OSError, sqlite3.Error):
+        log.exception("as-at snapshot of version %s failed", version)
+        st.session_state[data.PIN_KEY] = None
+        return [f"链接参数 v（数据版本）的值“{version}”暂时无法重现，已显示最新数据。"]
+    st.session_state[data.PIN_KEY] = {"version": version, "path": str(path), "at": info["at"], "main": main}
     return []
 
 
