@@ -41,15 +41,17 @@ def _pair_ms(current, pinned, repeats: int, warmup: int) -> dict:
     hits both alike), and their ratio pinned / current."""
     for _ in range(warmup):
         current(), pinned()
-    times: dict[str, list[float]] = {"current_ms": [], "pinned_ms": []}
+    times: dict[str, list[float]] = {"current_ms": [], "pinned_ms": [], "current_cpu_ms": [], "pinned_cpu_ms": []}
     for i in range(repeats):
-        order = (("current_ms", current), ("pinned_ms", pinned))
+        order = (("current", current), ("pinned", pinned))
         for key, fn in (order if i % 2 == 0 else order[::-1]):
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             fn()
-            times[key].append((time.perf_counter() - t0) * 1000)
+            times[f"{key}_ms"].append((time.perf_counter() - t0) * 1000)
+            times[f"{key}_cpu_ms"].append((time.process_time() - c0) * 1000)
     out = {k: statistics.median(v) for k, v in times.items()}
     out["ratio"] = out["pinned_ms"] / out["current_ms"]
+    out["cpu_ratio"] = out["pinned_cpu_ms"] / out["current_cpu_ms"] if out["current_cpu_ms"] else None
     return out
 
 
@@ -215,9 +217,11 @@ def print_entry(name: str, e: dict) -> None:
     s = e["snapshot"]
     print(f"  snapshot v{s['version']}: built in {s['build_s']:.2f} s, {s['mib']:.0f} MiB, "
           f"{s['log_rows_reversed']:,} changes reversed; pinning the current version (a copy) {s['pin_now_s']:.2f} s")
-    print(f"  {'read':24s} {'current ms':>11s} {'pinned ms':>10s} {'ratio':>6s}")
+    print(f"  {'read':24s} {'current ms':>11s} {'pinned ms':>10s} {'ratio':>6s} {'CPU ms cur/pin':>16s} {'CPU ratio':>9s}")
     for label, r in {**e["reads"], **e.get("page_runs", {})}.items():
-        print(f"  {label:24s} {r['current_ms']:11.1f} {r['pinned_ms']:10.1f} {r['ratio']:6.2f}")
+        cpu = r.get("cpu_ratio")
+        print(f"  {label:24s} {r['current_ms']:11.1f} {r['pinned_ms']:10.1f} {r['ratio']:6.2f} "
+              f"{r['current_cpu_ms']:7.1f}/{r['pinned_cpu_ms']:<8.1f} {(f'{cpu:9.2f}' if cpu else '      n/a')}")
 
 
 def main(argv: list[str] | None = None) -> int:
