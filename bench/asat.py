@@ -148,7 +148,7 @@ def reads(work: Path, snap: Path, month: str, repeats: int, warmup: int) -> dict
 
 def page_runs(work: Path, version: int, repeats: int, warmup: int) -> dict:
     os.environ["FINANCE_DB"] = str(work)
-    from tests.apptest_support import clear_streamlit_caches, navigation_mode, new_app
+    from bench.harness import clear_streamlit_caches, navigation_mode, new_app
     from ui.nav import PAGES as FILES
 
     out = {}
@@ -168,6 +168,7 @@ def page_runs(work: Path, version: int, repeats: int, warmup: int) -> dict:
 
 def measure(db_path: Path, workdir: Path, repeats: int = 5, warmup: int = 1, pages: bool = True) -> dict:
     from finance_core import db as fdb
+    from finance_core import asat as fasat
     from finance_core import versions
 
     workdir.mkdir(parents=True, exist_ok=True)
@@ -181,12 +182,12 @@ def measure(db_path: Path, workdir: Path, repeats: int = 5, warmup: int = 1, pag
     with fdb.opened(work) as db:    # migrates an older benchmark database (and starts capturing)
         month = db.execute("SELECT MAX(month) FROM credit_reports").fetchone()[0]
     t0 = time.perf_counter()
-    versions.snapshot(work, versions_current(work))      # what 固定为当前数据 costs: a copy, nothing to reverse
+    fasat.snapshot(work, versions_current(work))      # what 固定为当前数据 costs: a copy, nothing to reverse
     pin_s = time.perf_counter() - t0
     shutil.rmtree(versions.snapshot_dir(work), ignore_errors=True)
     v0, imported = writes(work, month)
     t0 = time.perf_counter()
-    snap = versions.snapshot(work, v0)
+    snap = fasat.snapshot(work, v0)
     build_s = time.perf_counter() - t0
     with fdb.opened(work) as db:
         log_rows = db.execute("SELECT COUNT(*) FROM asat_changes").fetchone()[0]

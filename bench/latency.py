@@ -45,7 +45,7 @@ def browser_latency(app_url: str, floor_url: str, pages: list[str], towns: list[
     from playwright.sync_api import sync_playwright
     from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-    from tests.conftest import CHROMIUM, CHROMIUM_ARGS, wait_for_app
+    from bench.harness import CHROMIUM, CHROMIUM_ARGS, wait_for_app
 
     done = (ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY)
     out = {}
@@ -201,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from finance_core import db as fdb
-    from tests.conftest import run_server
+    from bench.harness import run_server
     from ui.nav import PAGES
 
     pages = [p for p in args.pages.split(",") if p] or [p for p in PAGES if p != "data"]

@@ -170,7 +170,7 @@ def measure(app_url: str, floor_url: str, pages: list[str], n: int, rounds: int,
 # --- servers ----------------------------------------------------------------------------
 @contextlib.contextmanager
 def direct_servers(db: Path, log_dir: Path):
-    from tests.conftest import run_server
+    from bench.harness import run_server
 
     with run_server(db, log_dir / "app.log") as app_url, \
             run_server(db, log_dir / "floor.log", script="bench/floor_app.py") as floor_url:
@@ -181,7 +181,7 @@ def direct_servers(db: Path, log_dir: Path):
 def proxied_servers(db: Path, log_dir: Path, workers: int):
     """The app and the floor page each behind nginx with ``workers`` processes
     (scripts/serve.sh, the supported way to serve several workers)."""
-    from tests.conftest import free_port, serve_sh
+    from bench.harness import free_port, serve_sh
 
     with serve_sh(db, workers, free_port(workers + 1), log_dir / f"app-{workers}w") as app_url, \
             serve_sh(db, workers, free_port(workers + 1), log_dir / f"floor-{workers}w",

@@ -68,7 +68,7 @@ def build(scale: int, workdir: Path, rebuild: bool) -> tuple[Path, float | None]
 def page_timings(db_path: Path, pages: list[str], repeats: int, warmup: int) -> dict:
     os.environ["FINANCE_DB"] = str(db_path)
     from finance_core import db as fdb
-    from tests.apptest_support import clear_streamlit_caches, navigation_mode, new_app
+    from bench.harness import clear_streamlit_caches, navigation_mode, new_app
     from ui.nav import PAGES
 
     with fdb.opened(db_path) as db:
@@ -192,7 +192,7 @@ def _frame(db_path: Path, table: str):
 def server_peak_rss(db_path: Path, pages: list[str]) -> float | None:
     """Serve the app on ``db_path``, visit every page twice (another town the
     second time) in headless chromium, return the server's peak RSS in MiB."""
-    from tests.conftest import CHROMIUM, CHROMIUM_ARGS, run_server
+    from bench.harness import CHROMIUM, CHROMIUM_ARGS, run_server
 
     if not Path(CHROMIUM).exists():
         return None

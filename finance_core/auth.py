@@ -37,7 +37,7 @@ from typing import Callable
 
 import sqlite_utils
 
-from . import audit
+from . import audit, demo
 from .db import opened, write_transaction
 
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2 ** 14, 8, 1
@@ -233,9 +233,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     path = args.db or os.environ.get("FINANCE_DB") or None
     if path is None:
-        from .db import ensure_database
-
-        path = ensure_database()
+        path = demo.ensure_database()
     try:
         with opened(path) as db:
             if args.cmd == "add-user":

@@ -24,7 +24,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .db import BUSY_TIMEOUT_MS, default_path
+from . import audit
+from .db import BUSY_TIMEOUT_MS, default_path, opened, write_transaction
 
 PREFIX = "county-"
 
@@ -71,9 +72,6 @@ def backup_bytes(src: str | os.PathLike) -> bytes:
 
 def download_copy(src: str | os.PathLike, user: str) -> bytes:
     """An editor's download of a copy: recorded in the audit log first."""
-    from . import audit
-    from .db import opened, write_transaction
-
     if not user:
         raise BackupError("只有登录的编辑人员可以下载备份")
     with opened(src) as db:

@@ -13,13 +13,12 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
-import tempfile
 from pathlib import Path
 from typing import Iterator
 
 import sqlite_utils
 
-from . import schema
+from . import rollups, schema
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PATH = ROOT / "data" / "county.db"
@@ -55,7 +54,7 @@ def connect(path: str | os.PathLike | None = None, *, migrate: bool = True) -> s
             conn.execute("PRAGMA journal_mode = WAL")
         if current != schema.LATEST:
             try:
-                schema.migrate(conn)  # raises on a database newer than this program
+                schema.migrate(conn, refresh=rollups.refresh_all)  # raises on a database newer than this program
             except BaseException:
                 conn.close()
                 raise
@@ -99,32 +98,3 @@ def data_version(db: sqlite_utils.Database) -> int:
     """A number that changes whenever data is written; used as a cache key."""
     row = db.conn.execute("SELECT version FROM data_version WHERE id = 1").fetchone()
     return int(row[0]) if row else 0
-
-
-def ensure_database(path: str | os.PathLike | None = None, *, scale: int = 1) -> Path:
-    """Make sure a database exists at ``path``; build the demo county if not.
-
-    The demo is built in a temporary file next to the target and moved into
-    place atomically, so a crash or a concurrent first start never leaves a
-    half-built database behind.
-    """
-    path = Path(path) if path is not None else default_path()
-    if path.exists() and path.stat().st_size > 0:
-        with opened(path):
-            pass  # migrates an older schema in place
-        return path
-    path.parent.mkdir(parents=True, exist_ok=True)
-    from . import demo
-
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    os.unlink(tmp)
-    try:
-        demo.build(tmp, scale=scale)
-        if not path.exists():
-            os.replace(tmp, path)
-    finally:
-        for suffix in ("", "-wal", "-shm"):
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp + suffix)
-    return path

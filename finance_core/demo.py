@@ -27,15 +27,18 @@ CLI: ``python -m finance_core.demo --scale N --out PATH [--seed S] [--end YYYY-M
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import os
 import random
 import sqlite3
 import sys
+import tempfile
 import time
 from pathlib import Path
 
-from . import completeness, periods, rollups, schema, versions
+from . import completeness, db, periods, rollups, schema, versions
+from .privacy import id_checksum
 
 DEFAULT_SEED = 20231231
 MONTHS = 36
@@ -86,13 +89,6 @@ def _id_number(rng: random.Random) -> str:
     birth = dt.date(1940, 1, 1) + dt.timedelta(days=rng.randint(0, 365 * 50))
     body = f"{region}{birth:%Y%m%d}{rng.randint(0, 999):03d}"
     return body + id_checksum(body)
-
-
-def id_checksum(body17: str) -> str:
-    """GB 11643 check character of the first 17 digits."""
-    weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
-    total = sum(int(c) * w for c, w in zip(body17, weights))
-    return "10X98765432"[total % 11]
 
 
 def _person(rng: random.Random) -> str:
@@ -685,6 +681,33 @@ def _progress_note(rng: random.Random, stage: str, stuck: bool) -> str:
     ])
 
 
+def ensure_database(path: str | os.PathLike | None = None, *, scale: int = 1) -> Path:
+    """Make sure a database exists at ``path``; build the demo county if not.
+
+    The demo is built in a temporary file next to the target and moved into
+    place atomically, so a crash or a concurrent first start never leaves a
+    half-built database behind.
+    """
+    path = Path(path) if path is not None else db.default_path()
+    if path.exists() and path.stat().st_size > 0:
+        with db.opened(path):
+            pass  # migrates an older schema in place
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    os.unlink(tmp)
+    try:
+        build(tmp, scale=scale)
+        if not path.exists():
+            os.replace(tmp, path)
+    finally:
+        for suffix in ("", "-wal", "-shm"):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp + suffix)
+    return path
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=f"生成演示数据库（虚构的{COUNTY}）")
     parser.add_argument("--scale", type=int, default=1, help="规模倍数（1 = 一个县）")
@@ -692,9 +715,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--end", default=None, help="最后一个数据月份 YYYY-MM（默认上一个完整月份）")
     args = parser.parse_args(argv)
-    from .db import default_path
-
-    out = Path(args.out) if args.out else default_path()
+    out = Path(args.out) if args.out else db.default_path()
     out.parent.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     counts = build(out, scale=args.scale, seed=args.seed, end=args.end)

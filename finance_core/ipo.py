@@ -57,6 +57,7 @@ from .config import THRESHOLDS, Thresholds
 from .db import write_transaction
 from .filters import FilterOptions, Filters, _as_list, check_choices, scope_sql
 from .kpi import COUNT, Kpi
+from .textcheck import text
 
 STAGES = ("后备资源库", "股改", "辅导备案", "辅导验收", "申报受理", "审核问询", "注册", "发行上市")
 BOARDS = ("主板", "创业板", "科创板", "北交所")
@@ -668,8 +669,6 @@ def _company(db: sqlite_utils.Database, name: str) -> int:
 def _clean_text(label: str, value: str | None, *, multiline: bool) -> str | None:
     """The import's text rules (one line unless a note, no invisible characters,
     no ID numbers), for the page's own forms; raises :class:`EditError`."""
-    from .imports.cells import text   # imports.feeds imports this module
-
     value = (value or "").strip()[:TEXT_MAX]
     if not value:
         return None

@@ -65,3 +65,10 @@ UNMASKED_ID_RE = re.compile(r"(?<![0-9])[0-9]{17}[0-9Xx](?![0-9])")
 def contains_unmasked_id(text: object) -> bool:
     """True when ``text`` holds something shaped like a full 18-character ID number."""
     return bool(UNMASKED_ID_RE.search(str(text)))
+
+
+def id_checksum(body17: str) -> str:
+    """GB 11643 check character of the first 17 digits."""
+    weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+    total = sum(int(c) * w for c, w in zip(body17, weights))
+    return "10X98765432"[total % 11]

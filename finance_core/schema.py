@@ -18,6 +18,8 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 
+from . import versions
+
 # --- version 1: reference data and ledgers of all four areas -----------------
 V1 = """
 CREATE TABLE towns (
@@ -517,7 +519,7 @@ def version(conn: sqlite3.Connection) -> int:
     return conn.execute("PRAGMA user_version").fetchone()[0]
 
 
-def migrate(conn: sqlite3.Connection, target: int = LATEST) -> int:
+def migrate(conn: sqlite3.Connection, target: int = LATEST, refresh=None) -> int:
     """Apply the missing migrations up to ``target``; return the new version.
 
     Each migration runs in one transaction together with its version bump, so a
@@ -528,8 +530,6 @@ def migrate(conn: sqlite3.Connection, target: int = LATEST) -> int:
         raise RuntimeError(
             f"数据库版本 {current} 比程序支持的版本 {LATEST} 新，请升级程序。"
         )
-    from . import versions
-
     if current < target:
         # the capture triggers name every column: off while tables change, back on after
         with _transaction(conn):
@@ -540,13 +540,11 @@ def migrate(conn: sqlite3.Connection, target: int = LATEST) -> int:
         try:
             for statement in _statements(script):
                 conn.execute(statement)
-            if number + 1 == target and target >= 2:
+            if number + 1 == target and target >= 2 and refresh is not None:
                 # the roll-ups (version 2) are filled from the existing ledgers by the
-                # last step, with this program's roll-up code (version 3 adds the
-                # carried-forward rows)
-                from . import rollups
-
-                rollups.refresh_all(conn)
+                # last step, with this program's roll-up code (``refresh``, e.g.
+                # rollups.refresh_all; version 3 adds the carried-forward rows)
+                refresh(conn)
             conn.execute(f"PRAGMA user_version = {number + 1}")
             conn.execute("COMMIT")
         except BaseException:

@@ -36,7 +36,7 @@ mkdir -p "$run_dir/tmp"
 secret=${STREAMLIT_SERVER_COOKIE_SECRET:-$(python3 -c 'import secrets; print(secrets.token_hex(32))')}
 
 if [ "$script" = app.py ]; then
-  python3 -c 'from finance_core import db; print("database:", db.ensure_database())'
+  python3 -c 'from finance_core import demo; print("database:", demo.ensure_database())'
 fi
 
 pids=()

@@ -1,5 +1,5 @@
 """A tiny hand-built county with known answers (see the comments for the sums)."""
-from finance_core import rollups
+from tests import fixtures
 
 TOWNS = [("T1", "甲镇", 1000, 3300), ("T2", "乙乡", 500, 1600)]
 BANKS = [("B1", "农商行", "农村金融机构"), ("B2", "邮储银行", "国有大行")]
@@ -63,14 +63,9 @@ TARGETS = [(2024, "credit_granted_increase", "county", "", 10_000_000),
 
 
 def load(db) -> None:
-    conn = db.conn
-    conn.execute("BEGIN")
-    for table, rows in [("towns", TOWNS), ("banks", BANKS), ("villages", VILLAGES),
-                        ("credit_reports", CREDIT), ("households", HOUSEHOLDS), ("microloans", LOANS),
-                        ("microloan_status", STATUS), ("guarantors", [("G1", "担保公司")]),
-                        ("guarantor_monthly", GUARANTOR_MONTHS), ("guarantee_products", PRODUCTS),
-                        ("guarantee_contracts", CONTRACTS), ("companies", COMPANIES),
-                        ("ipo_events", EVENTS), ("targets", TARGETS)]:
-        conn.executemany(f"INSERT INTO {table} VALUES ({','.join('?' * len(rows[0]))})", rows)
-    rollups.refresh_all(db)
-    conn.execute("COMMIT")
+    fixtures.load(db, [("towns", TOWNS), ("banks", BANKS), ("villages", VILLAGES),
+                       ("credit_reports", CREDIT), ("households", HOUSEHOLDS), ("microloans", LOANS),
+                       ("microloan_status", STATUS), ("guarantors", [("G1", "担保公司")]),
+                       ("guarantor_monthly", GUARANTOR_MONTHS), ("guarantee_products", PRODUCTS),
+                       ("guarantee_contracts", CONTRACTS), ("companies", COMPANIES),
+                       ("ipo_events", EVENTS), ("targets", TARGETS)])

@@ -4,8 +4,9 @@ Data start in November 2024 (so 2024 is a partial first year) and run to
 January 2025 (a January after a December). Sums are in the comments; the tests
 recompute them with their own SQL.
 """
-from finance_core import indicators, rollups
+from finance_core import indicators
 from tests import fixture_county as base
+from tests import fixtures
 
 MONTHS = ("2024-11", "2024-12", "2025-01")
 GUARANTOR_MONTHS = [("G1", m, 10_000_000, "A") for m in MONTHS]
@@ -48,14 +49,9 @@ TARGETS = [(2024, "guarantee_new_amount", "county", "", 1_000_000),   # 2024 act
 
 
 def load(db) -> None:
-    conn = db.conn
-    conn.execute("BEGIN")
-    for table, rows in [("towns", base.TOWNS), ("banks", base.BANKS), ("villages", base.VILLAGES),
-                        ("households", base.HOUSEHOLDS), ("microloans", LOANS), ("microloan_status", STATUS),
-                        ("guarantors", [("G1", "担保公司")]), ("guarantor_monthly", GUARANTOR_MONTHS),
-                        ("guarantee_products", PRODUCTS), ("guarantee_contracts", CONTRACTS),
-                        ("targets", TARGETS)]:
-        conn.executemany(f"INSERT INTO {table} VALUES ({','.join('?' * len(rows[0]))})", rows)
-    rollups.refresh_all(db)
-    conn.execute("COMMIT")
+    fixtures.load(db, [("towns", base.TOWNS), ("banks", base.BANKS), ("villages", base.VILLAGES),
+                       ("households", base.HOUSEHOLDS), ("microloans", LOANS), ("microloan_status", STATUS),
+                       ("guarantors", [("G1", "担保公司")]), ("guarantor_monthly", GUARANTOR_MONTHS),
+                       ("guarantee_products", PRODUCTS), ("guarantee_contracts", CONTRACTS),
+                       ("targets", TARGETS)])
     indicators.upsert(db, INDICATORS)

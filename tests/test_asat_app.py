@@ -8,7 +8,7 @@ import shutil
 
 import pytest
 
-from finance_core import credit, versions
+from finance_core import asat, credit, versions
 from finance_core import db as fdb
 from finance_core.filters import Filters
 from finance_core.money import fmt_money
@@ -50,7 +50,7 @@ def test_a_pinned_link_shows_the_banner_and_the_old_figures(app, county):
     path, vs = county
     at = app({"v": str(vs[0]), "as_of": NOV}, page=PAGE, db_path=path)
     assert not at.exception
-    then = _granted(versions.snapshot(path, vs[0]))
+    then = _granted(asat.snapshot(path, vs[0]))
     assert _metrics(at)["授信金额"] == then != _granted(path)
     text = _text(at)
     assert "本链接显示" in text and "此后数据已更新 2 次" in text
@@ -157,4 +157,4 @@ def test_an_evicted_snapshot_is_rebuilt_not_opened_empty(app, county):
     os.unlink(pinned)
     at.run()
     assert not at.exception
-    assert _metrics(at)["授信金额"] == _granted(versions.snapshot(path, vs[0])) != _granted(path)
+    assert _metrics(at)["授信金额"] == _granted(asat.snapshot(path, vs[0])) != _granted(path)

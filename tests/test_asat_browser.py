@@ -11,7 +11,7 @@ import pytest
 from finance_core import db as fdb
 from finance_core import demo, imports, periods
 from finance_core.imports import templates
-from tests.conftest import metric_values, run_server, wait_for_app
+from bench.harness import metric_values, run_server, wait_for_app
 
 pytestmark = pytest.mark.browser
 

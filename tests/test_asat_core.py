@@ -14,7 +14,7 @@ import sqlite3
 
 import pytest
 
-from finance_core import credit, schema, versions
+from finance_core import asat, credit, schema, versions
 from finance_core import db as fdb
 from finance_core import imports
 from finance_core.filters import Filters
@@ -119,7 +119,7 @@ def _tables(path):
 def test_a_snapshot_is_the_database_as_it_was(history, n):
     """Every table, roll-ups and logs included, equals a backup taken at that version."""
     main, vs, _ = history
-    path = versions.snapshot(main, vs[n])
+    path = asat.snapshot(main, vs[n])
     exact = main.parent / f"exact{n}.db"
     assert _tables(path) == _tables(exact)
     for table in _tables(exact):
@@ -140,7 +140,7 @@ def test_every_write_is_a_version_and_the_migration_is_the_last(history):
 @pytest.mark.parametrize("n", [0, 1, 2, 3])
 def test_a_snapshot_gives_the_figures_of_its_version(history, n):
     main, vs, states = history
-    path = versions.snapshot(main, vs[n])
+    path = asat.snapshot(main, vs[n])
     # the ledger is exactly the one of a database built to that state
     assert _ledger(path) == _ledger(states[n])
     # who delivered which month (the times are the imports' own, a second apart or not)
@@ -159,8 +159,8 @@ def test_a_snapshot_gives_the_figures_of_its_version(history, n):
 
 def test_the_figures_differ_between_versions(history):
     main, vs, _ = history
-    late = versions.snapshot(main, vs[1])
-    fixed = versions.snapshot(main, vs[2])
+    late = asat.snapshot(main, vs[1])
+    fixed = asat.snapshot(main, vs[2])
     with fdb.opened(late) as a, fdb.opened(fixed) as b, fdb.opened(main) as c:
         g1, g2, g3 = (credit.totals(x, Filters(NOV)).granted_amount for x in (a, b, c))
     assert g1 != g2 != g3
@@ -169,12 +169,12 @@ def test_the_figures_differ_between_versions(history):
 def test_the_change_list_names_exactly_the_submissions_in_between(history):
     main, vs, _ = history
     with fdb.opened(main) as d:
-        since1 = versions.changes_since(d, vs[1])
-        since0 = versions.changes_since(d, vs[0])
-        none = versions.changes_since(d, vs[3])
-        only_psbc = versions.changes_since(d, vs[1], banks=("PSBC",))
-        later_month = versions.changes_since(d, vs[1], upto="2026-10")
-        other_page = versions.changes_since(d, vs[1], sources=versions.page_sources("microloans"))
+        since1 = asat.changes_since(d, vs[1])
+        since0 = asat.changes_since(d, vs[0])
+        none = asat.changes_since(d, vs[3])
+        only_psbc = asat.changes_since(d, vs[1], banks=("PSBC",))
+        later_month = asat.changes_since(d, vs[1], upto="2026-10")
+        other_page = asat.changes_since(d, vs[1], sources=asat.page_sources("microloans"))
     assert list(since1["报送单位"]) == ["邮储银行", "农商行"]
     assert list(since1["月份"]) == [NOV, NOV]
     assert set(since1["数据"]) == {"信用村银行报表"} and set(since1["操作"]) == {"导入"}
@@ -192,9 +192,9 @@ def test_an_undo_is_a_version_too(history, tmp_path):
         imports.undo(d, "credit", USER)
         after = versions.current(d)
         assert versions.updates_since(d, vs[3]) == [after]
-        assert list(versions.changes_since(d, vs[3])["操作"]) == ["撤销导入"]
+        assert list(asat.changes_since(d, vs[3])["操作"]) == ["撤销导入"]
     # as at the correction, before the undo: the corrected figures
-    assert _ledger(versions.snapshot(path, vs[3])) == _ledger(states[3])
+    assert _ledger(asat.snapshot(path, vs[3])) == _ledger(states[3])
     # and now the data is back to the late submission's
     assert _ledger(path) == _ledger(states[2])
 
@@ -202,9 +202,9 @@ def test_an_undo_is_a_version_too(history, tmp_path):
 def test_headline_kpis_then_and_now(history):
     main, vs, _ = history
     f = Filters(NOV)
-    with fdb.opened(versions.snapshot(main, vs[1])) as a, fdb.opened(main) as b:
-        table = versions.compare_kpis(versions.headline(a, "credit-villages", f),
-                                      versions.headline(b, "credit-villages", f))
+    with fdb.opened(asat.snapshot(main, vs[1])) as a, fdb.opened(main) as b:
+        table = asat.compare_kpis(asat.headline(a, "credit-villages", f),
+                                      asat.headline(b, "credit-villages", f))
     row = table.set_index("指标").loc["授信金额"]
     assert row["当时"] != row["现在"] and row["变化"] not in ("—", "无变化")
     assert table.set_index("指标").loc["授信户数", "变化"] != "—"
@@ -214,20 +214,20 @@ def test_snapshots_are_read_only_bounded_and_rebuilt_for_another_history(history
     main, vs, _ = history
     path = tmp_path / "county.db"
     shutil.copy(main, path)
-    snap = versions.snapshot(path, vs[1])
+    snap = asat.snapshot(path, vs[1])
     with sqlite3.connect(snap) as c:
         assert c.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
     assert not (snap.stat().st_mode & 0o222)
     for v in vs:
-        versions.snapshot(path, v)
+        asat.snapshot(path, v)
     versions.evict(path, keep=2)
     assert len(list(versions.snapshot_dir(path).glob("county-v*.sqlite"))) == 2
     versions.evict(path, max_bytes=1)    # the most recent one stays
     assert len(list(versions.snapshot_dir(path).glob("county-v*.sqlite"))) == 1
     with pytest.raises(ValueError):
-        versions.snapshot(path, vs[3] + 5)
+        asat.snapshot(path, vs[3] + 5)
     with pytest.raises(ValueError):
-        versions.snapshot(path, 0)
+        asat.snapshot(path, 0)
 
 
 def test_an_edit_and_a_replace_are_captured(tmp_path, demo_db):
@@ -245,9 +245,9 @@ def test_an_edit_and_a_replace_are_captured(tmp_path, demo_db):
                                           "WHERE scope_type = 'town' ORDER BY month DESC LIMIT 1").fetchone()
         indicators.upsert(d, [(month, key, "town", town, old + 7)])
         assert len(versions.updates_since(d, v0)) == 2
-        assert list(versions.changes_since(d, v0)["操作"]) == ["修改"]
-    with fdb.opened(versions.snapshot(path, v0)) as s:
+        assert list(asat.changes_since(d, v0)["操作"]) == ["修改"]
+    with fdb.opened(asat.snapshot(path, v0)) as s:
         assert s.execute("SELECT COUNT(*) FROM ipo_notes").fetchone()[0] == before_notes
         assert s.execute("SELECT value FROM indicators WHERE indicator = ? AND month = ? AND scope_type = 'town' "
                          "AND scope_code = ?", (key, month, town)).fetchone()[0] == old
-    assert _ledger(versions.snapshot(path, v0), "indicators") == _ledger(demo_db, "indicators")
+    assert _ledger(asat.snapshot(path, v0), "indicators") == _ledger(demo_db, "indicators")

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from finance_core import db as fdb
+from finance_core import asat as fasat
 from finance_core import links, versions
 
 from . import data
@@ -31,8 +31,7 @@ def _bounds() -> tuple[int, int]:
     live = data.live_version()
     cached = st.session_state.get("_asat_bounds")
     if cached is None or cached[0] != (data.database_path(), live):
-        with fdb.opened(data.database_path()) as db:
-            cached = ((data.database_path(), live), (versions.earliest(db), versions.current(db)))
+        cached = ((data.database_path(), live), data.run(versions.bounds))
         st.session_state["_asat_bounds"] = cached
     return cached[1]
 
@@ -85,9 +84,7 @@ def apply(value, page: str) -> list[str]:
         return []
     try:
         with st.spinner("正在准备该时点的数据（首次打开需几秒）…"):
-            path = versions.snapshot(main, version)
-        with fdb.opened(path) as db:
-            info = versions.snapshot_info(db) or {"at": None}
+            path, info = data.snapshot(version)
     except (ValueError, OSError, sqlite3.Error):
         log.exception("as-at snapshot of version %s failed", version)
         st.session_state[data.PIN_KEY] = None
@@ -138,12 +135,12 @@ def banner(page: str, f) -> None:
         if n == 0:
             st.caption("此后没有新的报送或更正，当时的数字与现在相同。")
             return
-        changes = data.call_live(versions.changes_since, version, _sources(page), f.banks, f.as_of)
+        changes = data.call_live(fasat.changes_since, version, _sources(page), f.banks, f.as_of)
         then, now = [], []
-        for fn, args, pick in versions.headline_calls(page):   # the page's own (cached) calls
+        for fn, args, pick in fasat.headline_calls(page):   # the page's own (cached) calls
             then += pick(data.call(fn, f, *args))
             now += pick(data.call_live(fn, f, *args))
-        table = versions.compare_kpis(then, now)
+        table = fasat.compare_kpis(then, now)
         left, right = st.columns([3, 2])
         with left:
             st.markdown(f"**此后影响本页的报送与更正**（{len(changes)} 项，截至{f.as_of}的数据月份）")
@@ -157,7 +154,7 @@ def banner(page: str, f) -> None:
 
 
 def _sources(page: str):
-    sources = versions.page_sources(page)
+    sources = fasat.page_sources(page)
     return None if sources is None else tuple(sorted(sources))
 
 

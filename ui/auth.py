@@ -20,7 +20,8 @@ import os
 import streamlit as st
 
 from finance_core import auth as fauth
-from finance_core import db as fdb
+
+from . import data
 
 SESSION_KEY = "_editor_name"
 OIDC_KEY = "_oidc_editor"
@@ -60,10 +61,7 @@ def _oidc_editor() -> str | None:
         return None
     cached = st.session_state.get(OIDC_KEY)
     if not cached or cached[0] != email:
-        from . import data
-
-        with fdb.opened(data.database_path()) as db:
-            cached = (email, fauth.is_editor(db, email))
+        cached = (email, data.run(fauth.is_editor, email))
         st.session_state[OIDC_KEY] = cached
     return email if cached[1] else None
 
@@ -107,11 +105,8 @@ def sign_in_panel() -> str | None:
                                      autocomplete="current-password")
             submitted = st.form_submit_button("登录", type="primary")
         if submitted:
-            from . import data
-
             with st.spinner("正在验证…"):
-                with fdb.opened(data.database_path()) as db:
-                    result = fauth.authenticate(db, user, password)
+                result = data.run(fauth.authenticate, user, password)
             if result.ok:
                 st.session_state[SESSION_KEY] = result.user
                 st.rerun()

@@ -16,13 +16,16 @@ from typing import Any, Callable
 
 import streamlit as st
 
+from finance_core import asat as fasat
 from finance_core import db as fdb
+from finance_core import demo
 from finance_core import filters as ffilters
+from finance_core import versions
 
 
 @st.cache_resource(show_spinner="正在准备数据库（首次运行会生成演示县数据）…")
 def _ensure(path: str) -> str:
-    fdb.ensure_database(path)
+    demo.ensure_database(path)
     return path
 
 
@@ -149,6 +152,27 @@ def options() -> ffilters.FilterOptions:
         cached = (key, call(ffilters.load_options))
         st.session_state["_options"] = cached
     return cached[1]
+
+
+def run(fn: Callable, *args, path: str | None = None, **kwargs) -> Any:
+    """Run a finance_core function on a fresh connection, uncached (a preview, a
+    sign-in, a download built on demand). ``path``: another database file."""
+    with fdb.opened(path or database_path()) as db:
+        return fn(db, *args, **kwargs)
+
+
+def later(fn: Callable, *args) -> Callable[[], Any]:
+    """``fn(db, *args)`` as a thunk to run when needed (a download's data; a pinned
+    view's files are as at its version too)."""
+    path = read_path()
+    return lambda: run(fn, *args, path=path)
+
+
+def snapshot(version: int) -> tuple[str, dict]:
+    """(path, {version, at}) of the snapshot of the data as at ``version``, built
+    on first use (finance_core.asat); ValueError when it cannot be reproduced."""
+    path = str(fasat.snapshot(database_path(), version))
+    return path, run(versions.snapshot_info, path=path) or {"version": version, "at": None}
 
 
 def run_write(fn: Callable, *args, **kwargs) -> Any:

@@ -8,7 +8,6 @@ import logging
 import streamlit as st
 
 from finance_core import backup, imports
-from finance_core import db as fdb
 from finance_core.imports import templates
 
 from . import data
@@ -97,15 +96,14 @@ def import_section(user: str) -> None:
     ident = (feed.key, upload.name, imports.file_hash(raw))
     cached = st.session_state.get(PREVIEW_KEY)
     if not cached or cached[0] != ident:
-        with st.spinner("正在检查文件…"), fdb.opened(path) as db:
-            cached = (ident, imports.preview(db, feed.key, upload.name, raw))
+        with st.spinner("正在检查文件…"):
+            cached = (ident, data.run(imports.preview, feed.key, upload.name, raw, path=path))
         st.session_state[PREVIEW_KEY] = cached
     _show_preview(cached[1], user)
 
 
 def _export(path: str, feed_key: str, month: str) -> bytes:
-    with fdb.opened(path) as db:
-        return templates.export_workbook(db, feed_key, month)
+    return data.run(templates.export_workbook, feed_key, month, path=path)
 
 
 def _show_preview(p: imports.Preview, user: str) -> None:

@@ -17,7 +17,6 @@ from typing import Callable
 
 import streamlit as st
 
-from finance_core import db as fdb
 from finance_core import docx_export, exports, pack
 from finance_core.filters import Filters
 from ui import data
@@ -71,12 +70,7 @@ def signature_inputs() -> tuple[str, dt.date]:
 
 
 def _with_db(fn: Callable, *args):
-    path = data.read_path()   # a pinned view's files are as at its version too
-
-    def build():
-        with fdb.opened(path) as db:
-            return fn(db, *args)
-    return build
+    return data.later(fn, *args)
 
 
 def overview_buttons(f: Filters) -> None:

@@ -3,16 +3,20 @@ from __future__ import annotations
 
 import functools
 from typing import Sequence
+from urllib.parse import parse_qsl
 
 import altair as alt
 import pandas as pd
 import streamlit as st
 
 from finance_core import exports
+from finance_core import filters as ff
 from finance_core.config import BAD, GOOD, MARKS, NEUTRAL, PALETTE, WARN, status_level, status_text
 from finance_core.kpi import Kpi
 
-from . import style
+from . import asat, data, style
+from . import filters as uf
+from .nav import PAGES
 
 # Altair validates every chart object against the Vega-Lite schema as it is
 # built; our charts are fixed code covered by the page tests, so skip that
@@ -67,8 +71,6 @@ def export_buttons(tables: dict[str, pd.DataFrame | exports.Sheet], header: dict
     so a rerun does not pay for exports nobody asked for. A pinned view's
     header says which moment's data the files hold.
     """
-    from . import asat
-
     header = {**header, **asat.header_line()}
     with st.container(horizontal=True):
         st.download_button(
@@ -335,14 +337,6 @@ def drill_notice() -> None:
 def detail_link(page: str, label: str = "查看详情", **extra) -> None:
     """A link to ``page`` (its url path) in the same tab, carrying the current
     filters and ``extra`` page parameters (the share-link contract)."""
-    from urllib.parse import parse_qsl
-
-    from finance_core import filters as ff
-
-    from . import data
-    from . import filters as uf
-    from .nav import PAGES
-
     pairs = parse_qsl(ff.query_string(data.options(), uf.current(), **{**data.pin_params(), **extra}))
     st.page_link(PAGES[page][0], label=label, icon=":material/arrow_forward:", icon_position="right",
                  query_params=pairs or None)

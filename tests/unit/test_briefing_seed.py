@@ -16,7 +16,7 @@ from finance_core import areas, briefing as br
 from finance_core import credit, indicators, ipo, microloans, money, targets
 from finance_core.filters import Filters
 
-SEED = Path(__file__).resolve().parents[2] / "shared" / "seed" / "county-finance-2023-summary.txt"
+SEED = Path(__file__).resolve().parents[3] / "shared" / "seed" / "county-finance-2023-summary.txt"
 INCLUSIVE = (
     "普惠金融高质量发展。建立企业上市工作包保调度机制，对企业上市实行月调度，推进上市进程，富印新材料*月已向省证监局"
     "申报辅导备案，绿动能源已完成首轮股权*万元，投后估值*亿元。开展“五进”走访活动，走访一级市场活跃主体*家，走访率*%。"

@@ -209,24 +209,6 @@ PAGES = {
 }
 
 
-@pytest.mark.parametrize("page", list(PAGES))
-def test_every_page_names_the_missing_submissions(app, edge_db, page):
-    at = app({"as_of": END}, page=page, db_path=edge_db)
-    assert not at.exception
-    shown = " ".join(w.value for w in at.warning) + " ".join(m.value for m in at.markdown)
-    if page == "pages/data.py":
-        matrix = at.dataframe[0].value
-        shown += " ".join(str(v) for v in matrix.to_numpy().ravel()) if hasattr(matrix, "to_numpy") else ""
-    for word in PAGES[page]:
-        assert word in shown, (page, word)
-
-
-def test_a_complete_month_shows_no_warning(app, demo_db):
-    at = app({"as_of": PREV}, page="pages/microloans.py")
-    assert not at.exception
-    assert not any(completeness.MISSING in w.value or "报送情况" in w.value for w in at.warning)
-
-
 def test_a_town_nobody_reported_is_named_not_ranked(writable_db):
     # every bank's reports on 河口镇 (T07) removed for the last month, beyond any carry
     with fdb.opened(writable_db) as d:

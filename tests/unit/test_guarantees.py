@@ -6,9 +6,9 @@ import pandas as pd
 import pytest
 
 from finance_core import guarantees as g
-from finance_core import rollups
 from finance_core.config import Thresholds
 from finance_core.filters import Filters
+from tests import fixtures
 
 # --- a hand-built guarantee company --------------------------------------------------
 # net assets change mid-year: 1,000,000 until 2024-06, 2,000,000 in 2024-07, 5,000,000 in 2024-08
@@ -47,16 +47,10 @@ CONTRACTS = [  # id, no, product, bank, town, name, type, amount, fee, start, en
 
 def load_fixture(db) -> None:
     """Insert the company above into a migrated, empty database."""
-    conn = db.conn
-    conn.execute("BEGIN")
-    rows = [("towns", [("T1", "甲镇", 1000, 3000), ("T2", "乙乡", 500, 1500)]),
-            ("banks", [("B1", "农商行", "农村金融机构"), ("B2", "邮储银行", "国有大行")]),
-            ("guarantors", [("G1", "担保公司")]), ("guarantor_monthly", NET),
-            ("guarantee_products", PRODUCTS), ("guarantee_contracts", CONTRACTS)]
-    for table, data in rows:
-        conn.executemany(f"INSERT INTO {table} VALUES ({','.join('?' * len(data[0]))})", data)
-    rollups.refresh_guarantees(db)
-    conn.execute("COMMIT")
+    fixtures.load(db, [("towns", [("T1", "甲镇", 1000, 3000), ("T2", "乙乡", 500, 1500)]),
+                       ("banks", [("B1", "农商行", "农村金融机构"), ("B2", "邮储银行", "国有大行")]),
+                       ("guarantors", [("G1", "担保公司")]), ("guarantor_monthly", NET),
+                       ("guarantee_products", PRODUCTS), ("guarantee_contracts", CONTRACTS)])
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ import pytest
 from finance_core import audit, ipo
 from finance_core import db as fdb
 from finance_core.filters import Filters
+from tests import fixtures
 
 TODAY = dt.date(2026, 11, 28)
 
@@ -50,11 +51,8 @@ F = Filters("2024-03")
 
 @pytest.fixture
 def small(empty_db):
-    for table, rows in (("towns", TOWNS), ("companies", COMPANIES), ("ipo_events", EVENTS),
-                        ("ipo_notes", NOTES), ("ipo_rounds", ROUNDS)):
-        marks = ",".join("?" * len(rows[0]))
-        empty_db.conn.executemany(f"INSERT INTO {table} VALUES ({marks})", rows)
-    empty_db.conn.commit()
+    fixtures.load(empty_db, (("towns", TOWNS), ("companies", COMPANIES), ("ipo_events", EVENTS),
+                             ("ipo_notes", NOTES), ("ipo_rounds", ROUNDS)), refresh=False)
     return empty_db
 
 

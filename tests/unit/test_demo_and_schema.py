@@ -141,7 +141,7 @@ def test_ensure_database_builds_demo_once(tmp_path, monkeypatch):
     calls = []
     real = demo.build
     monkeypatch.setattr(demo, "build", lambda p, scale=1: calls.append(p) or real(p, scale=scale, end="2025-03"))
-    fdb.ensure_database(path)
-    fdb.ensure_database(path)
+    demo.ensure_database(path)
+    demo.ensure_database(path)
     assert len(calls) == 1 and path.exists()
     assert not list(path.parent.glob("*.tmp*"))

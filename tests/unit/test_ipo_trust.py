@@ -13,10 +13,10 @@ import pytest
 
 from finance_core import areas, briefing as br
 from finance_core import db as fdb
-from finance_core import demo, ipo, rollups, targets
+from finance_core import demo, ipo, targets
 from finance_core.filters import Filters
 from tests import fixture_county
-from tests.test_ipo_app import chart_data, metrics, table_with
+from tests import fixtures
 
 PAGE = "pages/ipo.py"
 UP = "回升科技股份有限公司"      # withdrew its application, fell back to 辅导备案, re-entered 辅导验收
@@ -86,11 +86,9 @@ ORDER BY r.round_date
 @pytest.fixture
 def county(empty_db):
     fixture_county.load(empty_db)
-    with fdb.write_transaction(empty_db):
-        for table, rows in (("companies", COMPANIES), ("ipo_events", EVENTS), ("ipo_rounds", ROUNDS),
-                            ("targets", [TARGET]), ("guarantor_monthly", [("G1", "2024-04", 10_000_000, "A")])):
-            empty_db.conn.executemany(f"INSERT INTO {table} VALUES ({','.join('?' * len(rows[0]))})", rows)
-        rollups.refresh_all(empty_db)   # 2024-04 becomes a data month (the page's as_of)
+    # the roll-ups are rebuilt: 2024-04 becomes a data month (the page's as_of)
+    fixtures.load(empty_db, (("companies", COMPANIES), ("ipo_events", EVENTS), ("ipo_rounds", ROUNDS),
+                             ("targets", [TARGET]), ("guarantor_monthly", [("G1", "2024-04", 10_000_000, "A")])))
     return empty_db
 
 
@@ -211,29 +209,10 @@ def test_board_latest_round_is_the_latest_up_to_the_data_month(county):
     assert len(ipo.all_rounds(county, Filters("2024-06"))) == n
 
 
-# --- the page (AppTest) ------------------------------------------------------------------------
-def test_page_shows_re_entry_rounds_and_latest_round(app, county, tmp_path):
-    path = tmp_path / "fixture.db"
-    at = app(query_params={"as_of": "2024-05", "company": UP, "tab": "企业详情"}, page=PAGE, db_path=path)
-    assert not at.exception and not at.error
-    moves = table_with(at, "变动")
-    assert "重新进入" in list(moves["变动"])
-    m = metrics(at)
-    # the latest round up to the data month (B轮 2024-03-05), from ipo_rounds
-    assert (m["最近融资金额"], m["投后估值"]) == ("4,500 万元", "5.00 亿元")
-    rounds = table_with(at, "计入股权融资")
-    assert list(rounds["融资日期"]) == ["2021-01-15", "2022-08-01", "2024-03-05"]
-    assert list(rounds["首轮"]) == ["是", "", ""]
-    # the funnel is drawn on its tab (only the open tab is drawn)
-    at = app(query_params={"as_of": "2024-04", "tab": "进度图表"}, page=PAGE, db_path=path)
-    funnel = chart_data(at, "各阶段企业数").set_index("stage")
-    assert funnel.loc["辅导备案", "fell_back"] == 1 and funnel.loc["辅导备案", "label"] == "3 家（回退 1）"
-
-
 # --- the demo county -------------------------------------------------------------------------
 def test_demo_guidance_filings_exclude_the_withdrawn_company(db):
     from tests.conftest import DEMO_END
-    from tests.test_ipo_app import WITHDRAWN
+    from tests.app.test_ipo_app import WITHDRAWN
 
     year = DEMO_END[:4]
     f = Filters(DEMO_END)

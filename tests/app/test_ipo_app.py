@@ -10,7 +10,7 @@ from streamlit.testing.v1.element_tree import UnknownElement
 from finance_core import db as fdb
 from finance_core import periods
 from tests.conftest import DEMO_END
-from tests.test_ipo_data import INDEPENDENT
+from tests.unit.test_ipo_data import INDEPENDENT
 from tests.apptest_support import shown_text
 
 PAGE = "pages/ipo.py"

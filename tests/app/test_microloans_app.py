@@ -11,7 +11,7 @@ from finance_core import filters as ff
 from finance_core import microloans as ml
 from finance_core import money
 from finance_core.privacy import contains_unmasked_id
-from tests import test_microloans as fixture
+from tests.unit import test_microloans as fixture
 from tests.apptest_support import shown_text
 
 PAGE = "pages/microloans.py"

@@ -49,15 +49,6 @@ def test_default_month_is_latest_with_data_not_in_the_future(far_future_db):
     assert f.as_of == "2026-10" and notices
 
 
-@pytest.mark.parametrize("page", list(PAGES))
-def test_pages_never_raise_on_a_stored_far_future_month(app, far_future_db, page):
-    at = app(page=PAGES[page][0], db_path=far_future_db)
-    assert not at.exception, (page, at.exception)
-    assert at.selectbox(key="as_of").value == "2026-10"
-    at = app({"as_of": "9999-12"}, page=PAGES[page][0], db_path=far_future_db)
-    assert not at.exception, (page, at.exception)
-
-
 def _template(db, feed: str, rows: list[tuple]) -> bytes:
     return templates.workbook(db, feed, rows)
 

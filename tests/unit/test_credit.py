@@ -8,8 +8,9 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from finance_core import credit, exports, periods, rollups
+from finance_core import credit, exports, periods
 from finance_core.filters import Filters
+from tests import fixtures
 
 # --- a hand-built county -----------------------------------------------------------
 # 甲镇 (T1): two credit villages; 乙乡 (T2): no credit at all; 丙镇 (T3): two credit
@@ -53,13 +54,8 @@ AS_OF = "2024-06"
 
 
 def load_fixture(db) -> None:
-    conn = db.conn
-    conn.execute("BEGIN")
-    for table, rows in [("towns", TOWNS), ("banks", BANKS), ("villages", VILLAGES),
-                        ("credit_reports", CREDIT), ("targets", TARGETS)]:
-        conn.executemany(f"INSERT INTO {table} VALUES ({','.join('?' * len(rows[0]))})", rows)
-    rollups.refresh_credit(db)
-    conn.execute("COMMIT")
+    fixtures.load(db, [("towns", TOWNS), ("banks", BANKS), ("villages", VILLAGES),
+                       ("credit_reports", CREDIT), ("targets", TARGETS)])
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from finance_core import credit
 from finance_core import db as fdb
 from finance_core import filters as ff
 from finance_core.money import fmt_count, fmt_money, fmt_pct
-from tests.test_credit import AS_OF, load_fixture, wan
+from tests.unit.test_credit import AS_OF, load_fixture, wan
 from tests.apptest_support import shown_text
 
 PAGE = "pages/credit-villages.py"  # named like its url path (see test_browser_credit)

@@ -16,10 +16,11 @@ import datetime as dt
 
 import pytest
 
-from finance_core import exports, money, periods, privacy, rollups
+from finance_core import exports, money, periods, privacy
 from finance_core import microloans as ml
 from finance_core.config import THRESHOLDS
 from finance_core.filters import Filters
+from tests import fixtures
 
 AS_OF = "2025-06"
 TOWNS = [("T1", "甲镇", 3000, 9000), ("T2", "乙乡", 2000, 6000)]
@@ -88,14 +89,9 @@ TARGETS = [(2025, "microloan_new_amount", "county", "", 300_000),
 
 def build(db) -> None:
     """Load the fixture into an empty, migrated database and refresh the roll-ups."""
-    conn = db.conn
-    conn.execute("BEGIN")
-    for table, rows in [("towns", TOWNS), ("banks", BANKS), ("villages", VILLAGES),
-                        ("households", HOUSEHOLDS), ("microloans", LOANS),
-                        ("microloan_status", STATUS), ("risk_fund", RISK_FUND), ("targets", TARGETS)]:
-        conn.executemany(f"INSERT INTO {table} VALUES ({','.join('?' * len(rows[0]))})", rows)
-    rollups.refresh_all(db)
-    conn.execute("COMMIT")
+    fixtures.load(db, [("towns", TOWNS), ("banks", BANKS), ("villages", VILLAGES),
+                       ("households", HOUSEHOLDS), ("microloans", LOANS),
+                       ("microloan_status", STATUS), ("risk_fund", RISK_FUND), ("targets", TARGETS)])
 
 
 @pytest.fixture

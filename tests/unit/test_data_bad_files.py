@@ -17,7 +17,7 @@ from finance_core import db as fdb
 from finance_core import imports
 from finance_core.imports import templates
 
-BAD = Path(__file__).parent / "data" / "bad_files"
+BAD = Path(__file__).resolve().parents[1] / "data" / "bad_files"
 
 # file -> (feed, expected words in the message, row, column)
 CORPUS = {

@@ -100,7 +100,7 @@ def test_bad_parameters_give_a_notice_and_the_page_loads(app, db):
 
 
 def test_hand_built_company_shows_known_numbers(app, empty_db, tmp_path):
-    from tests.test_guarantees import load_fixture
+    from tests.unit.test_guarantees import load_fixture
 
     load_fixture(empty_db)
     # a month with other areas' data but no guarantee figures
