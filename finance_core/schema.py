@@ -487,9 +487,10 @@ CREATE TABLE guarantee_company_monthly (
 # Data versions (issue 21): the row-change log and the time of every version; the capture
 # triggers themselves are (re)created by versions.install_capture after every migration.
 V_VERSIONS = """
+-- (idempotent: a database whose user_version was set back re-runs it safely)
 -- 数据版本: every captured row change, with the data version it belongs to
 -- (op I: key of the inserted row; U: key after the update and the old row; D: the old row)
-CREATE TABLE asat_changes (
+CREATE TABLE IF NOT EXISTS asat_changes (
     seq      INTEGER PRIMARY KEY,
     version  INTEGER NOT NULL,
     tbl      TEXT NOT NULL,
@@ -497,15 +498,15 @@ CREATE TABLE asat_changes (
     key      TEXT,
     old      TEXT
 );
-CREATE INDEX idx_asat_changes_version ON asat_changes(version, tbl);
+CREATE INDEX IF NOT EXISTS idx_asat_changes_version ON asat_changes(version, tbl);
 -- when each version was reached (the first row: when versions started to be kept)
-CREATE TABLE asat_versions (
+CREATE TABLE IF NOT EXISTS asat_versions (
     version  INTEGER PRIMARY KEY,
     at       TEXT NOT NULL
 );
-INSERT INTO asat_versions (version, at)
+INSERT OR IGNORE INTO asat_versions (version, at)
 SELECT version, strftime('%Y-%m-%dT%H:%M:%S', 'now', 'localtime') FROM data_version WHERE id = 1;
-CREATE TRIGGER asat_version_time AFTER UPDATE OF version ON data_version BEGIN
+CREATE TRIGGER IF NOT EXISTS asat_version_time AFTER UPDATE OF version ON data_version BEGIN
     INSERT OR REPLACE INTO asat_versions (version, at)
     VALUES (NEW.version, strftime('%Y-%m-%dT%H:%M:%S', 'now', 'localtime'));
 END;
