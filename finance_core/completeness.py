@@ -34,6 +34,7 @@ import sqlite_utils
 from . import periods
 from .config import THRESHOLDS, Thresholds
 from .filters import Filters, scope_sql
+from .filters import names as reference_names
 from .indicators import BY_KEY as INDICATORS
 
 BANK, GUARANTOR, TASK_FORCE, INDICATOR = "bank", "guarantor", "task_force", "indicator"
@@ -121,8 +122,8 @@ def reported(db: sqlite_utils.Database, feed: Feed, start: str, end: str,
 
 def reporter_names(db: sqlite_utils.Database) -> dict[tuple[str, str], str]:
     """(reporter kind, code) -> the name shown on screen."""
-    names = {(BANK, c): n for c, n in db.execute("SELECT code, name FROM banks").fetchall()}
-    names.update({(GUARANTOR, c): n for c, n in db.execute("SELECT code, name FROM guarantors").fetchall()})
+    names = {(BANK, c): n for c, n in reference_names(db, "banks").items()}
+    names.update({(GUARANTOR, c): n for c, n in reference_names(db, "guarantors").items()})
     names[(TASK_FORCE, TASK_FORCE_CODE)] = TASK_FORCE_NAME
     names.update({(INDICATOR, k): ind.name for k, ind in INDICATORS.items()})
     return names
@@ -179,7 +180,7 @@ def gaps(db: sqlite_utils.Database, f: Filters, areas: Iterable[str] | None = No
     wanted = set(areas) if areas is not None else None
     lo = periods.add_months(f.as_of, -th.expected_lookback_months)
     names = reporter_names(db)
-    town_names = dict(db.execute("SELECT code, name FROM towns").fetchall())
+    town_names = reference_names(db, "towns")
     out: list[Gap] = []
     for feed in FEEDS:
         if wanted is not None and feed.area not in wanted:

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 import pandas as pd
 import sqlite_utils
@@ -31,7 +31,8 @@ from . import money, periods, rollups, targets
 from . import completeness as reporting   # credit.completeness is this module's village-level view
 from .area import BEHIND, BREACH, GAP, Area, Flag, Names, kpi_flags
 from .config import THRESHOLDS, Thresholds
-from .filters import Filters, scope_sql
+from .filters import Filters, in_clause, scope_sql
+from .filters import names as reference_names
 from .kpi import COUNT, MONEY, RATIO, Kpi, compare
 from .money import safe_ratio
 
@@ -129,20 +130,8 @@ _REPORTS, _CARRIED, _CARRIED_FROM = 5, 6, 7
 _ZERO = (0, 0, 0, 0, 0, 0, 0, None)
 
 
-def pct(num: int | float | None, den: int | float | None) -> float | None:
-    """Integers num / den as a percentage with one decimal, rounded half-up
-    (exact: no float on the way); None if den is 0 or missing."""
-    if num is None or not den:
-        return None
-    q = Decimal(int(num)) * 100 / Decimal(int(den))
-    return float(q.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
-
-
-def ratio_pct(ratio: float | None) -> float | None:
-    """A ratio (0.4567) as a percentage with one decimal (45.7), half-up."""
-    if ratio is None:
-        return None
-    return float((Decimal(str(ratio)) * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+pct = money.percent_of        # num / den as a table's percentage (one decimal, half-up)
+ratio_pct = money.percent     # a ratio as a table's percentage
 
 
 def _wan(yuan: int | None) -> float | None:
@@ -232,6 +221,9 @@ def kpis(db: sqlite_utils.Database, f: Filters, th: Thresholds = THRESHOLDS) -> 
     cov = [coverage(db, f.at(m)) for m in months]
     rv = [reported_villages(db, f.at(m)) for m in months]
     kw = {"base_label": "较年初"}
+    # balances also against the same month last year (DESIGN: 比年初增加 and 同比)
+    year_ago = totals(db, f.at(periods.add_months(f.as_of, -12)))
+    yoy = {"second": year_ago, "second_label": "同比", **kw}
     usage = compare("credit_usage", "用信率（金额）", RATIO, lambda t: t.usage_rate, now, prev, base,
                     help="用信金额 ÷ 授信金额", **kw)
     if usage.value is not None and usage.value < th.usage_rate_min:
@@ -242,13 +234,13 @@ def kpis(db: sqlite_utils.Database, f: Filters, th: Thresholds = THRESHOLDS) -> 
         npl = dataclasses.replace(npl, flag=f"达到 {money.fmt_pct(th.credit_village_npl_max)}")
     items = [
         compare("credit_granted", "授信金额", MONEY, lambda t: t.granted_amount, now, prev, base,
-                help="各银行累计授信额度之和", **kw),
+                help="各银行累计授信额度之和", **yoy),
         compare("credit_used", "用信金额", MONEY, lambda t: t.used_amount, now, prev, base,
-                help="各银行月末用信余额之和", **kw),
+                help="各银行月末用信余额之和", **yoy),
         compare("credit_granted_hh", "授信户数", COUNT, lambda t: t.granted_households, now, prev, base,
-                unit="户", help=HOUSEHOLDS_HELP, **kw),
+                unit="户", help=HOUSEHOLDS_HELP, **yoy),
         compare("credit_used_hh", "用信户数", COUNT, lambda t: t.used_households, now, prev, base,
-                unit="户", help=HOUSEHOLDS_HELP, **kw),
+                unit="户", help=HOUSEHOLDS_HELP, **yoy),
         usage,
         compare("credit_usage_hh", "用信率（户数）", RATIO, lambda t: t.household_usage_rate, now, prev, base,
                 help="用信户数 ÷ 授信户数", **kw),
@@ -291,11 +283,9 @@ def _town_targets(db: sqlite_utils.Database, f: Filters) -> dict[tuple[str, str]
     bank-filtered view has none."""
     if f.banks:
         return {}
-    rows = db.execute(
-        f"""SELECT metric, scope_code, value FROM targets WHERE year = ? AND scope_type = 'town'
-            AND metric IN ({','.join('?' * len(CREDIT_TARGETS))})""",
-        [f.year, *CREDIT_TARGETS],
-    ).fetchall()
+    clause, metrics = in_clause("metric", CREDIT_TARGETS)
+    rows = db.execute(f"SELECT metric, scope_code, value FROM targets WHERE year = ? AND scope_type = 'town' "
+                      f"AND {clause}", [f.year, *metrics]).fetchall()
     return {(m, c): int(v) for m, c, v in rows}
 
 
@@ -333,7 +323,7 @@ def town_ranking(db: sqlite_utils.Database, f: Filters, rank_by: str = RANK_CHOI
     forward, "沿用X月数据"). A town with no report at all this month (none to
     carry) shows no figures and is not ranked."""
     codes = f.towns or tuple(c for (c,) in db.execute("SELECT code FROM towns ORDER BY code").fetchall())
-    names = dict(db.execute("SELECT code, name FROM towns").fetchall())
+    names = reference_names(db, "towns")
     base_month = periods.previous_year_end(f.as_of)
     now, base = _by(db, f, f.as_of, "town_code"), _by(db, f, base_month, "town_code")
     has_base = _has_month(db, base_month)
@@ -513,7 +503,7 @@ def bank_ranking(db: sqlite_utils.Database, f: Filters) -> pd.DataFrame:
     missing = missing_reports(db, f)
     late = missing.groupby("银行").size().to_dict()
     rows = []
-    for code, name in db.execute("SELECT code, name FROM banks ORDER BY code").fetchall():
+    for code, name in reference_names(db, "banks").items():
         if not (code in f.banks or (not f.banks and code in recent)):
             continue
         n = now.get(code)
@@ -662,7 +652,7 @@ def whatif(db: sqlite_utils.Database, f: Filters, usage_target: float, coverage_
     what remains of this year's 新增用信 target. 合计 is the sum of the towns'
     needs (a town above target does not offset another)."""
     codes = f.towns or tuple(c for (c,) in db.execute("SELECT code FROM towns ORDER BY code").fetchall())
-    names = dict(db.execute("SELECT code, name FROM towns").fetchall())
+    names = reference_names(db, "towns")
     households = dict(db.execute("SELECT town_code, SUM(households) FROM villages GROUP BY town_code").fetchall())
     base_month = periods.previous_year_end(f.as_of)
     now, base = _by(db, f, f.as_of, "town_code"), _by(db, f, base_month, "town_code")

@@ -10,7 +10,6 @@ Link contract (DESIGN.md): ``as_of=YYYY-MM``, ``town=`` and ``bank=``
 from __future__ import annotations
 
 import dataclasses
-import math
 from typing import Iterable, Mapping, Sequence
 from urllib.parse import urlencode
 
@@ -99,13 +98,22 @@ def load_options(db: sqlite_utils.Database) -> FilterOptions:
     ]
     if not months:
         months = [periods.last_full_month()]
-    towns = db.execute("SELECT code, name FROM towns ORDER BY code").fetchall()
-    banks = db.execute("SELECT code, name FROM banks ORDER BY code").fetchall()
     return FilterOptions(
         months=tuple(months),
-        towns=tuple((c, n) for c, n in towns),
-        banks=tuple((c, n) for c, n in banks),
+        towns=tuple(names(db, "towns").items()),
+        banks=tuple(names(db, "banks").items()),
     )
+
+
+REFERENCE_TABLES = ("towns", "banks", "guarantors")
+
+
+def names(db: sqlite_utils.Database, table: str) -> dict[str, str]:
+    """code -> name of a reference table (towns, banks, guarantors), in code order:
+    the one lookup of display names."""
+    if table not in REFERENCE_TABLES:
+        raise ValueError(table)
+    return dict(db.execute(f"SELECT code, name FROM {table} ORDER BY code").fetchall())
 
 
 # the shared parameters of every page (choices filled in by :func:`shared_params`)
@@ -169,20 +177,11 @@ def check_number(
     return (parsed.values[name] if parsed.canonical[name] else None), None
 
 
-def check_choices(
-    name: str, label: str, raw: Iterable[str] | str | None, allowed: Iterable[str]
-) -> tuple[list[str], list[str]]:
-    """Validate a (repeatable) choice parameter: ``(kept values, notices)``."""
-    allowed = list(allowed)
-    kept, notices = [], []
-    for value in _as_list(raw):
-        text = links.normalise(value)
-        if text in allowed:
-            if text not in kept:
-                kept.append(text)
-        elif text:
-            notices.append(f"链接参数 {name}（{label}）的值“{links.shown(value)}”不存在，已忽略。")
-    return kept, notices
+def in_clause(col: str, values) -> tuple[str, list]:
+    """``'town_code IN (?,?)'`` and its parameters: the one builder of IN lists
+    (an empty list matches nothing)."""
+    values = list(values)
+    return (f"{col} IN ({','.join('?' * len(values))})" if values else "0"), values
 
 
 def scope_sql(
@@ -190,12 +189,10 @@ def scope_sql(
 ) -> tuple[str, list]:
     """``' AND town_code IN (?,?) AND bank_code IN (?)'`` and its parameters."""
     sql, params = "", []
-    if town_col and f.towns:
-        sql += f" AND {town_col} IN ({','.join('?' * len(f.towns))})"
-        params += list(f.towns)
-    if bank_col and f.banks:
-        sql += f" AND {bank_col} IN ({','.join('?' * len(f.banks))})"
-        params += list(f.banks)
+    for col, values in ((town_col, f.towns), (bank_col, f.banks)):
+        if col and values:
+            clause, more = in_clause(col, values)
+            sql, params = sql + " AND " + clause, params + more
     return sql, params
 
 
@@ -218,8 +215,9 @@ def query_string(options: FilterOptions, f: Filters, **extra) -> str:
     return "&".join(x for x in (shared, urlencode(pairs)) if x)
 
 
-def scope_label(options: FilterOptions, f: Filters) -> str:
-    """'全县 · 全部银行 · 截至2024年6月末' in words, for headers and exports."""
+def scope_label(options: FilterOptions, f: Filters, banks: bool = True) -> str:
+    """'全县 · 全部银行 · 截至2024年6月末' in words, for headers and exports; without
+    ``banks`` for an area the bank filter does not apply to ('全县 · 截至2024年6月末')."""
     towns = "、".join(options.town_names[c] for c in f.towns) or "全县"
-    banks = "、".join(options.bank_names[c] for c in f.banks) or "全部银行"
-    return f"{towns} · {banks} · {periods.as_of_text(f.as_of)}"
+    bank_words = ("、".join(options.bank_names[c] for c in f.banks) or "全部银行") if banks else None
+    return " · ".join(x for x in (towns, bank_words, periods.as_of_text(f.as_of)) if x)

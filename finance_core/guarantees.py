@@ -42,8 +42,10 @@ import sqlite_utils
 from . import completeness, money, periods, rollups, targets
 from .area import BEHIND, BREACH, WATCH, Area, Flag, Names, kpi_flags
 from .config import THRESHOLDS, Thresholds
-from .filters import Filters, scope_sql
+from .filters import Filters, in_clause, scope_sql
+from .filters import names as filter_names
 from .kpi import COUNT, MONEY, MULTIPLE, RATIO, YTD_RATE, YTD_SUM, Kpi, compare
+from .kpi import frame as kpi_table
 from .money import safe_ratio
 
 BORROWER_TYPES: dict[str, str] = {"small": "小微企业", "agri": "涉农", "other": "其他"}
@@ -62,8 +64,8 @@ WHATIF_PARAMS: dict[str, tuple[str, float, float, float]] = {
 def _scope(f: Filters, products: tuple[str, ...]) -> tuple[str, list]:
     where, params = scope_sql(f)
     if products:
-        where += f" AND product_code IN ({','.join('?' * len(products))})"
-        params += list(products)
+        clause, more = in_clause("product_code", products)
+        where, params = where + " AND " + clause, params + more
     return where, params
 
 
@@ -309,6 +311,7 @@ def kpis(db: sqlite_utils.Database, f: Filters, products: tuple[str, ...] = (),
     and flagged against its threshold."""
     months = (f.as_of, periods.add_months(f.as_of, -1), periods.add_months(f.as_of, -12))
     now, prev, base = (totals(db, f.at(m), products) for m in months)
+    start = totals(db, f.at(periods.previous_year_end(f.as_of)), products)   # 在保余额: 较年初 beside 同比
     people = borrower_counts(db, f, products, months)
     hh = [None if t is None else people[t.month] for t in (now, prev, base)]
     cum = [cumulative(db, f.at(m), products) for m in months]
@@ -322,7 +325,7 @@ def kpis(db: sqlite_utils.Database, f: Filters, products: tuple[str, ...] = (),
     comp_max = th.compensation_rate_max
     ytd = {"ytd": YTD_SUM, "as_of": f.as_of, "data_start": periods.data_start(db)}  # counted from January
     out = [
-        c("g_outstanding", "在保余额", MONEY, lambda t: t.outstanding),
+        c("g_outstanding", "在保余额", MONEY, lambda t: t.outstanding, second=start, second_label="较年初"),
         compare("g_borrowers", "在保户数", COUNT, lambda x: x[0], *hh, unit="户",
                 help="有在保合同的借款人数，同一借款人多笔合同只计一次（按借款人名称识别）"),
         c("g_count", "在保笔数", COUNT, lambda t: t.outstanding_count, unit="笔", help="在保合同笔数"),
@@ -367,15 +370,7 @@ def kpis(db: sqlite_utils.Database, f: Filters, products: tuple[str, ...] = (),
                                  flows=("g_new_borrowers", "g_new_count", "g_new_amount"))
 
 
-def kpi_frame(items: list[Kpi]) -> pd.DataFrame:
-    """The KPI row as a table, for the export."""
-    return pd.DataFrame({
-        "指标": [k.label for k in items],
-        "数值": [k.text() for k in items],
-        "较上月": [k.delta_prev_text() or "—" for k in items],
-        "同比": [k.delta_base_text() or "—" for k in items],
-        "提示": [k.flag or "" for k in items],
-    })
+kpi_frame = kpi_table   # the KPI row as a table, for the export
 
 
 # --- products ----------------------------------------------------------------------
@@ -403,7 +398,8 @@ def product_table(db: sqlite_utils.Database, f: Filters, products: tuple[str, ..
     split by town or bank."""
     ys = periods.year_start_month(f.as_of)
     where, params = _scope(f, products)
-    pwhere = f" WHERE p.code IN ({','.join('?' * len(products))})" if products else ""
+    pclause, pparams = in_clause("p.code", products)
+    pwhere = f" WHERE {pclause}" if products else ""
     rows = db.execute(
         f"""
         SELECT p.code, p.name, p.quota, p.fee_rate_bp,
@@ -462,9 +458,8 @@ def _times(yuan: int, factor: float) -> int:
 def _pct(ratio: float | None, decimals: int = 1) -> float:
     """A ratio as a percent number with one decimal (half-up), for tables;
     NaN (shown as '—') when there is no denominator."""
-    if ratio is None:
-        return math.nan
-    return float(money.fmt_pct(ratio, decimals)[:-1])
+    value = money.percent(ratio, decimals)
+    return math.nan if value is None else value
 
 
 # --- trend -------------------------------------------------------------------------
@@ -521,7 +516,7 @@ def breakdown(db: sqlite_utils.Database, f: Filters, products: tuple[str, ...] =
         [ys, f.as_of, *params]).fetchall()}
     data = {k: position.get(k, (0, 0, 0)) + flows.get(k, (0, 0, 0)) for k in position | flows}
     if by == "bank":
-        names = dict(db.execute("SELECT code, name FROM banks ORDER BY code").fetchall())
+        names = filter_names(db, "banks")
         keys, label = [k for k in names if k in data], "银行"
     else:
         names, keys, label = BORROWER_TYPES, list(BORROWER_TYPES), "借款人类型"

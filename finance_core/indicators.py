@@ -38,7 +38,7 @@ import sqlite_utils
 from . import money, periods, targets
 from .area import Area
 from .db import write_transaction
-from .filters import Filters
+from .filters import Filters, in_clause
 from .kpi import COUNT, MONEY, RATIO, YTD_RATE, YTD_SUM, Kpi
 
 FLOW, STOCK, RATIO_KIND = "flow", "stock", "ratio"
@@ -151,11 +151,11 @@ def monthly(db: sqlite_utils.Database, f: Filters, key: str, start: str, end: st
         return {}
     if f.towns or f.banks:
         scope, codes = ("town", f.towns) if f.towns else ("bank", f.banks)
+        clause, params = in_clause("scope_code", codes)
         rows = db.execute(
             f"SELECT month, COUNT(*), SUM(value) FROM indicators WHERE indicator = ? "
-            f"AND month BETWEEN ? AND ? AND scope_type = ? AND scope_code IN ({','.join('?' * len(codes))}) "
-            f"GROUP BY month",
-            [key, start, end, scope, *codes],
+            f"AND month BETWEEN ? AND ? AND scope_type = ? AND {clause} GROUP BY month",
+            [key, start, end, scope, *params],
         ).fetchall()
         return {m: int(total) for m, n, total in sorted(rows) if n == len(codes)}
     per: dict[str, dict[str, int]] = defaultdict(dict)

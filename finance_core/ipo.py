@@ -46,7 +46,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from typing import Iterable, Mapping
+from typing import Mapping
 
 import pandas as pd
 import sqlite_utils
@@ -55,7 +55,8 @@ from . import audit, money, periods, targets
 from .area import WATCH, Area, Flag, Names
 from .config import THRESHOLDS, Thresholds
 from .db import write_transaction
-from .filters import FilterOptions, Filters, _as_list, check_choices, scope_sql
+from .filters import FilterOptions, Filters, in_clause, scope_sql
+from .filters import scope_label as filters_scope_label
 from .kpi import COUNT, Kpi
 from .textcheck import text
 
@@ -216,24 +217,6 @@ def options(db: sqlite_utils.Database) -> IpoOptions:
                       tuple(industries), tuple(companies))
 
 
-def validate_params(opts: IpoOptions, raw: Mapping[str, Iterable[str] | str]
-                    ) -> tuple[Selection, str | None, list[str]]:
-    """``stage=``, ``board=``, ``industry=`` (repeatable) and ``company=`` from a link."""
-    stages, n1 = check_choices("stage", "阶段", raw.get("stage"), STAGES)
-    boards, n2 = check_choices("board", "目标板块", raw.get("board"), opts.boards)
-    inds, n3 = check_choices("industry", "行业", raw.get("industry"), opts.industries)
-    notices = n1 + n2 + n3
-    company = None
-    values = _as_list(raw.get("company"))
-    if values:
-        if values[-1] in opts.companies:
-            company = values[-1]
-        else:
-            notices.append(f"链接参数 company（企业）的值“{values[-1]}”不存在，已忽略。")
-    order = {s: i for i, s in enumerate(STAGES)}
-    return Selection(tuple(sorted(stages, key=order.__getitem__)), tuple(boards), tuple(inds)), company, notices
-
-
 # --- reads -----------------------------------------------------------------------
 def current_stages(db: sqlite_utils.Database, f: Filters) -> pd.DataFrame:
     """One row per company of the towns in scope with its stage at the end of
@@ -271,8 +254,8 @@ def pipeline(db: sqlite_utils.Database, f: Filters, sel: Selection = Selection()
     where, params = scope_sql(f, town_col="c.town_code", bank_col=None)
     for col, values in (("c.target_board", sel.boards), ("c.industry", sel.industries)):
         if values:
-            where += f" AND {col} IN ({','.join('?' * len(values))})"
-            params += list(values)
+            clause, more = in_clause(col, values)
+            where, params = where + " AND " + clause, params + more
     month_end = periods.month_end(f.as_of).isoformat()
     df = pd.read_sql_query(
         f"""
@@ -355,11 +338,11 @@ def _events(db: sqlite_utils.Database, company_ids: list[int], as_of: str | None
     first: up to the end of ``as_of``, or all."""
     if not company_ids:
         return pd.DataFrame(columns=["id", "company_id", "stage", "event_date", "note", "kind"])
-    marks = ",".join("?" * len(company_ids))
+    clause, ids = in_clause("e.company_id", company_ids)
     until = periods.month_end(as_of).isoformat() if as_of else "9999-12-31"
     return pd.read_sql_query(
-        _CLASSIFIED.format(where=f"AND e.company_id IN ({marks})") + " ORDER BY company_id, event_date, id",
-        db.conn, params=[until, *company_ids])
+        _CLASSIFIED.format(where=f"AND {clause}") + " ORDER BY company_id, event_date, id",
+        db.conn, params=[until, *ids])
 
 
 def stage_events(db: sqlite_utils.Database, f: Filters, start: str | None = None) -> pd.DataFrame:
@@ -459,8 +442,9 @@ def rounds(db: sqlite_utils.Database, company_ids: list[int] | None = None, star
     if company_ids is not None:
         if not company_ids:
             return pd.DataFrame(columns=ROUND_COLUMNS)
-        where.append(f"r.company_id IN ({','.join('?' * len(company_ids))})")
-        params += company_ids
+        clause, ids = in_clause("r.company_id", company_ids)
+        where.append(clause)
+        params += ids
     if start:
         where.append("r.round_date >= ?")
         params.append(periods.month_start(start).isoformat())
@@ -640,10 +624,11 @@ def all_notes(db: sqlite_utils.Database, f: Filters, sel: Selection = Selection(
     """Monthly notes of the companies on the board up to ``f.as_of``, newest first (export)."""
     board = pipeline(db, f, sel)
     ids = [int(i) for i in board["id"]]
+    clause, ids = in_clause("n.company_id", ids)
     df = pd.read_sql_query(
         f"SELECT c.name, n.month, n.progress, n.problems, n.county_action, n.owner, n.created_at "
         f"FROM ipo_notes n JOIN companies c ON c.id = n.company_id "
-        f"WHERE n.company_id IN ({','.join('?' * len(ids)) or 'NULL'}) AND n.month <= ? "
+        f"WHERE {clause} AND n.month <= ? "
         f"ORDER BY n.month DESC, c.id, n.created_at DESC, n.id DESC",
         db.conn, params=[*ids, f.as_of])
     out = notes_table(df)
@@ -732,8 +717,7 @@ def add_note(db: sqlite_utils.Database, company: str, month: str, progress: str,
 # --- page header and exports ------------------------------------------------------------
 def scope_label(opts: FilterOptions, f: Filters) -> str:
     """'城关镇、清溪镇 · 截至2026年10月末' (the bank filter does not apply to this area)."""
-    towns = "、".join(opts.town_names[c] for c in f.towns) or "全县"
-    return f"{towns} · {periods.as_of_text(f.as_of)}"
+    return filters_scope_label(opts, f, banks=False)
 
 
 def export_tables(db: sqlite_utils.Database, f: Filters, sel: Selection = Selection()) -> dict[str, pd.DataFrame]:
@@ -780,6 +764,6 @@ def flags(db: sqlite_utils.Database, f: Filters, names: Names, th: Thresholds = 
 
 AREA = Area(
     key="ipo", title="企业上市", heading="企业上市（各阶段企业数）", kpis=stage_kpis, per_row=8,
-    dimensions=("stage", "board"), flags=flags, targets=(GUIDANCE_TARGET,),
+    dimensions=("town", "stage", "board"), flags=flags, targets=(GUIDANCE_TARGET,),
     import_feeds=("ipo_events", "ipo_notes", "ipo_rounds"), completeness_feeds=("ipo_notes",), target_feeds=(),
 )

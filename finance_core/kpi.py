@@ -18,6 +18,8 @@ import dataclasses
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Callable
 
+import pandas as pd
+
 from . import money, periods
 
 # kinds: how a value is formatted and how its change is expressed
@@ -44,6 +46,10 @@ class Kpi:
     as_of: str | None = None               # the data month (required with ``ytd``)
     decimals: int = 1                      # RATIO: decimals of the percentage shown
     data_start: str | None = None          # with ``ytd``: the first data month (a partial first year)
+    # a balance's second comparison (DESIGN: balances with 比年初增加 and 同比): the value
+    # at ``second_label``'s base — 同比 beside 较年初, or 较年初 beside 同比
+    second: float | int | None = None
+    second_label: str | None = None
 
     def __post_init__(self):
         if self.ytd is not None and (self.ytd not in (YTD_SUM, YTD_RATE) or self.as_of is None):
@@ -107,6 +113,19 @@ class Kpi:
             return None
         return (self.value - self.base) / self.base
 
+    def delta_second_text(self) -> str | None:
+        """The second comparison of a balance: '同比 +5.31 亿元（+18.0%）' beside 较年初,
+        '较年初 +1.20 亿元' beside 同比; None without one."""
+        if not self.second_label:
+            return None
+        return dataclasses.replace(self, base=self.second, base_label=self.second_label,
+                                   second=None, second_label=None).delta_base_text()
+
+    def comparison_text(self) -> str | None:
+        """Every comparison with an earlier base, as the card's second line shows it."""
+        parts = [x for x in (self.delta_base_text(), self.delta_second_text()) if x]
+        return " · ".join(parts) or None
+
 
 def fmt_value(kind: str, value, unit: str = "", decimals: int = 1) -> str:
     if value is None:
@@ -164,10 +183,24 @@ def fmt_delta(kind: str, value, other, label: str, unit: str = "", decimals: int
 
 
 def compare(key: str, label: str, kind: str, getter: Callable[[object], float | int | None],
-            now, prev, base, **kw) -> Kpi:
-    """Build a Kpi from three snapshots (any may be None) and one accessor.
-    Pass ``ytd=YTD_SUM`` (or ``YTD_RATE``) and ``as_of`` for a figure counted
-    from January."""
+            now, prev, base, second=None, second_label: str | None = None, **kw) -> Kpi:
+    """Build a Kpi from snapshots (any may be None) and one accessor: the month,
+    the month before, the comparison base, and for a balance the second base
+    (``second_label``: 同比 beside 较年初, or 较年初 beside 同比). Pass
+    ``ytd=YTD_SUM`` (or ``YTD_RATE``) and ``as_of`` for a figure counted from January."""
     def get(x):
         return None if x is None else getter(x)
-    return Kpi(key=key, label=label, kind=kind, value=get(now), prev=get(prev), base=get(base), **kw)
+    extra = {"second": get(second), "second_label": second_label} if second_label else {}
+    return Kpi(key=key, label=label, kind=kind, value=get(now), prev=get(prev), base=get(base), **extra, **kw)
+
+
+def frame(items: list[Kpi]) -> pd.DataFrame:
+    """A KPI row as a table (exports, the meeting pack): 指标, 数值, 较上月, the
+    comparison base (同比 / 较年初), 提示, and 数据说明 when a figure rests on a
+    missing submission. The one table form of a KPI row."""
+    base = items[0].base_label if items and len({k.base_label for k in items}) == 1 else "比较基期"
+    df = pd.DataFrame({"指标": [k.label for k in items], "数值": [k.text() for k in items],
+                       "较上月": [k.delta_prev_text() or "—" for k in items],
+                       base: [k.comparison_text() or "—" for k in items],
+                       "提示": [k.flag or "" for k in items], "数据说明": [k.note or "" for k in items]})
+    return df if df["数据说明"].astype(bool).any() else df.drop(columns=["数据说明"])

@@ -25,7 +25,9 @@ from . import completeness, money, periods, privacy, rollups, targets
 from .area import BREACH, Area, Flag, Names, kpi_flags
 from .config import THRESHOLDS, Thresholds
 from .filters import Filters, scope_sql
+from .filters import names as reference_names
 from .kpi import COUNT, MONEY, MULTIPLE, RATIO, YTD_SUM, Kpi, compare, fmt_value
+from .kpi import frame as kpi_frame
 from .money import safe_ratio
 
 
@@ -155,9 +157,7 @@ TOTAL_LABEL = "合计"
 LOAN_KINDS = {(0, 0): "新发放", (1, 0): "续贷", (0, 1): "展期", (1, 1): "展期"}
 
 
-def pct(ratio: float | None) -> float | None:
-    """A ratio as a percentage for a "（%）" table column (two decimals kept)."""
-    return None if ratio is None else round(ratio * 100, 2)
+pct = money.percent   # a ratio as a table's percentage (one decimal, half-up)
 
 
 def _group(by: str) -> tuple[str, str, str]:
@@ -253,6 +253,7 @@ def kpis(db: sqlite_utils.Database, f: Filters, th: Thresholds = THRESHOLDS) -> 
         return []
     prev = snapshot(db, f.at(periods.add_months(f.as_of, -1)))
     base = snapshot(db, f.at(periods.add_months(f.as_of, -12)))
+    start = snapshot(db, f.at(periods.previous_year_end(f.as_of)))   # balances: 较年初 beside 同比
 
     def kpi(key, label, kind, get, **kw):
         return compare(key, label, kind, get, now, prev, base, **kw)
@@ -280,8 +281,8 @@ def kpis(db: sqlite_utils.Database, f: Filters, th: Thresholds = THRESHOLDS) -> 
         lev = dataclasses.replace(lev, flag=f"低于 {th.fund_leverage_required:g} 倍，撬动不足")
     items = [
         # scale and reach
-        kpi("ml_balance", "贷款余额", MONEY, t("balance")),
-        kpi("ml_households", "在贷户数", COUNT, t("households"), unit="户"),
+        kpi("ml_balance", "贷款余额", MONEY, t("balance"), second=start, second_label="较年初"),
+        kpi("ml_households", "在贷户数", COUNT, t("households"), unit="户", second=start, second_label="较年初"),
         kpi("ml_new_hh", "当年新增投放户数", COUNT, t("new_households_ytd"), unit="户",
             help="当年放款的户数（含续贷，不含展期）", **ytd),
         kpi("ml_new_amount", "当年新增投放金额", MONEY, t("new_amount_ytd"), help="含续贷，不含展期", **ytd),
@@ -326,13 +327,7 @@ FLOW_KPIS = ("ml_new_hh", "ml_new_amount", "ml_new_n", "ml_renewal_n", "ml_renew
              "ml_extension_amount", "ml_subsidy")
 
 
-def kpi_table(items: list[Kpi]) -> pd.DataFrame:
-    """The KPI row as a table for the export."""
-    return pd.DataFrame(
-        [{"指标": k.label, "数值": k.text(), "较上月": k.delta_prev_text() or "—",
-          "同比": k.delta_base_text() or "—"} for k in items],
-        columns=["指标", "数值", "较上月", "同比"],
-    )
+kpi_table = kpi_frame   # the KPI row as a table, for the export
 
 
 # --- arrears ageing and overdue trend ---------------------------------------------
@@ -517,10 +512,10 @@ def rankings(db: sqlite_utils.Database, f: Filters, by: str = BY_TOWN) -> pd.Dat
             f"SELECT {col}, bank_code, MIN(carried_from) FROM microloan_monthly WHERE month = ? "
             f"AND carried_from IS NOT NULL{where} GROUP BY {col}, bank_code", [f.as_of, *params]).fetchall():
         carried.setdefault(key, []).append((bank, since))
-    bank_names = dict(db.execute("SELECT code, name FROM banks").fetchall())
+    bank_names = reference_names(db, "banks")
     where_t, params_t = scope_sql(f, bank_col=None)
     eligible = grouped(f"SELECT town_code, eligible FROM household_counts WHERE 1=1{where_t}", params_t)
-    names = db.execute(f"SELECT code, name FROM {table} ORDER BY code").fetchall()
+    names = list(reference_names(db, table).items())
     chosen = f.towns if by == BY_TOWN else f.banks
     if chosen:
         codes = [(c, n) for c, n in names if c in chosen]

@@ -67,6 +67,24 @@ def fmt_pct(ratio: float | None, decimals: int = 1) -> str:
     return f"{(Decimal(str(ratio)) * 100).quantize(q, rounding=ROUND_HALF_UP)}%"
 
 
+def percent(ratio: float | None, decimals: int = 1) -> float | None:
+    """A ratio (0.4567) as the percentage a table's "（%）" column shows (45.7),
+    rounded half-up; the one rounding of percentages in tables and exports."""
+    if ratio is None:
+        return None
+    step = Decimal(1).scaleb(-decimals)
+    return float((Decimal(str(ratio)) * 100).quantize(step, rounding=ROUND_HALF_UP))
+
+
+def percent_of(num: int | float | None, den: int | float | None, decimals: int = 1) -> float | None:
+    """Integers num / den as a :func:`percent` (exact: no float on the way);
+    None if den is 0 or missing."""
+    if num is None or not den:
+        return None
+    step = Decimal(1).scaleb(-decimals)
+    return float((Decimal(int(num)) * 100 / Decimal(int(den))).quantize(step, rounding=ROUND_HALF_UP))
+
+
 def fmt_count(n: int | None, unit: str = "") -> str:
     if n is None:
         return "—"

@@ -22,11 +22,12 @@ from pathlib import Path
 import pandas as pd
 import sqlite_utils
 
-from . import areas, completeness, credit, docx_export, exports, guarantees, ipo, microloans, overview
+from . import areas, completeness, kpi, credit, docx_export, exports, guarantees, ipo, microloans, overview
 from . import versions
 from .briefing import Brief
 from .filters import Filters, load_options, scope_label
 from .kpi import fmt_value
+from .targets import shown as target_shown
 
 FONTS_CONF = Path(__file__).resolve().parent / "assets" / "fonts.conf"
 MIME_PDF = "application/pdf"
@@ -130,15 +131,6 @@ def workbook(db: sqlite_utils.Database, f: Filters, text: str) -> bytes:
 
 
 # --- PDF ----------------------------------------------------------------------------
-def _kpi_frame(kpis) -> pd.DataFrame:
-    def delta(d):
-        return "—" if d is None else ("持平" if d == 0 else d)
-    df = pd.DataFrame([{"指标": k.label, "数值": k.text(), "较上月": delta(k.delta_prev()),
-                        k.base_label: delta(k.delta_base()), "提示": k.flag or "",
-                        "数据说明": k.note or ""} for k in kpis])
-    return df if df["数据说明"].astype(bool).any() else df.drop(columns=["数据说明"])
-
-
 def _overview_into(doc, db: sqlite_utils.Database, f: Filters) -> None:
     """The overview as the pack's first pages: KPIs per area, targets, flags."""
     label, ctx = _scope(db, f)
@@ -155,14 +147,14 @@ def _overview_into(doc, db: sqlite_utils.Database, f: Filters) -> None:
             continue
         n += 1
         w.paragraph(f"{'一二三四五六七八九十'[n - 1]}、{title}", "Heading 1")
-        w.table(f"{title}主要指标", _kpi_frame(kpis))
+        w.table(f"{title}主要指标", kpi.frame(kpis))
     targets = overview.targets_table(db, f)
     if not targets.empty:
         n += 1
         w.paragraph(f"{'一二三四五六七八九十'[n - 1]}、年度目标完成情况", "Heading 1")
-        shown = pd.DataFrame({"指标": targets["指标"], "单位": targets["单位"],
-                              "全年目标": targets["全年目标"].map(lambda v: "—" if pd.isna(v) else f"{v:,.2f}".rstrip("0").rstrip(".")),
-                              "累计完成": targets["累计完成"].map(lambda v: "—" if pd.isna(v) else f"{v:,.2f}".rstrip("0").rstrip(".")),
+        shown = pd.DataFrame({"指标": targets["指标"],
+                              "全年目标": [target_shown(v, u) for v, u in zip(targets["全年目标"], targets["单位"])],
+                              "累计完成": [target_shown(v, u) for v, u in zip(targets["累计完成"], targets["单位"])],
                               "完成率": targets["完成率"].map(lambda v: fmt_value("ratio", None if pd.isna(v) else v)),
                               "序时进度": targets["序时进度"].map(lambda v: fmt_value("ratio", None if pd.isna(v) else v)),
                               "进度": targets["进度"].fillna("—")})

@@ -14,6 +14,7 @@ import sqlite_utils
 
 from . import schema
 from .config import THRESHOLDS
+from .filters import in_clause
 
 
 def _conn(db) -> sqlite3.Connection:
@@ -23,8 +24,8 @@ def _conn(db) -> sqlite3.Connection:
 def _month_clause(col: str, months: Iterable[str] | None) -> tuple[str, list]:
     if months is None:
         return "", []
-    months = list(months)
-    return f" AND {col} IN ({','.join('?' * len(months))})", months
+    clause, months = in_clause(col, months)
+    return " AND " + clause, months
 
 
 def refresh_credit(db, months: Iterable[str] | None = None) -> None:

@@ -19,7 +19,7 @@ import pandas as pd
 import sqlite_utils
 
 from . import money, periods
-from .filters import Filters
+from .filters import Filters, in_clause
 
 
 @dataclasses.dataclass(frozen=True)
@@ -48,11 +48,9 @@ def target_for(db: sqlite_utils.Database, metric: Metric, f: Filters) -> int | N
         scope_type, codes = "county", ("",)
     if scope_type not in metric.scopes:
         return None
-    rows = db.execute(
-        f"""SELECT scope_code, value FROM targets WHERE year = ? AND metric = ?
-            AND scope_type = ? AND scope_code IN ({','.join('?' * len(codes))})""",
-        [f.year, metric.key, scope_type, *codes],
-    ).fetchall()
+    clause, params = in_clause("scope_code", codes)
+    rows = db.execute(f"SELECT scope_code, value FROM targets WHERE year = ? AND metric = ? "
+                      f"AND scope_type = ? AND {clause}", [f.year, metric.key, scope_type, *params]).fetchall()
     if len(rows) != len(codes):
         return None
     return int(sum(v for _, v in rows))
@@ -92,6 +90,16 @@ class Progress:
 def progress(db: sqlite_utils.Database, f: Filters, metric: Metric) -> Progress:
     return Progress(metric, target_for(db, metric, f), metric.actual(db, f), periods.time_progress(f.as_of),
                     periods.partial_year(periods.data_start(db), f.as_of))
+
+
+def shown(value: float | int | None, unit: str) -> str:
+    """A 全年目标 / 累计完成 cell of the targets table in its own unit: '54,450.00 万元',
+    '2 家', '2,060 户' (counts are whole numbers); '—' when missing."""
+    if value is None or value != value:   # None or NaN
+        return "—"
+    if unit == "万元":
+        return f"{value:,.2f} 万元"
+    return f"{int(round(value)):,} {unit}"
 
 
 COLUMNS = ["指标", "单位", "全年目标", "累计完成", "完成率", "序时进度", "进度", "key"]

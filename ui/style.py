@@ -7,6 +7,9 @@ to Streamlit's event container and takes no room on the page).
 """
 from __future__ import annotations
 
+import json
+import re
+
 import streamlit as st
 
 from finance_core.config import PALETTE
@@ -54,8 +57,56 @@ CSS = f"""
 # to translate the page and pick Latin fallback fonts)
 LANG_JS = "<script>document.documentElement.lang = 'zh-CN';</script>"
 
+# Streamlit's table toolbar and column menu speak English (tooltips, aria labels,
+# menu items): put them in Chinese as they appear. The words are Streamlit 1.67's.
+UI_WORDS = {
+    "Search": "搜索", "Show/hide columns": "显示/隐藏列", "Download as CSV": "下载 CSV",
+    "Fullscreen": "全屏", "Close fullscreen": "退出全屏", "Sort ascending": "升序排列",
+    "Sort descending": "降序排列", "Format": "数字格式", "Pin column": "固定此列", "Unpin column": "取消固定",
+    "Hide column": "隐藏此列", "Autosize": "自动列宽", "Clear selection": "清除选择", "Select all": "全选",
+}
+TRANSLATE_JS = """<script>
+(() => {
+  if (window.__zhWords) return;
+  const words = window.__zhWords = %s;
+  const fix = (root) => {
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      const t = n.nodeValue.trim();
+      if (words[t]) n.nodeValue = n.nodeValue.replace(t, words[t]);
+    }
+    const labelled = root.querySelectorAll ? root.querySelectorAll("[aria-label]") : [];
+    for (const el of [root, ...labelled]) {
+      const a = el.getAttribute && el.getAttribute("aria-label");
+      if (!a) continue;
+      const [head, ...rest] = a.split(": ");   // "Search: (the table label)"
+      if (words[head]) el.setAttribute("aria-label", [words[head], ...rest].join("："));
+    }
+  };
+  fix(document.body);
+  new MutationObserver((ms) => {
+    for (const m of ms) {
+      for (const node of m.addedNodes) if (node.nodeType === 1) fix(node);
+      if (m.type === "characterData" && words[m.target.nodeValue.trim()]) fix(m.target.parentNode);
+      if (m.type === "attributes") fix(m.target);
+    }
+  }).observe(document.body, {childList: true, subtree: true, characterData: true,
+                             attributes: true, attributeFilter: ["aria-label"]});
+})();
+</script>""" % json.dumps(UI_WORDS, ensure_ascii=False)
+
+
+def _safe_script(html: str) -> str:
+    """Streamlit sanitises st.html with DOMPurify, which silently drops a script
+    whose text holds '<' before a letter, '/' or '!': refuse such a script here."""
+    body = html.removeprefix("<script>").removesuffix("</script>")
+    if re.search(r"<[/\w!]", body):
+        raise ValueError("a script for st.html must not contain '<' before a letter, '/' or '!'")
+    return html
+
 
 def apply() -> None:
     st.html(CSS)
     with st.sidebar:
-        st.html(LANG_JS, unsafe_allow_javascript=True)
+        for script in (LANG_JS, TRANSLATE_JS):
+            st.html(_safe_script(script), unsafe_allow_javascript=True)

@@ -9,7 +9,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from finance_core import exports
+from finance_core import exports, targets
 from finance_core import filters as ff
 from finance_core.config import BAD, GOOD, MARKS, NEUTRAL, PALETTE, WARN, status_level, status_text
 from finance_core.kpi import Kpi
@@ -36,7 +36,7 @@ def kpi_row(kpis: Sequence[Kpi], per_row: int = 5) -> None:
     with st.container(key=f"kpirow{per_row}_{kpis[0].key}_{len(kpis)}", gap="small"):
         for i, k in enumerate(kpis):
             with st.container(border=True, height="stretch", key=f"kpicard_{kpis[0].key}_{i}"):
-                base = k.delta_base_text()
+                base = k.comparison_text()
                 help_text = "\n\n".join(x for x in (k.help, base) if x) or None
                 delta = k.delta_prev()
                 st.metric(
@@ -102,6 +102,9 @@ def progress_table(table: pd.DataFrame) -> None:
     The bar is neutral (a bar's colour cannot follow each row's status); the
     status is the 进度 column, word and mark (✓ 领先, ⚠ 落后)."""
     shown = table.drop(columns=["key"]).copy()
+    for col in ("全年目标", "累计完成"):   # each row in its own unit: 万元 with decimals, counts whole
+        shown[col] = [targets.shown(v, u) for v, u in zip(shown[col], shown["单位"])]
+    shown = shown.drop(columns=["单位"])
     shown["完成率"] = shown["完成率"] * 100
     shown["序时进度"] = shown["序时进度"] * 100
     shown["进度"] = [status_text(v) if isinstance(v, str) and v else "—" for v in shown["进度"]]
@@ -113,8 +116,8 @@ def progress_table(table: pd.DataFrame) -> None:
         alt="年度目标完成率与序时进度",
         height=table_height(len(shown)),
         column_config={
-            "全年目标": st.column_config.NumberColumn(format="%.2f"),
-            "累计完成": st.column_config.NumberColumn(format="%.2f"),
+            "全年目标": st.column_config.TextColumn("全年目标"),
+            "累计完成": st.column_config.TextColumn("累计完成"),
             "完成率": st.column_config.ProgressColumn("完成率", format="%.1f%%", min_value=0, max_value=100,
                                                     color=PALETTE[NEUTRAL]),
             "序时进度": st.column_config.NumberColumn("序时进度", format="%.1f%%"),

@@ -27,6 +27,12 @@ def test_default_view_shows_latest_month_for_whole_county(app, demo_db):
     shown = at.dataframe[0].value
     assert list(shown["指标"]) == list(table["指标"])
     assert list(shown["完成率"].round(6)) == list((table["完成率"] * 100).round(6))  # shown in percent
+    # each target in its own unit: counts whole ("2 家", never "2.00"), money in 万元
+    rows = shown.set_index("指标")
+    (goal,) = table.loc[table["key"] == "ipo_guidance_filings", "全年目标"]
+    assert rows.loc["新增辅导备案企业", "全年目标"] == f"{int(goal)} 家"
+    (granted,) = table.loc[table["key"] == "credit_granted_increase", "全年目标"]
+    assert rows.loc["信用村新增授信", "全年目标"] == f"{granted:,.2f} 万元"
     assert not at.warning
     text = " ".join(m.value for m in at.markdown)
     assert "高峰乡信用村新增授信完成率" in text and "青禾村镇银行小额信贷逾期率" in text

@@ -4,6 +4,8 @@ no metric value, label or delta is cut ("…"), on every page; each page has its
 own browser title and the document says it is Chinese; charts offer no
 English developer menu.
 """
+import re
+
 import pytest
 
 from tests.conftest import wait_for_app
@@ -109,3 +111,23 @@ def test_click_on_a_town_bar_drills_the_page_and_the_link(server, page, demo_db)
     shown = metric_values(page)
     assert all(shown[label] == value for label, value in expected.items())
     assert town in page.locator('[data-testid="stMultiSelect"]').first.inner_text()
+
+
+def test_table_toolbar_speaks_chinese(server, page):
+    """The table toolbar's buttons and tooltips (Streamlit prints Search, Fullscreen,
+    Show/hide columns) are in Chinese."""
+    page.goto(f"{server}/microloans")
+    wait_for_app(page)
+    table = page.locator('[data-testid="stDataFrame"]').first
+    table.scroll_into_view_if_needed()
+    table.hover()
+    buttons = page.locator('[data-testid="stElementContainer"]:has([data-testid="stDataFrame"]) '
+                           '[data-testid="stElementToolbarButton"] button')
+    buttons.first.wait_for(state="visible")
+    labels = [b.get_attribute("aria-label").split("：")[0] for b in buttons.all()]
+    assert "搜索" in labels and "全屏" in labels and "显示/隐藏列" in labels, labels
+    assert not [x for x in labels if re.search(r"[A-Za-z]{3,}", x)], labels
+    page.locator('[data-testid="stElementToolbarButton"] button[aria-label^="搜索"]').first.hover()
+    tip = page.get_by_text("搜索", exact=True).last
+    tip.wait_for(state="visible", timeout=5000)
+    assert not page.get_by_text("Search", exact=True).count()

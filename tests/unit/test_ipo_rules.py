@@ -177,18 +177,3 @@ def test_projection_with_the_default_table_stays_a_range():
     p = ipo.project_listing("股改", "2026-10-01", "2026-10")
     from finance_core import periods
     assert (p.earliest, p.latest) == (periods.add_months("2026-10", lows), periods.add_months("2026-10", highs))
-
-
-# --- link parameters -------------------------------------------------------------------------
-def test_validate_params_keeps_valid_values_and_reports_the_rest():
-    opts = ipo.IpoOptions(boards=ipo.BOARDS, industries=("新材料", "新能源"), companies=("甲公司",))
-    sel, company, notices = ipo.validate_params(opts, {
-        "stage": ["注册", "火星", "股改", "股改"], "board": "北交所", "industry": ["新能源", "养猪"],
-        "company": "乙公司"})
-    assert sel == ipo.Selection(("股改", "注册"), ("北交所",), ("新能源",))   # stages in pipeline order
-    assert company is None
-    assert len(notices) == 3
-    assert any("火星" in n for n in notices) and any("养猪" in n for n in notices)
-    assert any("乙公司" in n for n in notices)
-    sel, company, notices = ipo.validate_params(opts, {"company": ["甲公司"]})
-    assert sel == ipo.Selection() and company == "甲公司" and notices == []

@@ -211,7 +211,7 @@ def test_ageing_buckets_by_town_and_bank(small):
     assert town.loc["甲镇", "正常（笔）"] == 4 and town.loc["乙乡", "正常（笔）"] == 4
     assert town.loc["乙乡", ">180天（万元）"] == 5.0 and town.loc["乙乡", "合计（万元）"] == 19.0
     bank = ml.ageing(small, F, ml.BY_BANK).set_index("银行")
-    assert bank.loc["农商行", "合计（万元）"] == 21.0 and bank.loc["农商行", "逾期率（%）"] == pytest.approx(100 / 3, abs=0.01)
+    assert bank.loc["农商行", "合计（万元）"] == 21.0 and bank.loc["农商行", "逾期率（%）"] == 33.3
     assert bank.loc["邮储银行", "91–180天（笔）"] == 1 and bank.loc["邮储银行", ">180天（笔）"] == 1
     # filters apply: only 乙乡
     assert list(ml.ageing(small, T2, ml.BY_BANK)["银行"]) == ["农商行", "邮储银行", "合计"]
@@ -234,9 +234,9 @@ def test_overdue_trend_matches_ledger(small):
         b, o, p30, p90 = _ledger_rates(small, month)
         assert row["贷款余额（万元）"] == money.to_wan(b)
         if b:
-            assert row["逾期率（%）"] == round(100 * o / b, 2)
-            assert row["PAR30（%）"] == round(100 * p30 / b, 2)
-            assert row["PAR90（%）"] == round(100 * p90 / b, 2)
+            assert row["逾期率（%）"] == money.percent_of(o, b)
+            assert row["PAR30（%）"] == money.percent_of(p30, b)
+            assert row["PAR90（%）"] == money.percent_of(p90, b)
         else:
             assert row.isna()["逾期率（%）"]
     assert trend.loc["2025-06", "PAR30（%）"] == 27.5
@@ -295,17 +295,17 @@ def test_rankings_with_targets(small):
     # 乙乡 90,000 of 100,000 (90%) ranks before 甲镇 50,000 of 200,000 (25%)
     assert towns.index.tolist() == ["乙乡", "甲镇"] and towns["排名"].tolist() == [1, 2]
     assert towns.loc["乙乡", "完成率（%）"] == 90.0 and towns.loc["甲镇", "完成率（%）"] == 25.0
-    tp = round(100 * periods.time_progress(AS_OF), 2)
+    tp = money.percent(periods.time_progress(AS_OF))   # one decimal, half-up, as every table
     assert towns.loc["甲镇", "序时进度（%）"] == tp
     assert towns.loc["甲镇", "进度"] == "落后" and towns.loc["乙乡", "进度"] == "领先"
-    assert towns.loc["甲镇", "获贷率（%）"] == round(100 * 9 / 13, 2)
-    assert towns.loc["甲镇", "逾期率（%）"] == round(100 * 100_000 / 210_000, 2)
+    assert towns.loc["甲镇", "获贷率（%）"] == money.percent_of(9, 13)
+    assert towns.loc["甲镇", "逾期率（%）"] == money.percent_of(100_000, 210_000)
     assert towns.loc["乙乡", "贷款余额（万元）"] == 19.0
     assert towns.loc["甲镇", "当年新增户数"] == 3 and towns.loc["乙乡", "当年新增户数"] == 2
     assert towns.loc["甲镇", "全年目标（万元）"] == 20.0
     banks = ml.rankings(small, F, ml.BY_BANK).set_index("银行")
     assert banks.index.tolist() == ["农商行", "邮储银行"]
-    assert banks.loc["农商行", "完成率（%）"] == round(100 * 80_000 / 150_000, 2)
+    assert banks.loc["农商行", "完成率（%）"] == money.percent_of(80_000, 150_000)
     assert banks.isna().loc["邮储银行", "完成率（%）"]        # no bank target
     assert banks.loc["邮储银行", "当年新增投放（万元）"] == 6.0
     assert banks.loc["邮储银行", "获贷率（%）"] == 40.0
@@ -428,7 +428,7 @@ def test_demo_maturities_and_rankings_match_ledger(db):
                        AND disbursed_on BETWEEN '2026-01-01' AND '2026-10-31')
                FROM towns t""").fetchall():
         assert towns.loc[name, "贷款余额（万元）"] == money.to_wan(balance)
-        assert towns.loc[name, "逾期率（%）"] == round(100 * overdue / balance, 2)
+        assert towns.loc[name, "逾期率（%）"] == money.percent_of(overdue, balance)
         assert towns.loc[name, "当年新增投放（万元）"] == money.to_wan(new)
     assert towns["完成率（%）"].notna().all() and towns["排名"].tolist() == list(range(1, len(towns) + 1))
     assert towns["完成率（%）"].is_monotonic_decreasing

@@ -39,3 +39,11 @@ def test_month_arithmetic():
     assert periods.months_between("2023-11", "2024-02") == ["2023-11", "2023-12", "2024-01", "2024-02"]
     with pytest.raises(ValueError, match="YYYY-MM"):
         periods.parse_month("2024-13")
+
+
+def test_target_cells_keep_their_unit():
+    from finance_core import targets
+
+    assert targets.shown(2.0, "家") == "2 家" and targets.shown(2060.0, "户") == "2,060 户"
+    assert targets.shown(54450.0, "万元") == "54,450.00 万元" and targets.shown(None, "家") == "—"
+    assert targets.shown(float("nan"), "万元") == "—"

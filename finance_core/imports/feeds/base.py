@@ -8,7 +8,7 @@ from typing import Callable
 
 import sqlite_utils
 
-from ... import areas, guarantees, indicators, ipo, periods
+from ... import areas, filters, guarantees, indicators, ipo, periods
 
 
 @dataclasses.dataclass(frozen=True)
@@ -90,11 +90,11 @@ class Ref:
 
     @functools.cached_property
     def towns(self) -> dict[str, str]:
-        return dict(self._pairs("SELECT code, name FROM towns ORDER BY code"))
+        return filters.names(self.db, "towns")
 
     @functools.cached_property
     def banks(self) -> dict[str, str]:
-        return dict(self._pairs("SELECT code, name FROM banks ORDER BY code"))
+        return filters.names(self.db, "banks")
 
     @functools.cached_property
     def villages(self) -> dict[str, tuple[str, str]]:
@@ -112,7 +112,7 @@ class Ref:
 
     @functools.cached_property
     def guarantors(self) -> dict[str, str]:
-        return dict(self._pairs("SELECT code, name FROM guarantors ORDER BY code"))
+        return filters.names(self.db, "guarantors")
 
     @functools.cached_property
     def companies(self) -> dict[int, str]:
