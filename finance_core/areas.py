@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import sqlite_utils
 
-from . import completeness, credit, guarantees, indicators, ipo, microloans, money, targets
+from . import completeness, credit, fiscal, guarantees, indicators, ipo, microloans, money, targets
 from .area import GAP, REPORTING, Area, Flag, Names
 from .config import THRESHOLDS, Thresholds
 from .filters import Filters
 
-ALL: tuple[Area, ...] = (credit.AREA, microloans.AREA, guarantees.AREA, ipo.AREA, indicators.AREA)
+ALL: tuple[Area, ...] = (credit.AREA, microloans.AREA, guarantees.AREA, ipo.AREA, fiscal.AREA, indicators.AREA)
 BY_KEY: dict[str, Area] = {a.key: a for a in ALL}
 
 # every annual target metric, area by area, and the area that owns it

@@ -38,6 +38,7 @@ from .filters import names as reference_names
 from .indicators import BY_KEY as INDICATORS
 
 BANK, GUARANTOR, TASK_FORCE, INDICATOR = "bank", "guarantor", "task_force", "indicator"
+PROJECT = "project"                     # a 示范区 project (its unit reports the month's spending)
 TASK_FORCE_CODE = "ipo"                 # the county's IPO task force (上市工作专班) reports the notes
 TASK_FORCE_NAME = "上市工作专班"
 
@@ -72,6 +73,8 @@ FEEDS: tuple[Feed, ...] = (
          "当月无调度记录", None, None),
     Feed("indicators", "指标台账", INDICATOR, "briefing", ("indicators",),
          "当月数值缺失", None, None),
+    Feed("fiscal_zone_spending", "示范区资金支出", PROJECT, "fiscal", ("fiscal_zone_spending",),
+         "当月支出缺失", None, None),
 )
 BY_KEY = {feed.key: feed for feed in FEEDS}
 SOURCE_FEED = {source: feed.key for feed in FEEDS for source in feed.sources}
@@ -104,6 +107,8 @@ def _reported_sql(feed: Feed, f: Filters | None, by_town: bool = False) -> tuple
         return (f"SELECT '{TASK_FORCE_CODE}', month FROM ipo_notes WHERE month BETWEEN ? AND ? GROUP BY month"), []
     if feed.key == "indicators":
         return "SELECT indicator, month FROM indicators WHERE month BETWEEN ? AND ? GROUP BY 1, 2", []
+    if feed.key == "fiscal_zone_spending":
+        return "SELECT project_code, month FROM zone_spending WHERE month BETWEEN ? AND ? GROUP BY 1, 2", []
     raise ValueError(f"unknown feed {feed.key!r}")
 
 
@@ -126,6 +131,7 @@ def reporter_names(db: sqlite_utils.Database) -> dict[tuple[str, str], str]:
     names.update({(GUARANTOR, c): n for c, n in reference_names(db, "guarantors").items()})
     names[(TASK_FORCE, TASK_FORCE_CODE)] = TASK_FORCE_NAME
     names.update({(INDICATOR, k): ind.name for k, ind in INDICATORS.items()})
+    names.update({(PROJECT, c): n for c, n in db.execute("SELECT code, name FROM zone_projects").fetchall()})
     return names
 
 
@@ -398,4 +404,6 @@ def import_pairs(db: sqlite_utils.Database, source: str,
                 out.add((TASK_FORCE_CODE, str(row[idx["event_date"]])[:7]))
             elif table == "indicators":
                 out.add((row[idx["indicator"]], row[idx["month"]]))
+            elif table == "zone_spending":
+                out.add((row[idx["project_code"]], row[idx["month"]]))
     return {(r, m) for r, m in out if r is not None and periods.is_month(str(m))}

@@ -29,6 +29,15 @@ class Thresholds:
     fund_share_default: float = 0.40      # county share of losses
     overdue_rate_max: float = 0.02        # red flag above this 逾期率
     par_fund_days: int = 90               # > 90 days -> eligible for the fund
+    # 财政资金 (fiscal): days a claim may wait for payment before it is flagged 逾期未拨付
+    subsidy_pay_days: int = 60            # 贴息: from the bank's claim to payment
+    subsidy_claim_due_days: int = 30      # a quarter's 贴息 claim is due this many days after the quarter
+    fund_claim_pay_days: int = 90         # 风险补偿金代偿: from the claim to payment
+    county_share_pay_days: int = 90       # 4321: the county's 10% from the compensation to payment
+    award_pay_days: int = 90              # 上市奖补: from the stage reached to payment
+    # 上市奖补 policy: 元 paid once per company for the first entry into each stage
+    ipo_award_policy: tuple = (("股改", 500_000), ("辅导备案", 1_000_000), ("申报受理", 2_000_000),
+                               ("发行上市", 5_000_000))
     # 信用村
     credit_village_rated_min: float = 0.70  # share of households rated creditworthy
     credit_village_no_arrears_min: float = 0.85

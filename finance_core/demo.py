@@ -17,7 +17,11 @@ Stories a monthly meeting would discuss are built in:
 - companies move through the IPO stages, one stuck in 辅导 for over a year, one
   fell back to 辅导备案 after withdrawing its application; most raised several
   financing rounds (天使轮 first), some before joining the list, and a listed
-  company's 定向增发 after its listing.
+  company's 定向增发 after its listing;
+- 财政资金 (finance_core.fiscal_demo): 青禾村镇银行's 贴息 claim unpaid past the
+  limit, its 补偿金 claims stuck in review, 邮储银行's missing 贴息 claim, the
+  county's 10% of a compensation unpaid, 示范区 spending behind 序时进度, an
+  IPO award waiting.
 
 All names and personal data are invented. ID numbers use the region prefix
 99, which no real region has.
@@ -37,7 +41,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from . import completeness, db, periods, rollups, schema, versions
+from . import completeness, db, fiscal_demo, periods, rollups, schema, versions
 from .privacy import id_checksum
 
 DEFAULT_SEED = 20231231
@@ -162,10 +166,10 @@ class _Generator:
         self.household_seq = 0
         for code, name, base in self.towns:
             self.town(code, name, base)
-        self.risk_fund()
         self.guarantees()
         self.ipo()
         self.indicators()
+        fiscal_demo.build(self)  # 财政资金 ledgers; risk_fund is their roll-up
         return self.counts
 
     # -- towns, villages, households, credit reports, microloans
@@ -317,27 +321,6 @@ class _Generator:
             if not repaid and days == 0 and month[5:] in ("03", "06", "09", "12"):
                 subsidy = amount * rate_bp // 40_000  # a quarter's interest
             status.append((loan_id, month, balance, days, subsidy))
-
-    def risk_fund(self) -> None:
-        """County fund: contributions each January, pays 40% of loans crossing 90 days."""
-        balance = 18_000_000 * self.scale
-        crossing = dict(self.conn.execute(
-            """
-            SELECT s.month, SUM(s.balance) FROM microloan_status s
-            WHERE s.days_overdue > 90 AND NOT EXISTS (
-                SELECT 1 FROM microloan_status p WHERE p.loan_id = s.loan_id
-                AND p.month < s.month AND p.days_overdue > 90)
-            GROUP BY s.month
-            """
-        ).fetchall())
-        rows = []
-        for month in self.months:
-            contributed = 5_000_000 * self.scale if month[5:] == "01" else 0
-            paid = int(crossing.get(month, 0) * 0.40)
-            recovered = int(paid * 0.1) if month[5:] in ("06", "12") else 0
-            balance += contributed - paid + recovered
-            rows.append((month, contributed, paid, recovered, balance))
-        self.insert("risk_fund", rows)
 
     # -- guarantees
     def guarantees(self) -> None:

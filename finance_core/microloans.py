@@ -312,7 +312,8 @@ def kpis(db: sqlite_utils.Database, f: Filters, th: Thresholds = THRESHOLDS) -> 
             help="台账中全部放款（含续贷，不含展期）"),
         kpi("ml_cumulative", "累计发放金额", MONEY, fl("cumulative_amount"),
             help="台账中全部放款（含续贷，不含展期）"),
-        kpi("ml_subsidy", "当年贴息", MONEY, t("subsidy_ytd"), help="当年已拨付的财政贴息", **ytd),
+        kpi("ml_subsidy", "当年贴息", MONEY, t("subsidy_ytd"),
+            help="当年各计息季度核定的财政贴息（按计息季度）；申报和拨付进度见财政资金页", **ytd),
         kpi("ml_fund", "风险补偿金（全县）", MONEY, lambda s: s.fund_balance,
             help="县级风险补偿金月末余额；不随乡镇、银行筛选变化"),
         lev,
@@ -755,9 +756,16 @@ def flags(db: sqlite_utils.Database, f: Filters, names: Names, th: Thresholds = 
     return out
 
 
+def _refresh(db, months=None) -> None:
+    """The microloan roll-ups, and the fund's months up to the latest microloan month
+    (the 风险补偿金 balance is a roll-up of the fund ledger, rollups.refresh_fund)."""
+    rollups.refresh_microloans(db, months)
+    rollups.refresh_fund(db)
+
+
 AREA = Area(
     key="microloans", title="小额信贷", heading="脱贫人口小额信贷", kpis=kpis,
     overview=("ml_balance", "ml_households", "ml_new_hh", "ml_new_amount", "ml_overdue_rate"),
-    flags=flags, targets=(NEW_AMOUNT_TARGET, NEW_HOUSEHOLDS_TARGET), refresh=lambda db, months=None: rollups.refresh_microloans(db, months),
+    flags=flags, targets=(NEW_AMOUNT_TARGET, NEW_HOUSEHOLDS_TARGET), refresh=_refresh,
     import_feeds=("microloans", "microloan_status"), completeness_feeds=("microloans",),
 )

@@ -12,7 +12,7 @@ from typing import Iterable
 
 import sqlite_utils
 
-from . import schema
+from . import periods, schema
 from .config import THRESHOLDS
 from .filters import in_clause
 
@@ -363,3 +363,51 @@ def refresh_all(db) -> None:
     refresh_credit(db)
     refresh_microloans(db)
     refresh_guarantees(db)
+    refresh_fund(db)
+
+
+# --- 风险补偿金 (财政资金 area, finance_core.fiscal): risk_fund from the fund ledger -------------
+def fund_ledger_in_use(conn) -> bool:
+    """Whether the fund ledger holds anything (False before V_FISCAL is applied)."""
+    (exists,) = conn.execute("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'fund_moves'").fetchone()
+    if not exists:
+        return False
+    (used,) = conn.execute(
+        "SELECT EXISTS (SELECT 1 FROM fund_moves) OR EXISTS (SELECT 1 FROM fund_claims)").fetchone()
+    return bool(used)
+
+
+def refresh_fund(db) -> None:
+    """Rebuild ``risk_fund`` (one row per month) from the fund ledger: 注资 in
+    ``contributed``; claims paid (plus migrated monthly payouts) in ``paid_out``;
+    recoveries in ``recovered``; the balance running from the opening balance.
+    Months run from the ledger's first to the later of its last and the last
+    microloan month. A database whose fund ledger is empty keeps its table as
+    stored (fixtures and databases written before V_FISCAL)."""
+    conn = _conn(db)
+    if not fund_ledger_in_use(conn):
+        return
+    flows: dict[str, list[int]] = {}
+
+    def add(sql: str, col: int) -> None:
+        for month, amount in conn.execute(sql).fetchall():
+            flows.setdefault(month, [0, 0, 0, 0])[col] += int(amount)
+
+    add("SELECT substr(moved_on, 1, 7), SUM(amount) FROM fund_moves WHERE kind = 'opening' GROUP BY 1", 0)
+    add("SELECT substr(moved_on, 1, 7), SUM(amount) FROM fund_moves WHERE kind = 'topup' GROUP BY 1", 1)
+    add("SELECT substr(moved_on, 1, 7), SUM(amount) FROM fund_moves WHERE kind = 'legacy_payout' GROUP BY 1", 2)
+    add("SELECT substr(paid_on, 1, 7), SUM(paid_amount) FROM fund_claims WHERE paid_on IS NOT NULL GROUP BY 1", 2)
+    add("SELECT substr(moved_on, 1, 7), SUM(amount) FROM fund_moves WHERE kind = 'legacy_recovery' GROUP BY 1", 3)
+    add("SELECT substr(recovered_on, 1, 7), SUM(amount) FROM fund_recoveries GROUP BY 1", 3)
+    conn.execute("DELETE FROM risk_fund")
+    if not flows:
+        return
+    (last_loan_month,) = conn.execute("SELECT MAX(month) FROM microloan_monthly").fetchone()
+    first, last = min(flows), max(max(flows), last_loan_month or "")
+    balance, rows = 0, []
+    for month in periods.months_between(first, last):
+        opening, contributed, paid, recovered = flows.get(month, (0, 0, 0, 0))
+        balance += opening + contributed - paid + recovered
+        rows.append((month, contributed, paid, recovered, balance))
+    conn.executemany("INSERT INTO risk_fund VALUES (?, ?, ?, ?, ?)", rows)
+

@@ -484,6 +484,150 @@ CREATE TABLE guarantee_company_monthly (
 ) WITHOUT ROWID;
 """ + GUARANTEE_COMPANY_FILL + ";\n"
 
+# 财政资金 (issue 15): the bureau's own money. Ledgers only; the 风险补偿金
+# balance (risk_fund) becomes a roll-up of fund_moves + fund_claims +
+# fund_recoveries once they hold anything (finance_core.fiscal_rollup), and the
+# rows already in risk_fund are carried into fund_moves here, so the balance a
+# database showed before the migration is the balance it shows after it.
+V_FISCAL = """
+-- 贴息: one claim per bank and quarter of interest ('YYYY-Qn'); approved = applied
+-- minus the rejected items; NULL approved/paid: not (yet) at that step
+CREATE TABLE IF NOT EXISTS subsidy_claims (
+    id               INTEGER PRIMARY KEY,
+    bank_code        TEXT NOT NULL REFERENCES banks(code),
+    quarter          TEXT NOT NULL CHECK (quarter GLOB '[0-9][0-9][0-9][0-9]-Q[1-4]'),
+    eligible_loans   INTEGER NOT NULL CHECK (eligible_loans >= 0),
+    interest_base    INTEGER NOT NULL CHECK (interest_base >= 0),   -- interest of the eligible loans, 元
+    applied_amount   INTEGER NOT NULL CHECK (applied_amount >= 0),
+    applied_on       TEXT NOT NULL,
+    approved_amount  INTEGER CHECK (approved_amount IS NULL OR approved_amount BETWEEN 0 AND applied_amount),
+    approved_on      TEXT,
+    paid_amount      INTEGER CHECK (paid_amount IS NULL OR (approved_amount IS NOT NULL
+                                                        AND paid_amount BETWEEN 0 AND approved_amount)),
+    paid_on          TEXT,
+    UNIQUE (bank_code, quarter),
+    CHECK ((approved_amount IS NULL) = (approved_on IS NULL)),
+    CHECK ((paid_amount IS NULL) = (paid_on IS NULL)),
+    CHECK (approved_on IS NULL OR approved_on >= applied_on),
+    CHECK (paid_on IS NULL OR paid_on >= approved_on)
+);
+CREATE TABLE IF NOT EXISTS subsidy_rejections (
+    claim_id   INTEGER NOT NULL REFERENCES subsidy_claims(id) ON DELETE CASCADE,
+    item_no    INTEGER NOT NULL,
+    loan_no    TEXT NOT NULL,
+    amount     INTEGER NOT NULL CHECK (amount > 0),
+    reason     TEXT NOT NULL,
+    PRIMARY KEY (claim_id, item_no)
+);
+
+-- 风险补偿金代偿: a claim on a microloan more than 90 days overdue. The loss
+-- (claim_amount) is split into the fund's (county) share and the bank's; the
+-- fund pays at most the county share.
+CREATE TABLE IF NOT EXISTS fund_claims (
+    id               INTEGER PRIMARY KEY,
+    claim_no         TEXT NOT NULL UNIQUE,
+    loan_id          INTEGER NOT NULL REFERENCES microloans(id),
+    bank_code        TEXT NOT NULL REFERENCES banks(code),
+    town_code        TEXT NOT NULL REFERENCES towns(code),
+    claim_amount     INTEGER NOT NULL CHECK (claim_amount > 0),
+    county_share     INTEGER NOT NULL CHECK (county_share >= 0),
+    bank_share       INTEGER NOT NULL CHECK (bank_share >= 0),
+    applied_on       TEXT NOT NULL,
+    approved_amount  INTEGER CHECK (approved_amount IS NULL OR approved_amount BETWEEN 0 AND county_share),
+    approved_on      TEXT,
+    paid_amount      INTEGER CHECK (paid_amount IS NULL OR (approved_amount IS NOT NULL
+                                                        AND paid_amount BETWEEN 0 AND approved_amount)),
+    paid_on          TEXT,
+    CHECK (county_share + bank_share = claim_amount),
+    CHECK ((approved_amount IS NULL) = (approved_on IS NULL)),
+    CHECK ((paid_amount IS NULL) = (paid_on IS NULL)),
+    CHECK (approved_on IS NULL OR approved_on >= applied_on),
+    CHECK (paid_on IS NULL OR paid_on >= approved_on)
+);
+CREATE INDEX IF NOT EXISTS idx_fund_claims_loan ON fund_claims(loan_id);
+-- later recoveries on a paid claim, returned to the fund
+CREATE TABLE IF NOT EXISTS fund_recoveries (
+    id            INTEGER PRIMARY KEY,
+    claim_id      INTEGER NOT NULL REFERENCES fund_claims(id) ON DELETE CASCADE,
+    recovered_on  TEXT NOT NULL,
+    amount        INTEGER NOT NULL CHECK (amount > 0)
+);
+-- money into the fund (opening balance, 财政注资) and, for databases migrated
+-- from the monthly risk_fund table, the monthly payouts/recoveries it recorded
+CREATE TABLE IF NOT EXISTS fund_moves (
+    id        INTEGER PRIMARY KEY,
+    moved_on  TEXT NOT NULL,
+    kind      TEXT NOT NULL CHECK (kind IN ('opening', 'topup', 'legacy_payout', 'legacy_recovery')),
+    amount    INTEGER NOT NULL CHECK (amount >= 0 OR kind = 'opening'),
+    source    TEXT NOT NULL DEFAULT '县级财政',
+    note      TEXT
+);
+CREATE INDEX IF NOT EXISTS idx_fund_moves_date ON fund_moves(moved_on);
+
+-- 担保代偿分担 (4321): what each party actually paid towards a compensation
+-- (guarantee_contracts.compensated_amount); what is due follows from the
+-- product's shares (finance_core.fiscal.split_4321)
+CREATE TABLE IF NOT EXISTS comp_share_payments (
+    id           INTEGER PRIMARY KEY,
+    contract_id  INTEGER NOT NULL REFERENCES guarantee_contracts(id) ON DELETE CASCADE,
+    party        TEXT NOT NULL CHECK (party IN ('guarantor', 'reguarantor', 'bank', 'gov')),
+    paid_on      TEXT NOT NULL,
+    amount       INTEGER NOT NULL CHECK (amount > 0)
+);
+CREATE INDEX IF NOT EXISTS idx_comp_share_contract ON comp_share_payments(contract_id, party);
+
+-- 示范区及奖补资金: money received (by level), allocated to projects, spent by month
+CREATE TABLE IF NOT EXISTS zone_funds (
+    id           INTEGER PRIMARY KEY,
+    received_on  TEXT NOT NULL,
+    level        TEXT NOT NULL CHECK (level IN ('central', 'provincial', 'county')),
+    program      TEXT NOT NULL,
+    amount       INTEGER NOT NULL CHECK (amount > 0),
+    note         TEXT
+);
+CREATE TABLE IF NOT EXISTS zone_projects (
+    code          TEXT PRIMARY KEY,
+    name          TEXT NOT NULL UNIQUE,
+    program       TEXT NOT NULL,
+    allocated     INTEGER NOT NULL CHECK (allocated >= 0),
+    allocated_on  TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS zone_spending (
+    project_code  TEXT NOT NULL REFERENCES zone_projects(code),
+    month         TEXT NOT NULL,
+    amount        INTEGER NOT NULL CHECK (amount >= 0),
+    PRIMARY KEY (project_code, month)
+) WITHOUT ROWID;
+-- 上市奖补 paid to a company for a stage it reached (amount due: config policy)
+CREATE TABLE IF NOT EXISTS ipo_awards (
+    id          INTEGER PRIMARY KEY,
+    company_id  INTEGER NOT NULL REFERENCES companies(id),
+    stage       TEXT NOT NULL,
+    paid_on     TEXT NOT NULL,
+    amount      INTEGER NOT NULL CHECK (amount > 0)
+);
+CREATE INDEX IF NOT EXISTS idx_ipo_awards_company ON ipo_awards(company_id, stage);
+
+-- carry the monthly risk_fund rows into the fund ledger (same balances after), only
+-- into an empty ledger: re-run on a database that holds it (a tool set user_version
+-- back), the migration changes nothing
+CREATE TEMP TABLE fiscal_carry AS
+SELECT NOT EXISTS (SELECT 1 FROM fund_moves) AND NOT EXISTS (SELECT 1 FROM fund_claims) AS go;
+INSERT INTO fund_moves (moved_on, kind, amount, note)
+SELECT month || '-01', 'opening', balance - contributed + paid_out - recovered, '迁移前期初余额'
+FROM risk_fund WHERE month = (SELECT MIN(month) FROM risk_fund) AND (SELECT go FROM fiscal_carry);
+INSERT INTO fund_moves (moved_on, kind, amount, note)
+SELECT month || '-01', 'topup', contributed, '迁移前月度汇总' FROM risk_fund
+WHERE contributed > 0 AND (SELECT go FROM fiscal_carry);
+INSERT INTO fund_moves (moved_on, kind, amount, note)
+SELECT date(month || '-01', '+1 month', '-1 day'), 'legacy_payout', paid_out, '迁移前月度汇总'
+FROM risk_fund WHERE paid_out > 0 AND (SELECT go FROM fiscal_carry);
+INSERT INTO fund_moves (moved_on, kind, amount, note)
+SELECT date(month || '-01', '+1 month', '-1 day'), 'legacy_recovery', recovered, '迁移前月度汇总'
+FROM risk_fund WHERE recovered > 0 AND (SELECT go FROM fiscal_carry);
+DROP TABLE fiscal_carry;
+"""
+
 # Data versions (issue 21): the row-change log and the time of every version; the capture
 # triggers themselves are (re)created by versions.install_capture after every migration.
 V_VERSIONS = """
@@ -512,7 +656,8 @@ CREATE TRIGGER IF NOT EXISTS asat_version_time AFTER UPDATE OF version ON data_v
 END;
 """
 
-MIGRATIONS: list[str] = [V1, V2, V3, V_GUARANTEE_COMPANY, V_VERSIONS]
+
+MIGRATIONS: list[str] = [V1, V2, V3, V_GUARANTEE_COMPANY, V_FISCAL, V_VERSIONS]
 LATEST = len(MIGRATIONS)
 
 

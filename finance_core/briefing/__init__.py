@@ -1,7 +1,7 @@
 """调度简报: the monthly review brief and the yearly summary, written from the data.
 
 :func:`build` returns a :class:`Brief`: a title, then one section per area
-(总体情况, 企业上市, 信用村, 小额信贷, 融资担保, 金融助企与风险防范, 存在问题, and
+(总体情况, 企业上市, 信用村, 小额信贷, 融资担保, 财政资金, 金融助企与风险防范, 存在问题, and
 for a yearly summary the next year's plan), each with Chinese paragraphs in the
 register of the office's own reports (the seed document), a table and a chart.
 
@@ -29,7 +29,7 @@ import sqlite_utils
 
 from .. import completeness, versions
 from ..filters import Filters, load_options
-from . import credit, guarantees, indicators, ipo, microloans, summary
+from . import credit, fiscal, guarantees, indicators, ipo, microloans, summary
 from .common import (FIGURE_COLUMNS, MAX_ISSUES_IN_TEXT, NO_DATA, Brief, Ranked, Section, Writer,  # noqa: F401
                      best_and_worst, gap_note, issue_text, missing_banks, town_completion)
 from .credit import bank_credit_usage  # noqa: F401
@@ -42,8 +42,8 @@ from .text import ordinal
 
 # The area sections, in the order of the office's own reports (the seed): each a
 # module with ``KEY`` (the section key), ``AREA`` (the area key whose missing
-# submissions it names) and ``section(w) -> Section``.
-AREA_SECTIONS = (ipo, credit, microloans, guarantees, indicators)
+# submissions it names) and ``section(w) -> Section`` (None: the section is left out).
+AREA_SECTIONS = (ipo, credit, microloans, guarantees, fiscal, indicators)
 
 
 def _numbered(sections: list[Section]) -> tuple[Section, ...]:
@@ -70,7 +70,8 @@ def build(db: sqlite_utils.Database, kind: str, f: Filters) -> Brief:
     (a 年报 runs to December, or the latest month of that year with data)."""
     period = period_for(load_options(db).months, kind, f.as_of)
     w = Writer(db, f, period)
-    sections = [summary.overview(w), *(m.section(w) for m in AREA_SECTIONS), summary.issues(w)]
+    areas = [s for s in (m.section(w) for m in AREA_SECTIONS) if s is not None]
+    sections = [summary.overview(w), *areas, summary.issues(w)]
     sections = _with_gap_notes(sections, completeness.gaps(db, w.f))
     if period.kind == ANNUAL:
         sections.append(summary.plan(w))

@@ -756,11 +756,20 @@ _LATEST = {
 }
 
 
+def _latest_sql(feed: Feed) -> str | None:
+    """The latest month of a feed not listed above: its month field in its first table."""
+    spec = feed.tables[0]
+    if feed.month_field not in spec.fields:
+        return None
+    return f"SELECT MAX(substr({feed.month_field}, 1, 7)) FROM {spec.table}"
+
+
 def freshness(db: sqlite_utils.Database) -> pd.DataFrame:
     """Per source: the latest data month and the last import (no user names)."""
     out = []
     for feed in FEEDS.values():
-        (latest,) = db.execute(_LATEST[feed.key]).fetchone()
+        sql = _LATEST.get(feed.key) or _latest_sql(feed)
+        (latest,) = db.execute(sql).fetchone() if sql else (None,)
         (last,) = db.execute("SELECT MAX(imported_at) FROM import_log WHERE source = ? AND undone_at IS NULL",
                              (feed.key,)).fetchone()
         out.append({"数据源": feed.title, "最新数据": latest or "—", "最近导入": (last or "—").replace("T", " ")})

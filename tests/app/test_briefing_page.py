@@ -91,11 +91,11 @@ def test_docx_holds_headings_paragraphs_tables_and_charts(annual):
     first = with_tables[0][1]
     assert [c.text for c in d.tables[0].rows[0].cells] == list(first.columns)
     assert [c.text for c in d.tables[0].rows[1].cells] == [str(v) for v in first.iloc[0]]
-    # the charts of the five areas, as PNG
+    # the charts of the six sections with one (five areas and 财政资金), as PNG
     charts = [s for s in annual.sections if s.chart is not None]
-    assert len(d.inline_shapes) == len(charts) == 5
+    assert len(d.inline_shapes) == len(charts) == 6
     blobs = [r.target_part.blob for r in d.part.rels.values() if "image" in r.reltype]
-    assert all(b.startswith(b"\x89PNG") for b in blobs) and len(blobs) == 5
+    assert all(b.startswith(b"\x89PNG") for b in blobs) and len(blobs) == 6
 
 
 def test_docx_follows_the_edited_text(annual):

@@ -20,8 +20,8 @@ SIZES = {
 # the pages with metrics, and a link that shows the most (IPO: a company's detail with its 预计上市 card)
 LINKS = {
     "overview": "/", "credit-villages": "/credit-villages", "microloans": "/microloans",
-    "guarantees": "/guarantees", "ipo": "/ipo?tab=企业详情&company=立丰新材料股份有限公司", "briefing": "/briefing",
-    "data": "/data",
+    "guarantees": "/guarantees", "ipo": "/ipo?tab=企业详情&company=立丰新材料股份有限公司", "fiscal": "/fiscal",
+    "briefing": "/briefing", "data": "/data",
 }
 
 # every element inside a metric that clips its text: its content is wider than its box

@@ -14,12 +14,13 @@ are upserted by their key: rows not in the file are left alone.
 """
 from __future__ import annotations
 
-from . import credit, guarantees, indicators, ipo, microloans, targets
+from . import credit, fiscal, guarantees, indicators, ipo, microloans, targets
 from .base import (ENUM_NOUN, METRIC_BY_KEY, METRICS, Column, Feed, Ref, TableSpec, TargetMetric,  # noqa: F401
                    direct, months_of)
 
 # one file per area; their feeds in the order the data page lists them
 FEEDS: dict[str, Feed] = {f.key: f for f in (credit.CREDIT, microloans.LEDGER, microloans.STATUS,
                                              guarantees.CONTRACTS, guarantees.GUARANTOR, ipo.EVENTS, ipo.NOTES,
-                                             ipo.ROUNDS, targets.TARGETS, indicators.INDICATOR_FEED)}
+                                             ipo.ROUNDS, targets.TARGETS, indicators.INDICATOR_FEED,
+                                             *fiscal.FISCAL_FEEDS)}
 FEED_BY_TITLE: dict[str, Feed] = {f.title: f for f in FEEDS.values()}
