@@ -13,7 +13,7 @@ from finance_core import db as fdb
 from finance_core.filters import Filters
 from finance_core.money import fmt_money
 from tests.apptest_support import shown_text
-from tests.test_asat_core import NOV, _apply
+from tests.unit.test_asat_core import NOV, _apply
 
 PAGE = "pages/credit-villages.py"
 
