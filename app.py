@@ -26,7 +26,7 @@ style.apply()
 
 # one read of the data version per run keys every cached query
 st.session_state["_data_version"] = data.data_version()
-ui_filters.filter_bar([wrong_path] if wrong_path else [])
+ui_filters.filter_bar([wrong_path] if wrong_path else [], page=pg.url_path or "overview")
 ui_outputs.print_style()
 with st.sidebar:
     nav.install_history()

@@ -16,7 +16,10 @@ after ``--warmup`` runs:
 - per area, the heaviest aggregate: the app's finance_core function (reading
   roll-ups) vs a plain SQLite GROUP BY over the ledger vs DuckDB over the same
   ledger rows loaded in memory;
-- the peak RSS of a real ``streamlit run`` process that served every page.
+- the peak RSS of a real ``streamlit run`` process that served every page;
+- at scales up to ``--asat-max-scale`` (default 10), as-at (pinned) views (``bench/asat.py``):
+  the snapshot's build time and size, the change log's growth per import, and the
+  pages' heavy reads on the snapshot against the current file (ratio pinned / current).
 
 It prints a table and writes JSON. Timings are medians in milliseconds.
 """
@@ -240,6 +243,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rebuild", action="store_true")
     parser.add_argument("--no-rss", action="store_true", help="skip the real-server memory run")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results.json"))
+    parser.add_argument("--asat-max-scale", type=int, default=10,
+                        help="measure as-at views up to this scale (0: not at all)")
     args = parser.parse_args(argv)
 
     from ui.nav import PAGES
@@ -262,6 +267,10 @@ def main(argv: list[str] | None = None) -> int:
                  "aggregates": aggregate_timings(path, args.repeats, args.warmup)}
         if not args.no_rss:
             entry["server_peak_rss_mib"] = server_peak_rss(path, pages)
+        if scale <= args.asat_max_scale:
+            from bench import asat as asat_bench
+
+            entry["asat"] = asat_bench.measure(path, workdir / "asat", args.repeats, args.warmup, pages=False)
         results["scales"][str(scale)] = entry
         _print_scale(scale, entry)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
@@ -285,6 +294,10 @@ def _print_scale(scale: int, e: dict) -> None:
               f"{(f'{ratio:11.3f}' if ratio is not None else '        n/a')}")
     if e.get("server_peak_rss_mib") is not None:
         print(f"server peak RSS: {e['server_peak_rss_mib']:.0f} MiB")
+    if e.get("asat"):
+        from bench import asat as asat_bench
+
+        asat_bench.print_entry(f"scale {scale}", e["asat"])
 
 
 if __name__ == "__main__":

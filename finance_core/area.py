@@ -68,6 +68,8 @@ class Area:
     flags: FlagFn | None = None      # the area's red-flag rules (one table per area)
     targets: tuple = ()              # its annual target metrics (``targets.Metric``)
     refresh: RefreshFn | None = None  # rebuilds its roll-ups: ``refresh(db, months=None)``
+    rollup_tables: tuple[str, ...] = ()   # the tables ``refresh`` rewrites (not logged row by row for as-at
+                                          # views: versions.ROLLUP_TABLES must list them)
     import_feeds: tuple[str, ...] = ()        # keys of ``imports.FEEDS`` that load it
     completeness_feeds: tuple[str, ...] = ()  # keys of ``completeness.FEEDS`` that feed it
     target_feeds: tuple[str, ...] | None = None   # completeness feeds behind its targets (None: all of its own)

@@ -260,7 +260,7 @@ def notice_lines(found: list[Gap]) -> list[str]:
 
 
 def summary_line(db: sqlite_utils.Database, f: Filters, th: Thresholds = THRESHOLDS) -> str:
-    """The overview's one line: '报送情况（2026年10月）：应报 14 项，已报 13 项；未报送：…'."""
+    """The overview's one line: '月度报送情况（2026年10月）：应报 14 项，已报 13 项；未报送：…'."""
     expected = reported_count = 0
     lo = periods.add_months(f.as_of, -th.expected_lookback_months)
     for feed in FEEDS:
@@ -272,7 +272,7 @@ def summary_line(db: sqlite_utils.Database, f: Filters, th: Thresholds = THRESHO
     found = gaps(db, f, th=th)
     late = sum(1 for (feed, r, m), at in _submission_times(db, f.as_of, f.as_of).items()
                if _is_late(m, at, th) and _in_scope(BY_KEY[feed], r, f))
-    head = f"报送情况（{month_word(f.as_of)}）：应报 {expected} 项，已报 {reported_count} 项"
+    head = f"月度报送情况（{month_word(f.as_of)}）：应报 {expected} 项，已报 {reported_count} 项"
     if late:
         head += f"（其中逾期报送 {late} 项）"
     if not found:

@@ -756,5 +756,6 @@ AREA = Area(
     key="credit-villages", title="信用村", heading="信用村", kpis=kpis,
     overview=("credit_granted", "credit_used", "credit_granted_hh", "credit_used_hh", "credit_usage"),
     flags=flags, targets=(GRANTED_TARGET, USED_TARGET), refresh=lambda db, months=None: rollups.refresh_credit(db, months),
+    rollup_tables=("credit_monthly",),
     import_feeds=("credit",), completeness_feeds=("credit",), flow_targets=False,
 )

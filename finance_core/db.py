@@ -34,6 +34,9 @@ def _configure(conn: sqlite3.Connection) -> None:
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     conn.execute("PRAGMA synchronous = NORMAL")
+    # an INSERT OR REPLACE's implicit delete fires delete triggers: the data-version
+    # capture (finance_core.versions) sees the row it replaced
+    conn.execute("PRAGMA recursive_triggers = ON")
 
 
 def connect(path: str | os.PathLike | None = None, *, migrate: bool = True) -> sqlite_utils.Database:
@@ -81,8 +84,10 @@ def write_transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Databa
         return
     conn.execute("BEGIN IMMEDIATE")
     try:
-        yield db
+        # bumped first: every row the write changes is captured under the version
+        # it produces (finance_core.versions); readers see the bump only on commit
         conn.execute("UPDATE data_version SET version = version + 1 WHERE id = 1")
+        yield db
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")

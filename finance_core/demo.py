@@ -46,7 +46,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from . import banks, completeness, db, fiscal_demo, periods, rollups, schema
+from . import banks, completeness, db, fiscal_demo, periods, rollups, schema, versions
 from .privacy import id_checksum
 
 DEFAULT_SEED = 20231231
@@ -140,6 +140,7 @@ def build(path: str | os.PathLike, scale: int = 1, seed: int = DEFAULT_SEED,
     conn.execute("PRAGMA synchronous = OFF")
     conn.execute("PRAGMA foreign_keys = ON")
     schema.migrate(conn)  # empty roll-ups; filled at the end
+    versions.drop_capture(conn)   # the generated county is the first version, not a change
     gen = _Generator(conn, scale=scale, seed=seed, end=end)
     conn.execute("BEGIN")
     counts = gen.run()
@@ -149,6 +150,7 @@ def build(path: str | os.PathLike, scale: int = 1, seed: int = DEFAULT_SEED,
     completeness.record_demo(conn, seed, late_bank=TROUBLED_BANK)
     gen.targets()
     gen.bank_targets()
+    versions.restart(conn)
     conn.execute("COMMIT")
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("ANALYZE")

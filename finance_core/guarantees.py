@@ -742,5 +742,6 @@ AREA = Area(
     overview=("g_outstanding", "g_borrowers", "g_leverage", "g_comp_rate"), per_row=4,
     dimensions=("town", "bank", "product"), flags=flags, targets=(NEW_AMOUNT_TARGET,),
     refresh=lambda db, months=None: rollups.refresh_guarantees(db),
+    rollup_tables=("guarantee_monthly", "guarantee_company_monthly"),
     import_feeds=("guarantees", "guarantor"), completeness_feeds=("guarantees", "guarantor"),
 )

@@ -767,5 +767,7 @@ AREA = Area(
     key="microloans", title="小额信贷", heading="脱贫人口小额信贷", kpis=kpis,
     overview=("ml_balance", "ml_households", "ml_new_hh", "ml_new_amount", "ml_overdue_rate"),
     flags=flags, targets=(NEW_AMOUNT_TARGET, NEW_HOUSEHOLDS_TARGET), refresh=_refresh,
+    rollup_tables=("microloan_monthly", "microloan_first_loans", "microloan_household_years",
+                   "microloan_disbursed_monthly", "household_counts"),
     import_feeds=("microloans", "microloan_status"), completeness_feeds=("microloans",),
 )

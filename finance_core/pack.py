@@ -23,6 +23,7 @@ import pandas as pd
 import sqlite_utils
 
 from . import areas, completeness, kpi, credit, docx_export, exports, guarantees, ipo, microloans, overview
+from . import versions
 from .briefing import Brief
 from .filters import Filters, load_options, scope_label
 from .kpi import fmt_value
@@ -95,7 +96,8 @@ def overview_sheets(db: sqlite_utils.Database, f: Filters) -> dict[str, exports.
 
 def overview_header(db: sqlite_utils.Database, f: Filters) -> dict[str, str]:
     return {"页面": "总览", "筛选范围": scope_label(load_options(db), f), "数据月份": f.as_of,
-            "报送情况": reporting_value(db, f), "口径": "金额单位万元；比率的较上月、同比变化单位为个百分点"}
+            "报送情况": reporting_value(db, f), "口径": "金额单位万元；比率的较上月、同比变化单位为个百分点",
+            **versions.header(db)}
 
 
 def headline_sheets(db: sqlite_utils.Database, f: Filters) -> dict[str, exports.Sheet | pd.DataFrame]:
@@ -124,7 +126,7 @@ def workbook(db: sqlite_utils.Database, f: Filters, text: str) -> bytes:
     sheets["调度简报"] = brief_sheet(text)
     header = {"材料": "月调度会议材料", "筛选范围": label, "数据月份": f.as_of,
               "报送情况": reporting_value(db, f), "内容": "、".join(sheets),
-              "口径": "金额单位万元；比率的较上月、同比变化单位为个百分点"}
+              "口径": "金额单位万元；比率的较上月、同比变化单位为个百分点", **versions.header(db)}
     return exports.write_workbook(sheets, header, ctx)
 
 

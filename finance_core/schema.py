@@ -15,7 +15,10 @@ Conventions
 """
 from __future__ import annotations
 
+import contextlib
 import sqlite3
+
+from . import versions
 
 # --- version 1: reference data and ledgers of all four areas -----------------
 V1 = """
@@ -678,7 +681,36 @@ FROM risk_fund WHERE recovered > 0 AND (SELECT go FROM fiscal_carry);
 DROP TABLE fiscal_carry;
 """
 
-MIGRATIONS: list[str] = [V1, V2, V3, V_GUARANTEE_COMPANY, V_FISCAL, V_BANKS]
+# Data versions (issue 21): the row-change log and the time of every version; the capture
+# triggers themselves are (re)created by versions.install_capture after every migration.
+V_VERSIONS = """
+-- (idempotent: a database whose user_version was set back re-runs it safely)
+-- 数据版本: every captured row change, with the data version it belongs to
+-- (op I: key of the inserted row; U: key after the update and the old row; D: the old row)
+CREATE TABLE IF NOT EXISTS asat_changes (
+    seq      INTEGER PRIMARY KEY,
+    version  INTEGER NOT NULL,
+    tbl      TEXT NOT NULL,
+    op       TEXT NOT NULL CHECK (op IN ('I', 'U', 'D')),
+    key      TEXT,
+    old      TEXT
+);
+CREATE INDEX IF NOT EXISTS idx_asat_changes_version ON asat_changes(version, tbl);
+-- when each version was reached (the first row: when versions started to be kept)
+CREATE TABLE IF NOT EXISTS asat_versions (
+    version  INTEGER PRIMARY KEY,
+    at       TEXT NOT NULL
+);
+INSERT OR IGNORE INTO asat_versions (version, at)
+SELECT version, strftime('%Y-%m-%dT%H:%M:%S', 'now', 'localtime') FROM data_version WHERE id = 1;
+CREATE TRIGGER IF NOT EXISTS asat_version_time AFTER UPDATE OF version ON data_version BEGIN
+    INSERT OR REPLACE INTO asat_versions (version, at)
+    VALUES (NEW.version, strftime('%Y-%m-%dT%H:%M:%S', 'now', 'localtime'));
+END;
+"""
+
+
+MIGRATIONS: list[str] = [V1, V2, V3, V_GUARANTEE_COMPANY, V_FISCAL, V_VERSIONS, V_BANKS]
 LATEST = len(MIGRATIONS)
 
 
@@ -697,6 +729,10 @@ def migrate(conn: sqlite3.Connection, target: int = LATEST, refresh=None) -> int
         raise RuntimeError(
             f"数据库版本 {current} 比程序支持的版本 {LATEST} 新，请升级程序。"
         )
+    if current < target:
+        # the capture triggers name every column: off while tables change, back on after
+        with _transaction(conn):
+            versions.drop_capture(conn)
     for number in range(current, target):
         script = MIGRATIONS[number]
         conn.execute("BEGIN IMMEDIATE")
@@ -714,7 +750,22 @@ def migrate(conn: sqlite3.Connection, target: int = LATEST, refresh=None) -> int
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
+    if current < target:
+        with _transaction(conn):
+            versions.install_capture(conn)
     return version(conn)
+
+
+@contextlib.contextmanager
+def _transaction(conn: sqlite3.Connection):
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
 
 
 def _statements(script: str) -> list[str]:

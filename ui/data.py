@@ -16,9 +16,11 @@ from typing import Any, Callable
 
 import streamlit as st
 
+from finance_core import asat as fasat
 from finance_core import db as fdb
 from finance_core import demo
 from finance_core import filters as ffilters
+from finance_core import versions
 
 
 @st.cache_resource(show_spinner="正在准备数据库（首次运行会生成演示县数据）…")
@@ -39,9 +41,44 @@ def data_version() -> int:
 
 
 def current_version() -> int:
+    """The version the cached reads are keyed on: the pinned one in a pinned view."""
+    pin = pinned()
+    if pin is not None:
+        return pin["version"]
+    return live_version()
+
+
+def live_version() -> int:
     if "_data_version" not in st.session_state:
         st.session_state["_data_version"] = data_version()
     return st.session_state["_data_version"]
+
+
+# --- as-at (pinned) views: reads go to the snapshot of the pinned version ----------------
+PIN_KEY = "_asat_pin"
+
+
+def pinned() -> dict | None:
+    """{version, path, at} when this run shows the data as at a pinned version."""
+    return st.session_state.get(PIN_KEY)
+
+
+def read_path() -> str:
+    """The database this run reads: the pinned version's snapshot, or the live file."""
+    pin = pinned()
+    return pin["path"] if pin is not None else database_path()
+
+
+def pin_params() -> dict:
+    """{"v": N} for links that keep the pin ({} when not pinned)."""
+    pin = pinned()
+    return {"v": pin["version"]} if pin is not None else {}
+
+
+def call_live(fn: Callable, *args, **kwargs) -> Any:
+    """``fn`` on the current data even in a pinned view (the banner's "now")."""
+    key = (fn.__module__, fn.__qualname__, database_path(), live_version(), args, tuple(sorted(kwargs.items())))
+    return _call_key(key)
 
 
 @st.cache_data(show_spinner=False, max_entries=2048)
@@ -64,8 +101,12 @@ _front_bytes = 0
 
 def call(fn: Callable, *args, **kwargs) -> Any:
     """``fn(db, *args, **kwargs)``, cached until the data changes."""
-    key = (fn.__module__, fn.__qualname__, database_path(), current_version(),
+    key = (fn.__module__, fn.__qualname__, read_path(), current_version(),
            args, tuple(sorted(kwargs.items())))
+    return _call_key(key)
+
+
+def _call_key(key: tuple) -> Any:
     try:
         hash(key)
     except TypeError:
@@ -105,7 +146,7 @@ def clear_cache() -> None:
 
 def options() -> ffilters.FilterOptions:
     """Months, towns and banks; looked up once per script run."""
-    key = ("_options", current_version())
+    key = ("_options", read_path(), current_version())
     cached = st.session_state.get("_options")
     if cached is None or cached[0] != key:
         cached = (key, call(ffilters.load_options))
@@ -121,9 +162,17 @@ def run(fn: Callable, *args, path: str | None = None, **kwargs) -> Any:
 
 
 def later(fn: Callable, *args) -> Callable[[], Any]:
-    """``fn(db, *args)`` as a thunk to run when needed (a download's data)."""
-    path = database_path()
+    """``fn(db, *args)`` as a thunk to run when needed (a download's data; a pinned
+    view's files are as at its version too)."""
+    path = read_path()
     return lambda: run(fn, *args, path=path)
+
+
+def snapshot(version: int) -> tuple[str, dict]:
+    """(path, {version, at}) of the snapshot of the data as at ``version``, built
+    on first use (finance_core.asat); ValueError when it cannot be reproduced."""
+    path = str(fasat.snapshot(database_path(), version))
+    return path, run(versions.snapshot_info, path=path) or {"version": version, "at": None}
 
 
 def run_write(fn: Callable, *args, **kwargs) -> Any:

@@ -17,7 +17,7 @@ from streamlit.runtime.state.session_state_proxy import get_session_state
 from finance_core import filters as ffilters
 from finance_core import links
 
-from . import data
+from . import asat, data
 
 FILTERS_KEY = "filters"
 NOTICES_KEY = "_link_notices"
@@ -133,23 +133,32 @@ def widget(p: links.Param, how: str, container=None, **kwargs):
 
 
 # --- the shared filter bar -------------------------------------------------------------
-def filter_bar(extra_notices: Sequence[str] = ()) -> ffilters.Filters:
+def filter_bar(extra_notices: Sequence[str] = (), page: str = "") -> ffilters.Filters:
     """Render the sidebar filters and return the :class:`Filters` validation gives.
 
     ``extra_notices`` (a wrong page path, from app.py) join the link notices;
     after a wrong path the link's other parameters are kept (they were meant
-    for the page the path misspelt), not named as unknown.
+    for the page the path misspelt), not named as unknown. The link's ``v``
+    (an as-at pin, ui/asat.py) is read first: it decides which data the
+    filters' choices come from.
     """
-    opts = data.options()
     st.session_state[PARAMS_KEY] = []
+    keep = asat.keep_on_page_switch(page)
+    if keep:
+        _set_url({"v": keep})
+    pin, pin_notices = read([asat.param()])
+    pin_notices = asat.explain(pin_notices) + asat.apply(pin["v"], page)
+    opts = data.options()
     params = ffilters.shared_params(opts)
     as_of_p, town_p, bank_p = params
     _, notices = read(params)
+    notices = pin_notices + notices
     with st.sidebar:
         st.markdown("**筛选**")
         as_of = widget(as_of_p, "selectbox", help="月末数据。默认最新月份")
         towns = widget(town_p, "multiselect", placeholder="全县")
         banks = widget(bank_p, "multiselect", placeholder="全部银行")
+        asat.control(page)
     # the widgets hold what the parser applied (or what the user chose since)
     f, _ = ffilters.validate(opts, {"as_of": [as_of or opts.latest], "town": towns, "bank": banks})
     st.session_state[FILTERS_KEY] = f
@@ -178,9 +187,10 @@ def show_notices(extra: list[str] | None = None) -> None:
     if notices:
         st.warning("\n".join(f"- {escape(n)}" for n in notices), title="链接中有无效参数，已忽略",
                    icon=":material/link_off:")
+    asat.banner(st.session_state.get(asat.PAGE_KEY, ""), current())
 
 
 def link(page: str, **extra) -> str:
     """A relative link to ``page`` carrying the current filters."""
-    qs = ffilters.query_string(data.options(), current(), **extra)
+    qs = ffilters.query_string(data.options(), current(), **{**data.pin_params(), **extra})
     return f"/{page}" + (f"?{qs}" if qs else "")

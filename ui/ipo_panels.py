@@ -150,6 +150,9 @@ def _write(fn, message: str, clear: tuple[str, ...], *args) -> None:
 
 def edit_forms(name: str, owner: str, user: str, today: dt.date) -> None:
     """Stage move and monthly note forms for an editor; each write is audited."""
+    if data.pinned() is not None:
+        st.caption("本链接固定为过去某一时点的数据，不能在此登记；请点击上方“查看最新数据”后再编辑。")
+        return
     stage, since = data.call(ipo.latest_state, name)
     left, right = st.columns(2)
     with left, st.form("ipo_move", border=True):

@@ -14,7 +14,7 @@ from finance_core import filters as ff
 from finance_core.config import BAD, GOOD, MARKS, NEUTRAL, PALETTE, WARN, status_level, status_text
 from finance_core.kpi import Kpi
 
-from . import data, style
+from . import asat, data, style
 from . import filters as uf
 from .nav import PAGES
 
@@ -68,8 +68,10 @@ def export_buttons(tables: dict[str, pd.DataFrame | exports.Sheet], header: dict
     table, as buttons that wrap onto more lines when there are many tables.
 
     The files are built only when a button is clicked (``data`` is a callable),
-    so a rerun does not pay for exports nobody asked for.
+    so a rerun does not pay for exports nobody asked for. A pinned view's
+    header says which moment's data the files hold.
     """
+    header = {**header, **asat.header_line()}
     with st.container(horizontal=True):
         st.download_button(
             "下载 Excel",
@@ -338,6 +340,6 @@ def drill_notice() -> None:
 def detail_link(page: str, label: str = "查看详情", **extra) -> None:
     """A link to ``page`` (its url path) in the same tab, carrying the current
     filters and ``extra`` page parameters (the share-link contract)."""
-    pairs = parse_qsl(ff.query_string(data.options(), uf.current(), **extra))
+    pairs = parse_qsl(ff.query_string(data.options(), uf.current(), **{**data.pin_params(), **extra}))
     st.page_link(PAGES[page][0], label=label, icon=":material/arrow_forward:", icon_position="right",
                  query_params=pairs or None)

@@ -27,7 +27,7 @@ import dataclasses
 
 import sqlite_utils
 
-from .. import completeness
+from .. import completeness, versions
 from ..filters import Filters, load_options
 from . import banks, credit, fiscal, guarantees, indicators, ipo, microloans, summary
 from .common import (FIGURE_COLUMNS, MAX_ISSUES_IN_TEXT, NO_DATA, Brief, Ranked, Section, Writer,  # noqa: F401
@@ -82,6 +82,8 @@ def build(db: sqlite_utils.Database, kind: str, f: Filters) -> Brief:
     banks = "、".join(w.bank_names[c] for c in w.f.banks) or "全部银行"
     towns = "、".join(w.town_names[c] for c in w.f.towns) or "全县"
     subtitle = f"范围：{towns} · {banks} · 数据截至{period.year}年{period.month}月末"
+    if versions.snapshot_info(db) is not None:   # a pinned link's brief says which moment it shows
+        subtitle += f" · 本简报为{versions.note(db)}"
     return Brief(title, subtitle, period, w.scope, _numbered(sections))
 
 

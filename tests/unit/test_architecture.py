@@ -147,3 +147,14 @@ def test_bench_does_not_import_tests():
 def test_ui_holds_no_sql():
     for path in (ROOT / "ui").rglob("*.py"):
         assert not SQL.search(path.read_text(encoding="utf-8")), f"SQL in ui/{path.name}"
+
+
+def test_every_area_s_rollups_are_known_to_the_as_at_log():
+    """A roll-up an area's refresh rewrites is rebuilt in an as-at snapshot, not logged
+    row by row: versions.ROLLUP_TABLES must list every area's (and only real tables)."""
+    from finance_core import areas, versions
+
+    declared = {t for a in areas.ALL for t in a.rollup_tables}
+    assert {"credit_monthly", "microloan_monthly", "guarantee_company_monthly"} <= declared
+    assert declared <= versions.ROLLUP_TABLES, declared - versions.ROLLUP_TABLES
+    assert versions.ROLLUP_TABLES <= declared, versions.ROLLUP_TABLES - declared

@@ -192,7 +192,7 @@ def test_red_flags_and_the_brief_name_every_missing_submission(edb):
 
 def test_summary_line_counts_expected_and_reported(edb):
     line = completeness.summary_line(edb, Filters(END))
-    assert line.startswith("报送情况（2026年10月）：应报 ")
+    assert line.startswith("月度报送情况（2026年10月）：应报 ")
     for name in ("邮储银行", "青禾县融资担保有限公司", "上市工作专班", "助企贷款新增"):
         assert name in line
 
