@@ -11,7 +11,6 @@ import datetime as dt
 import json
 import os
 import sqlite3
-import tempfile
 from pathlib import Path
 from typing import Iterable, Sequence
 
@@ -19,6 +18,7 @@ import pandas as pd
 import sqlite_utils
 
 from . import areas, completeness, overview, versions
+from . import db as fdb
 from .imports.feeds import FEEDS as IMPORT_FEEDS
 from .kpi import fmt_value, signed_delta
 from .versions import REFERENCE_TABLES, layout, q, reached_at, time_text, updates_since
@@ -124,17 +124,10 @@ def snapshot(main: str | os.PathLike, version: int) -> Path:
             os.utime(path)
         return path
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    os.unlink(tmp)
-    try:
+    with fdb.temp_beside(path) as tmp:
         build_snapshot(main, version, tmp)
         os.chmod(tmp, 0o444)
         os.replace(tmp, path)
-    finally:
-        for suffix in ("", "-journal", "-wal", "-shm"):
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp + suffix)
     versions.evict(main)
     return path
 

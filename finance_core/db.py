@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
+import tempfile
 from pathlib import Path
 from typing import Iterator
 
@@ -59,6 +60,23 @@ def connect(path: str | os.PathLike | None = None, *, migrate: bool = True) -> s
                 conn.close()
                 raise
     return db
+
+
+@contextlib.contextmanager
+def temp_beside(path: str | os.PathLike) -> Iterator[str]:
+    """A fresh file name next to ``path``, for building a database there and moving
+    it into place atomically (``os.replace``); whatever is left of it afterwards
+    (the file, its journal, WAL, SHM) is removed."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    os.unlink(tmp)
+    try:
+        yield tmp
+    finally:
+        for suffix in ("", "-journal", "-wal", "-shm"):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp + suffix)
 
 
 @contextlib.contextmanager

@@ -36,13 +36,11 @@ CLI: ``python -m finance_core.demo --scale N --out PATH [--seed S] [--end YYYY-M
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime as dt
 import os
 import random
 import sqlite3
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -843,17 +841,10 @@ def ensure_database(path: str | os.PathLike | None = None, *, scale: int = 1) ->
             pass  # migrates an older schema in place
         return path
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    os.unlink(tmp)
-    try:
+    with db.temp_beside(path) as tmp:
         build(tmp, scale=scale)
         if not path.exists():
             os.replace(tmp, path)
-    finally:
-        for suffix in ("", "-wal", "-shm"):
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp + suffix)
     return path
 
 
