@@ -176,3 +176,17 @@ def metric_values(pg) -> dict[str, str]:
         label = m.query_selector('[data-testid="stMetricLabel"]').inner_text().strip()
         out[label] = m.query_selector('[data-testid="stMetricValue"]').inner_text().strip()
     return out
+
+
+@contextlib.contextmanager
+def opened_elsewhere(page, min_metrics: int = 0, viewport: dict | None = None):
+    """The page's current link opened by someone else (a new browser context, as a
+    participant who clicks the link pasted in the meeting chat), once its run finished."""
+    other = page.context.browser.new_context(viewport=viewport or {"width": 1600, "height": 1100})
+    try:
+        pg = other.new_page()
+        pg.goto(page.url)
+        wait_for_app(pg, min_metrics=min_metrics)
+        yield pg
+    finally:
+        other.close()

@@ -23,7 +23,7 @@ if str(ROOT) not in sys.path:
 
 from finance_core import db as fdb  # noqa: E402
 from finance_core import demo  # noqa: E402
-from bench.harness import (CHROMIUM, CHROMIUM_ARGS, clear_streamlit_caches, free_port,  # noqa: E402,F401
+from bench.harness import (CHROMIUM, CHROMIUM_ARGS, clear_streamlit_caches, free_port, opened_elsewhere,  # noqa: E402,F401,E501
                            metric_values, navigation_mode, new_app, run_server, serve_sh, wait_for_app)
 
 DEMO_END = "2026-10"

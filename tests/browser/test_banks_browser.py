@@ -8,7 +8,7 @@ import pytest
 from finance_core import banks as bk
 from finance_core import db as fdb
 from finance_core import filters as ff
-from tests.conftest import DEMO_END, metric_values, wait_for_app
+from tests.conftest import DEMO_END, metric_values, opened_elsewhere, wait_for_app
 
 pytestmark = pytest.mark.browser
 
@@ -55,12 +55,6 @@ def test_weight_slider_is_in_the_link_and_reopens(server, page, demo_db):
     body = page.inner_text("body")
     assert "当前为测算权重" in body and "各项贷款增长 25" in body
     assert bk.ranking_text(ranks) in body
-    other = page.context.browser.new_context(viewport={"width": 1600, "height": 1100})
-    try:
-        pg2 = other.new_page()
-        pg2.goto(page.url)
-        wait_for_app(pg2, min_metrics=10)
+    with opened_elsewhere(page, min_metrics=10) as pg2:
         assert slider_value(pg2, "w_loan") == 25
         assert bk.ranking_text(ranks) in pg2.inner_text("body")
-    finally:
-        other.close()

@@ -12,7 +12,7 @@ from finance_core import credit
 from finance_core import db as fdb
 from finance_core import filters as ff
 from finance_core.money import fmt_money
-from tests.conftest import wait_for_app
+from tests.conftest import opened_elsewhere, wait_for_app
 from tests.conftest import metric_values
 
 pytestmark = pytest.mark.browser
@@ -47,12 +47,6 @@ def test_share_link_reproduces_credit_numbers_and_slider(server, page, demo_db):
     assert slider(page, "目标授信覆盖率") == (pytest.approx(0.45), "45%")
     assert "usage_target=0.72" in page.url and "bank=" in page.url
     # another browser opening the copied link sees the same view
-    other = page.context.browser.new_context(viewport={"width": 1600, "height": 1100})
-    try:
-        pg2 = other.new_page()
-        pg2.goto(page.url)
-        wait_for_app(pg2, min_metrics=N_METRICS)
+    with opened_elsewhere(page, min_metrics=N_METRICS) as pg2:
         assert metric_values(pg2) == shown
         assert slider(pg2, "目标用信率") == (pytest.approx(0.72), "72%")
-    finally:
-        other.close()

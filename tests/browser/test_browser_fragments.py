@@ -13,7 +13,7 @@ from finance_core import guarantees as g
 from finance_core import microloans as ml
 from finance_core import money
 from finance_core.config import THRESHOLDS
-from tests.conftest import DEMO_END, metric_values, wait_for_app
+from tests.conftest import DEMO_END, metric_values, opened_elsewhere, wait_for_app
 
 pytestmark = pytest.mark.browser
 
@@ -90,15 +90,9 @@ def test_what_if_slider_reruns_its_fragment_and_stays_in_the_link(server, page, 
     for label, text in want.items():
         assert shown[label] == text, label
     # the copied link reopens the same view
-    other = page.context.browser.new_context(viewport={"width": 1600, "height": 1100})
-    try:
-        pg2 = other.new_page()
-        pg2.goto(page.url)
-        wait_for_app(pg2, min_metrics=len(shown))
+    with opened_elsewhere(page, min_metrics=len(shown)) as pg2:
         pg2.locator(f".st-key-{key}").scroll_into_view_if_needed()
         assert float(pg2.locator(f".st-key-{key} input[type='range']").get_attribute("value")) == value
         again = metric_values(pg2)
         for label, text in want.items():
             assert again[label] == text, label
-    finally:
-        other.close()

@@ -7,7 +7,7 @@ from finance_core import db as fdb
 from finance_core import filters as ff
 from finance_core import guarantees as g
 from finance_core import money
-from tests.conftest import metric_values, wait_for_app
+from tests.conftest import metric_values, opened_elsewhere, wait_for_app
 
 pytestmark = pytest.mark.browser
 
@@ -35,11 +35,5 @@ def test_guarantee_share_link_reproduces_the_view(server, page, demo_db):
     for key, value in PARAMS:
         assert kept[key] == [value], key
     # whoever opens the copied link sees the same numbers
-    other = page.context.browser.new_context(viewport={"width": 1600, "height": 1100})
-    try:
-        pg2 = other.new_page()
-        pg2.goto(page.url)
-        wait_for_app(pg2, min_metrics=len(expected))
+    with opened_elsewhere(page, min_metrics=len(expected)) as pg2:
         assert metric_values(pg2) == shown
-    finally:
-        other.close()

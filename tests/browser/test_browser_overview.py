@@ -6,7 +6,7 @@ import pytest
 from finance_core import db as fdb
 from finance_core import filters as ff
 from finance_core import overview
-from tests.conftest import metric_values, wait_for_app
+from tests.conftest import metric_values, opened_elsewhere, wait_for_app
 
 pytestmark = pytest.mark.browser
 
@@ -26,14 +26,8 @@ def test_share_link_reproduces_overview_numbers(server, page, demo_db):
     # the URL still carries the view, so copying it shares the same view
     assert "as_of=2025-06" in page.url and "bank=" in page.url
     # a second browser context opening the copied URL sees the same numbers
-    other = page.context.browser.new_context(viewport={"width": 1600, "height": 1100})
-    try:
-        pg2 = other.new_page()
-        pg2.goto(page.url)
-        wait_for_app(pg2, min_metrics=10)
+    with opened_elsewhere(page, min_metrics=10) as pg2:
         assert metric_values(pg2) == shown
-    finally:
-        other.close()
 
 
 def test_bad_link_parameter_gives_notice_and_page_loads(server, page):

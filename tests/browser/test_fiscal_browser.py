@@ -7,7 +7,7 @@ import pytest
 from finance_core import db as fdb
 from finance_core import filters as ff
 from finance_core import fiscal, money
-from tests.conftest import metric_values, wait_for_app
+from tests.conftest import metric_values, opened_elsewhere, wait_for_app
 
 pytestmark = pytest.mark.browser
 
@@ -33,11 +33,5 @@ def test_fiscal_share_link_reproduces_the_view(server, page, demo_db):
     kept = parse_qs(urlparse(page.url).query)
     for key, value in PARAMS:
         assert kept[key] == [value], key
-    other = page.context.browser.new_context(viewport={"width": 1366, "height": 768})
-    try:
-        pg2 = other.new_page()
-        pg2.goto(page.url)
-        wait_for_app(pg2, min_metrics=len(expected))
+    with opened_elsewhere(page, min_metrics=len(expected), viewport={"width": 1366, "height": 768}) as pg2:
         assert metric_values(pg2) == shown
-    finally:
-        other.close()
