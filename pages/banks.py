@@ -27,7 +27,7 @@ uf.show_notices(notices)
 gaps = reporting.gap_warning(f, (bk.AREA_KEY,))
 note = data.call(bk.scope_note, f)
 if note:
-    st.info(note, icon=":material/info:")
+    st.info(uf.escape(note), icon=":material/info:")
 
 kpis = data.call(bk.kpis, f)
 if not kpis:
@@ -64,8 +64,8 @@ left, right = st.columns(2)
 widgets.chart(bv.balance_chart, trend, container=left, width="stretch")
 widgets.chart(bv.ldr_chart, trend, THRESHOLDS.bank_ldr_target * 100, container=right, width="stretch")
 if trend["沿用数据"].astype(bool).any():
-    st.caption("有银行未报送的月份沿用其此前数据：" + "；".join(
-        f"{m} {t}" for m, t in zip(trend["月份"], trend["沿用数据"]) if t))
+    st.caption("有银行未报送的月份沿用其此前数据：" + uf.escape("；".join(
+        f"{m} {t}" for m, t in zip(trend["月份"], trend["沿用数据"]) if t)))
 
 st.subheader("分银行")
 compare = data.call(bk.comparison, f)
@@ -96,7 +96,7 @@ def assessment_and_export():
         st.warning("权重合计为 0，无法计算加权得分。", icon=":material/warning:")
     elif ranks["排名"].notna().any():
         widgets.chart(bv.score_chart, ranks, width="stretch")
-        st.caption(bk.ranking_text(ranks))
+        st.caption(uf.escape(bk.ranking_text(ranks)))
     bv.ranking_tables(ranks)
 
     st.subheader("导出")
