@@ -67,7 +67,7 @@ elif towns[value_col].isna().all():
             icon=":material/info:")
 else:
     progress = towns["序时进度（%）"].iloc[0] if "完成率" in rank_by else None
-    widgets.chart(cv.ranking_bar(towns, "乡镇", value_col, progress), width="stretch", key="town_bars",
+    widgets.chart(cv.ranking_bar, towns, "乡镇", value_col, progress, width="stretch", key="town_bars",
                   on_select=widgets.drill("town_bars", cv.PICK, "乡镇", "town"), selection_mode=cv.PICK)
     st.caption("点击乡镇条形可将全页筛选到该乡镇（链接随之更新）。")
 if not no_bank_data:

@@ -56,12 +56,11 @@ st.caption("合作授信额度、已用额度和使用率按产品全口径计�
 # --- trend ------------------------------------------------------------------------
 st.subheader("在保余额与放大倍数走势")
 trend = data.call(g.trend, f, codes)
-bars, leverage_chart = gv.trend_charts(trend, g.limit_lines())
 if no_scope:
     st.info(NONE_TEXT + "下图为全公司放大倍数。", icon=":material/info:")
 else:
-    widgets.chart(bars, width="stretch")
-widgets.chart(leverage_chart, width="stretch")
+    widgets.chart(gv.balance_bars, trend, width="stretch")
+widgets.chart(gv.leverage_chart, trend, g.limit_lines(), width="stretch")
 
 # --- breakdowns -------------------------------------------------------------------
 st.subheader("按合作银行")

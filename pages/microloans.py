@@ -61,9 +61,9 @@ if ageing.empty:
 else:
     mv.ageing_table(ageing, measure, f"按{by_label}的贷款账龄（{measure}）")
     left, right = st.columns(2)
-    widgets.chart(mv.ageing_chart(ageing, measure), left, width="stretch", key="ageing_bars",
+    widgets.chart(mv.ageing_chart, ageing, measure, container=left, width="stretch", key="ageing_bars",
                   selection_mode=mv.PICK, on_select=widgets.drill("ageing_bars", mv.PICK, by_label, BY_FILTER[by]))
-    widgets.chart(mv.trend_chart(trend, THRESHOLDS.overdue_rate_max * 100), right, width="stretch")
+    widgets.chart(mv.trend_chart, trend, THRESHOLDS.overdue_rate_max * 100, container=right, width="stretch")
     st.caption("逾期率 = 逾期1天以上贷款余额 ÷ 贷款余额；PAR30 / PAR90 = 逾期30 / 90天以上贷款的全部余额 ÷ "
                f"贷款余额；虚线为逾期率警戒线 {money.fmt_pct(THRESHOLDS.overdue_rate_max)}。")
 

@@ -9,9 +9,6 @@ clearing caches by hand.
 from __future__ import annotations
 
 import importlib
-import pickle
-import threading
-from collections import OrderedDict
 from typing import Any, Callable
 
 import streamlit as st
@@ -21,6 +18,8 @@ from finance_core import db as fdb
 from finance_core import demo
 from finance_core import filters as ffilters
 from finance_core import versions
+
+from . import memo
 
 
 @st.cache_resource(show_spinner="正在准备数据库（首次运行会生成演示县数据）…")
@@ -93,10 +92,7 @@ def _cached(module: str, name: str, path: str, version: int, args: tuple, kwargs
 # 1-2 ms a call and a page makes about fifteen per run. Values are kept pickled
 # and every hit returns a fresh copy, as st.cache_data does. Arguments that are
 # not hashable (dicts) go straight to _cached.
-_FRONT: OrderedDict[tuple, bytes] = OrderedDict()
-_FRONT_LOCK = threading.Lock()
-FRONT_MAX_BYTES = 128 * 2**20
-_front_bytes = 0
+FRONT = memo.Memo(max_bytes=128 * 2**20)
 
 
 def call(fn: Callable, *args, **kwargs) -> Any:
@@ -111,36 +107,13 @@ def _call_key(key: tuple) -> Any:
         hash(key)
     except TypeError:
         return _cached(*key)
-    with _FRONT_LOCK:
-        blob = _FRONT.get(key)
-        if blob is not None:
-            _FRONT.move_to_end(key)
-    if blob is not None:
-        return pickle.loads(blob)
-    value = _cached(*key)
-    _remember(key, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
-    return value
-
-
-def _remember(key: tuple, blob: bytes) -> None:
-    global _front_bytes
-    with _FRONT_LOCK:
-        if key in _FRONT:
-            return
-        _FRONT[key] = blob
-        _front_bytes += len(blob)
-        while _front_bytes > FRONT_MAX_BYTES and len(_FRONT) > 1:
-            _, old = _FRONT.popitem(last=False)
-            _front_bytes -= len(old)
+    return FRONT.value(key, lambda: _cached(*key))
 
 
 def clear_cache() -> None:
-    """Forget every cached call (with ``st.cache_data.clear()``: what tests and
-    the benchmark's cold runs use)."""
-    global _front_bytes
-    with _FRONT_LOCK:
-        _FRONT.clear()
-        _front_bytes = 0
+    """Forget every cached call and drawn table or chart (with
+    ``st.cache_data.clear()``: what tests and the benchmark's cold runs use)."""
+    memo.clear_all()
     _cached.clear()
 
 

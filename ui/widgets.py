@@ -7,14 +7,17 @@ from urllib.parse import parse_qsl
 
 import altair as alt
 import pandas as pd
+import pyarrow as pa
 import streamlit as st
+from streamlit import dataframe_util
+from streamlit.elements.vega_charts import _convert_altair_to_vega_lite_spec  # pinned streamlit
 
 from finance_core import exports, targets
 from finance_core import filters as ff
 from finance_core.config import BAD, GOOD, MARKS, NEUTRAL, PALETTE, WARN, status_level, status_text
 from finance_core.kpi import Kpi
 
-from . import asat, data, style
+from . import asat, data, memo, style
 from . import filters as uf
 from .nav import PAGES
 
@@ -193,17 +196,27 @@ def table(df: pd.DataFrame, alt: str | None = None, height: int | str = "auto",
     if key_cols and len(cols) > 5:
         df = df[[*lead, *key_cols, *(c for c in cols[len(lead):] if c not in key_cols)]]
     args = (df, tuple(alert_cols), tuple(ok_values), tuple(sorted((formats or {}).items())))
-    # Streamlit hashes a frame of 50,000 rows or more by a sample: never cache those
-    data, config = (_prepared if len(df) < CACHE_ROWS_MAX else _prepare)(*args)
+    data, config = _drawn("table", _prepare, args, big=len(df) >= CACHE_ROWS_MAX)
     st.dataframe(data, hide_index=True, height=height, alt=alt, column_config=config)
 
 
-CACHE_ROWS_MAX = 50_000
+CACHE_ROWS_MAX = 50_000   # larger frames are prepared on every run, not kept
+# what tables and charts draw, keyed on their data's content (see ui/memo.py)
+DRAWN = memo.Memo(max_bytes=64 * 2**20)
 
 
-def _prepare(df: pd.DataFrame, alert_cols: tuple, ok_values: tuple, formats: tuple) -> tuple[pd.DataFrame, dict]:
-    """The shown frame and its column settings for :func:`table`; cached on the
-    frame's content, so a rerun with the same data does not format every cell again."""
+def _drawn(kind: str, make, args: tuple, big: bool = False):
+    """``make(*args)``, kept in :data:`DRAWN` under ``kind`` and the arguments' digest."""
+    key = None if big else memo.digest(*args)
+    if key is None:
+        return make(*args)
+    return DRAWN.value((kind, key), lambda: make(*args))
+
+
+def _prepare(df: pd.DataFrame, alert_cols: tuple, ok_values: tuple, formats: tuple) -> tuple[pa.Table, dict]:
+    """The shown table (as Arrow, ready to send) and its column settings for
+    :func:`table`; cached on the frame's content, so a rerun with the same data
+    neither formats every cell nor converts the frame again."""
     data, config = df.copy(), {}
     formats = dict(formats)
     for col in data.columns:
@@ -228,10 +241,16 @@ def _prepare(df: pd.DataFrame, alert_cols: tuple, ok_values: tuple, formats: tup
         else:
             data[col] = pd.to_numeric(data[col])
             config[col] = st.column_config.NumberColumn(col, format=pattern[0])
-    return data, config
+    return _arrow(data), config
 
 
-_prepared = st.cache_data(show_spinner=False, max_entries=1024)(_prepare)
+def _arrow(df: pd.DataFrame) -> pa.Table:
+    """``df`` as the Arrow table st.dataframe would send (index dropped: tables
+    hide it), with Streamlit's own repair of columns Arrow cannot type."""
+    try:
+        return pa.Table.from_pandas(df, preserve_index=False)
+    except (pa.ArrowTypeError, pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return pa.Table.from_pandas(dataframe_util.fix_arrow_incompatible_column_types(df), preserve_index=False)
 
 
 def flagged_table(df: pd.DataFrame, flag_col: str | None = None, bad: Sequence[str] = (),
@@ -275,7 +294,7 @@ def chart(spec, *args, container=None, **kwargs) -> None:
     if callable(spec) and not isinstance(spec, alt.TopLevelMixin):
         build_id = f"{spec.__code__.co_filename}:{spec.__qualname__}"
         big = any(isinstance(a, pd.DataFrame) and len(a) >= CACHE_ROWS_MAX for a in args)
-        target.vega_lite_chart((_vega_spec_of if big else _vega_spec)(spec, build_id, args), **kwargs)
+        target.vega_lite_chart(_drawn(build_id, lambda *a: _vega_spec_of(spec, *a), args, big=big), **kwargs)
         return
     if args and container is None:  # a built chart: chart(spec, container) as before
         target = args[0]
@@ -299,18 +318,13 @@ def _with_theme(d: dict) -> dict:
     return d
 
 
-def _vega_spec_of(_build, build_id: str, args: tuple) -> dict:
-    """The Vega-Lite dict of ``_build(*args)`` as ``st.altair_chart`` sends it
-    (datasets as Arrow bytes), keyed by ``build_id`` and the hashed arguments
-    (``_build`` itself is not hashed)."""
-    from streamlit.elements.vega_charts import _convert_altair_to_vega_lite_spec  # pinned streamlit
-
-    spec = _build(*args)
+def _vega_spec_of(build, *args) -> dict:
+    """The Vega-Lite dict of ``build(*args)`` as ``st.altair_chart`` sends it
+    (datasets as Arrow bytes); :func:`chart` keeps it under the builder's name
+    and the arguments' digest."""
+    spec = build(*args)
     _no_validation(spec)
     return _convert_altair_to_vega_lite_spec(spec)
-
-
-_vega_spec = st.cache_data(show_spinner=False, max_entries=1024)(_vega_spec_of)
 
 
 def drill(chart_key: str, selection: str, field: str, filter_key: str):
