@@ -4,11 +4,7 @@ import streamlit as st
 from ui import nav   # light: no pandas, Altair or database yet
 
 wrong_path = nav.resolve_wrong_path()
-pages = [
-    # no material icons: a page's icon becomes the tab's favicon, fetched from a Google host
-    st.Page(file, title=title, url_path=path, default=(i == 0))
-    for i, (path, (file, title, _icon)) in enumerate(nav.PAGES.items())
-]
+pages = nav.st_pages()
 # navigation first: a first visitor of a fresh server sees the Chinese sidebar
 # (not file names) while the database is prepared below
 pg = st.navigation(pages, position="hidden")

@@ -567,6 +567,24 @@ def board_table(board: pd.DataFrame) -> pd.DataFrame:
     })
 
 
+BOARD_OFF_SCREEN = ("进入本阶段", "最近融资日期", "最近调度月份")   # in the export, not on the board
+
+
+def board_groups(db: sqlite_utils.Database, f: Filters, sel: Selection = Selection()
+                 ) -> list[tuple[str, pd.DataFrame, int]]:
+    """The pipeline board as drawn: (stage, its companies, how many are stuck)
+    for every stage with companies, in stage order; the stage column and the
+    export-only columns (:data:`BOARD_OFF_SCREEN`) left out."""
+    table = board_table(pipeline(db, f, sel))
+    groups = []
+    for stage in STAGES:
+        part = table[table["阶段"] == stage]
+        if not part.empty:
+            groups.append((stage, part.drop(columns=["阶段", *BOARD_OFF_SCREEN]).reset_index(drop=True),
+                           int((part["状态"] == "停滞").sum())))
+    return groups
+
+
 def history_table(spans: pd.DataFrame) -> pd.DataFrame:
     out = pd.DataFrame({
         "阶段": spans["stage"], "进入日期": spans["event_date"],

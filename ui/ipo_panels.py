@@ -18,7 +18,6 @@ from .filters import escape
 STAGE_COLOURS = alt.Scale(domain=list(ipo.STAGES), range=[
     "#9E9E9E", "#8D6E63", "#42A5F5", "#1E88E5", "#7E57C2", "#AB47BC", "#FB8C00", "#2E7D32"])
 FLASH_KEY = "_ipo_flash"
-OFF_SCREEN = ["进入本阶段", "最近融资日期", "最近调度月份"]   # in the export, not on the board
 
 
 def funnel_chart(fun: pd.DataFrame) -> alt.Chart:
@@ -79,17 +78,13 @@ def projection_chart(board: pd.DataFrame, as_of: str) -> alt.Chart:
     return (bars + now).properties(height=alt.Step(24), title="预计上市时间区间（按典型时长测算，非承诺）")
 
 
-def board(table: pd.DataFrame) -> None:
-    """The pipeline board: one bordered group per stage, stuck rows in red."""
-    for stage in ipo.STAGES:
-        part = table[table["阶段"] == stage]
-        if part.empty:
-            continue
-        stuck = int((part["状态"] == "停滞").sum())
+def board(groups: list[tuple[str, pd.DataFrame, int]]) -> None:
+    """The pipeline board (:func:`finance_core.ipo.board_groups`): one bordered
+    group per stage, stuck rows in red."""
+    for stage, part, stuck in groups:
         with st.container(border=True):
             st.markdown(f"**{stage}** · {len(part)} 家" + (f" · :red[停滞 {stuck} 家]" if stuck else ""))
-            widgets.flagged_table(part.drop(columns=["阶段", *OFF_SCREEN]), flag_col="状态", bad=("停滞",),
-                                  alt=f"{stage}阶段企业")
+            widgets.flagged_table(part, flag_col="状态", bad=("停滞",), alt=f"{stage}阶段企业")
 
 
 def flash() -> None:

@@ -33,6 +33,29 @@ PAGES: dict[str, tuple[str, str, str]] = {
 _AREA_PAGE = {"indicators": "briefing", REPORTING: "data"}
 
 
+def st_pages() -> list:
+    """The ``st.Page`` of every page for ``st.navigation`` (the first is "/").
+
+    Links inside pages use these objects (:func:`link_target`): given a file
+    path instead, ``st.page_link`` resolves it on disk (realpath) on every call."""
+    pages = [
+        # no material icons: a page's icon becomes the tab's favicon, fetched from a Google host
+        st.Page(file, title=title, url_path=path, default=(i == 0))
+        for i, (path, (file, title, _icon)) in enumerate(PAGES.items())
+    ]
+    _BY_PATH.update(zip(PAGES, pages))
+    return pages
+
+
+_BY_PATH: dict = {}
+
+
+def link_target(path: str):
+    """What ``st.page_link`` takes for the page at url path ``path``: its
+    ``st.Page`` once app.py registered the navigation, else its file."""
+    return _BY_PATH.get(path) or PAGES[path][0]
+
+
 def area_page(key: str) -> str | None:
     """The url path of the page that explains an area's figures and flags."""
     page = _AREA_PAGE.get(key, key)

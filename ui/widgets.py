@@ -19,7 +19,7 @@ from finance_core.kpi import Kpi
 
 from . import asat, data, memo, style
 from . import filters as uf
-from .nav import PAGES
+from .nav import link_target
 
 # Altair validates every chart object against the Vega-Lite schema as it is
 # built; our charts are fixed code covered by the page tests, so skip that
@@ -355,5 +355,5 @@ def detail_link(page: str, label: str = "查看详情", **extra) -> None:
     """A link to ``page`` (its url path) in the same tab, carrying the current
     filters and ``extra`` page parameters (the share-link contract)."""
     pairs = parse_qsl(ff.query_string(data.options(), uf.current(), **{**data.pin_params(), **extra}))
-    st.page_link(PAGES[page][0], label=label, icon=":material/arrow_forward:", icon_position="right",
+    st.page_link(link_target(page), label=label, icon=":material/arrow_forward:", icon_position="right",
                  query_params=pairs or None)

@@ -89,6 +89,18 @@ def test_board_table_money_units_and_projection(small):
     assert table.loc["乙装备股份有限公司", "乡镇/园区"] == "清溪镇"
 
 
+def test_board_groups_are_the_stages_in_order_with_their_stuck_counts(small):
+    # 2024-04: 甲 (辅导备案 13 months) is stuck; 丙 is back in 辅导备案 since 2023-09
+    groups = ipo.board_groups(small, Filters("2024-04"))
+    assert [g[0] for g in groups] == ["股改", "辅导备案", "发行上市"]
+    by_stage = {stage: (set(part["企业"]), stuck) for stage, part, stuck in groups}
+    assert by_stage["辅导备案"] == ({"甲材料股份有限公司", "丙科技股份有限公司"}, 1)
+    assert by_stage["股改"] == ({"乙装备股份有限公司"}, 0)
+    assert by_stage["发行上市"] == ({"丁医药股份有限公司"}, 0)
+    for _, part, _ in groups:   # the export-only columns and the stage are not on the board
+        assert not {"阶段", *ipo.BOARD_OFF_SCREEN} & set(part.columns)
+
+
 def test_filters_by_town_board_industry_and_stage(small):
     names = lambda f, sel=ipo.Selection(): set(ipo.pipeline(small, f, sel)["name"])  # noqa: E731
     assert names(Filters("2024-03", towns=("T02",))) == {"乙装备股份有限公司", "丙科技股份有限公司"}
