@@ -30,7 +30,13 @@ def _ensure(path: str) -> str:
 
 def database_path() -> str:
     """The app's database, built with the demo county on first start."""
-    return _ensure(str(fdb.default_path()))
+    path = str(fdb.default_path())
+    if path not in _READY:   # st.cache_resource hashes its argument on every call
+        _READY.add(_ensure(path))
+    return path
+
+
+_READY: set[str] = set()
 
 
 def data_version() -> int:
@@ -114,6 +120,7 @@ def clear_cache() -> None:
     """Forget every cached call and drawn table or chart (with
     ``st.cache_data.clear()``: what tests and the benchmark's cold runs use)."""
     memo.clear_all()
+    _READY.clear()
     _cached.clear()
 
 

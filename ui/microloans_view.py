@@ -15,10 +15,10 @@ from finance_core.microloans import BUCKETS, TOTAL_LABEL
 BUCKET_COLOURS = ["#FBC02D", "#FB8C00", "#E64A19", "#C62828", "#6D1B1B"]
 
 
-def table(df: pd.DataFrame, alt_text: str, height: int | str = "auto") -> None:
+def table(df: pd.DataFrame, alt_text: str, height: int | str = "auto", columns: list[str] | None = None) -> None:
     """The page's tables: 万元 to two decimals, (%) to one, counts with
     separators, 进度 '落后' marked ⚠ (see :func:`ui.widgets.table`)."""
-    widgets.table(df, alt=alt_text, height=height, alert_cols=("进度",))
+    widgets.table(df, alt=alt_text, height=height, alert_cols=("进度",), columns=columns)
 
 
 MEASURES = {"金额": "（万元）", "笔数": "（笔）"}
@@ -29,7 +29,7 @@ def ageing_table(df: pd.DataFrame, measure: str, alt_text: str) -> None:
     """The ageing table in one measure (amounts in 万元 or loan counts)."""
     unit = MEASURES[measure]
     cols = [df.columns[0], *(c for c in df.columns if c.endswith(unit)), "逾期率（%）"]
-    table(df[cols], alt_text)
+    table(df, alt_text, columns=cols)
 
 
 def ageing_chart(df: pd.DataFrame, measure: str) -> alt.Chart:

@@ -104,6 +104,12 @@ def progress_table(table: pd.DataFrame) -> None:
 
     The bar is neutral (a bar's colour cannot follow each row's status); the
     status is the 进度 column, word and mark (✓ 领先, ⚠ 落后)."""
+    shown, config = _drawn("progress", _progress_shown, (table,))
+    st.dataframe(shown, hide_index=True, alt="年度目标完成率与序时进度", height=table_height(shown.num_rows),
+                 column_config=config)
+
+
+def _progress_shown(table: pd.DataFrame) -> tuple[pa.Table, dict]:
     shown = table.drop(columns=["key"]).copy()
     for col in ("全年目标", "累计完成"):   # each row in its own unit: 万元 with decimals, counts whole
         shown[col] = [targets.shown(v, u) for v, u in zip(shown[col], shown["单位"])]
@@ -113,19 +119,13 @@ def progress_table(table: pd.DataFrame) -> None:
     shown["进度"] = [status_text(v) if isinstance(v, str) and v else "—" for v in shown["进度"]]
     cols = [c for c in ("指标", "完成率", "序时进度", "进度") if c in shown.columns]
     shown = shown[cols + [c for c in shown.columns if c not in cols]]
-    st.dataframe(
-        shown,
-        hide_index=True,
-        alt="年度目标完成率与序时进度",
-        height=table_height(len(shown)),
-        column_config={
-            "全年目标": st.column_config.TextColumn("全年目标"),
-            "累计完成": st.column_config.TextColumn("累计完成"),
-            "完成率": st.column_config.ProgressColumn("完成率", format="%.1f%%", min_value=0, max_value=100,
-                                                    color=PALETTE[NEUTRAL]),
-            "序时进度": st.column_config.NumberColumn("序时进度", format="%.1f%%"),
-        },
-    )
+    return _arrow(shown), {
+        "全年目标": st.column_config.TextColumn("全年目标"),
+        "累计完成": st.column_config.TextColumn("累计完成"),
+        "完成率": st.column_config.ProgressColumn("完成率", format="%.1f%%", min_value=0, max_value=100,
+                                                color=PALETTE[NEUTRAL]),
+        "序时进度": st.column_config.NumberColumn("序时进度", format="%.1f%%"),
+    }
 
 
 def table_height(rows: int, limit: int = 600) -> int:
@@ -173,7 +173,8 @@ def _printf(python_format: str) -> str:
 
 def table(df: pd.DataFrame, alt: str | None = None, height: int | str = "auto",
           alert_cols: Sequence[str] = (), ok_values: Sequence[str] = ALERT_OK,
-          formats: dict[str, str] | None = None, empty_text: str = "当前筛选范围内没有记录。") -> None:
+          formats: dict[str, str] | None = None, empty_text: str = "当前筛选范围内没有记录。",
+          columns: Sequence[str] | None = None) -> None:
     """A table with amounts (columns naming 万元/亿元) to two decimals, percentages
     (columns naming %) to one, counts with separators, missing values as '—', and
     alerts (a value of an ``alert_cols`` column not in ``ok_values``) marked ⚠.
@@ -182,20 +183,15 @@ def table(df: pd.DataFrame, alt: str | None = None, height: int | str = "auto",
     every rerun and costs about a second per thousand rows. Streamlit draws a
     missing number as "None", so a number column with gaps goes as
     right-aligned text with "—". ``formats`` (Python format strings) overrides
-    the format of named columns.
+    the format of named columns; ``columns`` shows only those, in that order.
+    Everything after the empty check is cached on the frame's content.
     """
     if df.empty:   # one Chinese sentence, not a grid saying "empty"
         st.info(empty_text, icon=":material/info:")
         return
     if height == "auto":
         height = table_height(len(df), limit=700)   # a short table in full, 15 towns + 合计 too
-    # status columns (完成率, 进度, 预警) next to the name so they show at 1366 without scrolling
-    cols = list(df.columns)
-    lead = cols[:2] if len(cols) > 1 and cols[0] == "排名" else cols[:1]   # rank and name stay first
-    key_cols = [c for c in cols[len(lead):] if any(w in c for w in KEY_WORDS)]
-    if key_cols and len(cols) > 5:
-        df = df[[*lead, *key_cols, *(c for c in cols[len(lead):] if c not in key_cols)]]
-    args = (df, tuple(alert_cols), tuple(ok_values), tuple(sorted((formats or {}).items())))
+    args = (df, tuple(columns or ()), tuple(alert_cols), tuple(ok_values), tuple(sorted((formats or {}).items())))
     data, config = _drawn("table", _prepare, args, big=len(df) >= CACHE_ROWS_MAX)
     st.dataframe(data, hide_index=True, height=height, alt=alt, column_config=config)
 
@@ -213,11 +209,18 @@ def _drawn(kind: str, make, args: tuple, big: bool = False):
     return DRAWN.value((kind, key), lambda: make(*args))
 
 
-def _prepare(df: pd.DataFrame, alert_cols: tuple, ok_values: tuple, formats: tuple) -> tuple[pa.Table, dict]:
+def _prepare(df: pd.DataFrame, columns: tuple, alert_cols: tuple, ok_values: tuple,
+             formats: tuple) -> tuple[pa.Table, dict]:
     """The shown table (as Arrow, ready to send) and its column settings for
     :func:`table`; cached on the frame's content, so a rerun with the same data
     neither formats every cell nor converts the frame again."""
-    data, config = df.copy(), {}
+    cols = list(columns or df.columns)
+    # status columns (完成率, 进度, 预警) next to the name so they show at 1366 without scrolling
+    lead = cols[:2] if len(cols) > 1 and cols[0] == "排名" else cols[:1]   # rank and name stay first
+    key_cols = [c for c in cols[len(lead):] if any(w in c for w in KEY_WORDS)]
+    if key_cols and len(cols) > 5:
+        cols = [*lead, *key_cols, *(c for c in cols[len(lead):] if c not in key_cols)]
+    data, config = df[cols].copy(), {}
     formats = dict(formats)
     for col in data.columns:
         if data[col].dtype == object:
