@@ -21,12 +21,10 @@ with st.container(horizontal=True):
     outputs.pack_buttons(f, lambda db: briefing.build(db, briefing.MONTHLY, f), key="overview_pack")
 
 for area in areas.ALL:
-    head, more = st.columns([4, 1], vertical_alignment="bottom")
-    head.subheader(area.heading)
-    page = area_page(area.key)
-    if page:
-        with more:
-            widgets.detail_link(page)
+    with st.container(horizontal=True, vertical_alignment="bottom"):   # the heading, its link at the right
+        st.subheader(area.heading, width="stretch")
+        if area_page(area.key):
+            widgets.detail_link(area_page(area.key))
     kpis = data.call(overview.area_kpis, f, area.key)
     if all(k.value is None for k in kpis):
         st.info(f"{f.as_of} 没有{area.title}数据。", icon=":material/info:")

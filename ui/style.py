@@ -26,7 +26,10 @@ GRID = "".join(
 
 CSS = f"""
 <style>
-{GRID}[class*="st-key-kpirow"] > * {{ width: auto !important; min-width: 0; }}
+{GRID}[class*="st-key-kpirow"] {{ align-items: stretch !important; }}
+[class*="st-key-kpirow"] > * {{ width: auto !important; min-width: 0; align-self: stretch !important; }}
+/* every card of a row as tall as the tallest (their notes differ in length) */
+[class*="st-key-kpirow"] > * > [data-testid="stVerticalBlock"] {{ height: 100% !important; }}
 [data-testid="stMetric"] {{ container-type: inline-size; }}
 [data-testid="stMetric"] .stMarkdownEllipsis,
 [data-testid="stMetric"] .stMarkdownEllipsis p {{

@@ -37,8 +37,8 @@ def kpi_row(kpis: Sequence[Kpi], per_row: int = 5) -> None:
         return
     per_row = max(1, min(per_row, style.MAX_PER_ROW))
     with st.container(key=f"kpirow{per_row}_{kpis[0].key}_{len(kpis)}", gap="small"):
-        for i, k in enumerate(kpis):
-            with st.container(border=True, height="stretch", key=f"kpicard_{kpis[0].key}_{i}"):
+        for k in kpis:
+            with st.container(border=True, height="stretch"):   # no key: a keyed block is registered
                 base = k.comparison_text()
                 help_text = "\n\n".join(x for x in (k.help, base) if x) or None
                 delta = k.delta_prev()

@@ -131,3 +131,29 @@ def test_table_toolbar_speaks_chinese(server, page):
     tip = page.get_by_text("搜索", exact=True).last
     tip.wait_for(state="visible", timeout=5000)
     assert not page.get_by_text("Search", exact=True).count()
+
+
+# per KPI row on screen: its cards' heights (rounded to whole pixels), top to bottom
+ROW_HEIGHTS = """() => [...document.querySelectorAll('[class*="st-key-kpirow"]')].map(r =>
+  [...r.children].map(c => Math.round(c.querySelector('[data-testid="stVerticalBlock"]')
+                                      .getBoundingClientRect().height)))"""
+
+
+def test_the_cards_of_a_row_are_equally_tall(server, browser):
+    """Cards whose notes (较年初 · 同比) wrap onto more lines set the row's height;
+    the others stretch to it, so a row reads as one band on the projector."""
+    ctx = browser.new_context(locale="zh-CN", **SIZES["laptop-1366x768"])
+    try:
+        pg = ctx.new_page()
+        pg.goto(server + "/?town=城关镇")
+        wait_for_app(pg, min_metrics=20)
+        rows = pg.evaluate(ROW_HEIGHTS)
+        assert len(rows) >= 5, rows
+        # the check is not empty: the notes differ in length, so unstretched cards would differ
+        natural = pg.evaluate("""() => [...document.querySelectorAll('[class*="st-key-kpirow"] > *')].map(c => {
+            const card = c.querySelector('[data-testid="stVerticalBlock"]');
+            return Math.round(card.lastElementChild.getBoundingClientRect().bottom - card.getBoundingClientRect().top); })""")
+        assert len(set(natural)) > 1, natural
+        assert all(len(set(row)) == 1 for row in rows), rows
+    finally:
+        ctx.close()
