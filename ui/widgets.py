@@ -50,12 +50,13 @@ def kpi_row(kpis: Sequence[Kpi], per_row: int = 5) -> None:
                     delta_color=delta_colour(k),
                     help=help_text,
                 )
-                caption = base or "　"
+                caption = base or ""
                 if k.flag:
                     caption = f":red[**{MARKS[BAD]} {k.flag}**]" + (f" · {base}" if base else "")
                 if k.note:   # a missing submission behind the figure (DESIGN.md "Completeness")
-                    caption += f"  \n:orange[{k.note}]"
-                st.caption(caption)
+                    caption += ("  \n" if caption else "") + f":orange[{k.note}]"
+                if caption:   # no blank line to align cards: a row's cards stretch to one height (style.py)
+                    st.caption(caption)
 
 
 def delta_colour(k: Kpi) -> str:
