@@ -44,8 +44,9 @@ with right:
     flags = data.call(overview.red_flags, f, opts.town_names, opts.bank_names)
     if not flags:
         st.success("当前范围内没有超出阈值的指标。", icon=":material/check_circle:")
-    for flag in flags:
-        with st.container(horizontal=True, vertical_alignment="center", gap="small"):
-            st.markdown(f"**{uf.escape(flag.area)}** · {uf.escape(flag.text)}", width="stretch")
-            if area_page(flag.key):
-                widgets.detail_link(area_page(flag.key), "查看", **dict(flag.dims))
+    for flag in flags:   # the whole line is the link to the page that explains it
+        line = f"**{uf.escape(flag.area)}** · {uf.escape(flag.text)}"
+        if area_page(flag.key):
+            widgets.detail_link(area_page(flag.key), line, width="stretch", **dict(flag.dims))
+        else:
+            st.markdown(line)

@@ -31,6 +31,11 @@ CSS = f"""
 /* every card of a row as tall as the tallest (their notes differ in length) */
 [class*="st-key-kpirow"] > * > [data-testid="stVerticalBlock"] {{ height: 100% !important; }}
 [data-testid="stMetric"] {{ container-type: inline-size; }}
+/* a link in the page (a 需要关注 line is one) wraps instead of ending in "…" */
+[data-testid="stMain"] [data-testid="stPageLink-NavLink"] span:has(> [data-testid="stMarkdownContainer"]),
+[data-testid="stMain"] [data-testid="stPageLink-NavLink"] [data-testid="stMarkdownContainer"],
+[data-testid="stMain"] [data-testid="stPageLink-NavLink"] [data-testid="stMarkdownContainer"] p {{
+  white-space: normal !important; overflow: visible !important; text-overflow: clip !important; }}
 [data-testid="stMetric"] .stMarkdownEllipsis,
 [data-testid="stMetric"] .stMarkdownEllipsis p {{
   white-space: normal !important; overflow: visible !important; text-overflow: clip !important; }}

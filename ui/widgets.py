@@ -355,9 +355,10 @@ def drill_notice() -> None:
         st.toast(f"已筛选到「{name}」，在左侧筛选栏可改回全县", icon=":material/filter_alt:")
 
 
-def detail_link(page: str, label: str = "查看详情", **extra) -> None:
+def detail_link(page: str, label: str = "查看详情", width: str = "content", **extra) -> None:
     """A link to ``page`` (its url path) in the same tab, carrying the current
-    filters and ``extra`` page parameters (the share-link contract)."""
+    filters and ``extra`` page parameters (the share-link contract). ``label``
+    is markdown (escape what comes from data)."""
     pairs = parse_qsl(ff.query_string(data.options(), uf.current(), **{**data.pin_params(), **extra}))
     st.page_link(link_target(page), label=label, icon=":material/arrow_forward:", icon_position="right",
-                 query_params=pairs or None)
+                 query_params=pairs or None, width=width)

@@ -34,7 +34,8 @@ def test_default_view_shows_latest_month_for_whole_county(app, demo_db):
     (granted,) = table.loc[table["key"] == "credit_granted_increase", "全年目标"]
     assert rows.loc["信用村新增授信", "全年目标"] == f"{granted:,.2f} 万元"
     assert not at.warning
-    text = " ".join(m.value for m in at.markdown)
+    # the 需要关注 lines: each is the link to its page (or markdown when no page explains it)
+    text = " ".join([m.value for m in at.markdown] + [e.proto.label for e in at.get("page_link")])
     assert "高峰乡信用村新增授信完成率" in text and "青禾村镇银行小额信贷逾期率" in text
 
 
@@ -51,7 +52,8 @@ def test_link_parameters_set_the_scope(app, demo_db):
     assert metrics(at) == want
     assert metrics(at) != expected(demo_db, ff.Filters("2025-06"))[0]
     # detail and red-flag links open in the same tab and carry the filters
-    links = [e.proto for e in at.get("page_link") if e.proto.label in ("查看详情", "查看")]  # not the menu
+    links = [e.proto for e in at.get("page_link") if e.proto.icon == ":material/arrow_forward:"]  # not the menu
+    assert any(p.label == "查看详情" for p in links) and any(" · " in p.label for p in links)  # areas, flags
     assert len(links) >= 5 and all("as_of=2025-06" in p.query_string and "bank=" in p.query_string for p in links)
     assert not any(p.external for p in links)
 

@@ -106,7 +106,8 @@ def test_monthly_brief_and_overview_page_share_the_flags(app, db):
     for name in behind["指标"]:
         assert any(t.startswith(f"{name}完成率") and "落后序时进度" in t for t in listed), name
     at = app({"as_of": "2026-10"}, page="pages/overview.py")
-    page_text = " ".join(m.value for m in at.markdown)
+    # a 需要关注 line is the link to its page, or markdown when no page explains it
+    page_text = " ".join([m.value for m in at.markdown] + [e.proto.label for e in at.get("page_link")])
     for x in flags:
         assert x.text in page_text
 

@@ -157,3 +157,25 @@ def test_the_cards_of_a_row_are_equally_tall(server, browser):
         assert all(len(set(row)) == 1 for row in rows), rows
     finally:
         ctx.close()
+
+
+# links in the page whose text is clipped (Streamlit keeps a link on one line, ending in "…")
+CUT_LINKS = """() => [...document.querySelectorAll('[data-testid="stMain"] [data-testid="stPageLink-NavLink"] span')]
+  .filter(e => e.scrollWidth > e.clientWidth + 1 && getComputedStyle(e).overflowX !== 'visible')
+  .map(e => e.innerText)"""
+
+
+def test_attention_lines_wrap_instead_of_being_cut(server, browser):
+    """Each 需要关注 line is a link to its page; a long one wraps onto a second line."""
+    ctx = browser.new_context(locale="zh-CN", **SIZES["laptop-1366x768"])
+    try:
+        pg = ctx.new_page()
+        pg.goto(server + "/")
+        wait_for_app(pg, min_metrics=20)
+        lines = pg.locator('[data-testid="stMain"] [data-testid="stPageLink-NavLink"]', has_text=" · ")
+        assert lines.count() >= 3
+        heights = [lines.nth(i).bounding_box()["height"] for i in range(lines.count())]
+        assert max(heights) > 1.5 * min(heights), heights   # some line did need a second line
+        assert pg.evaluate(CUT_LINKS) == []
+    finally:
+        ctx.close()
