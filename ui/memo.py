@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import pickle
 import threading
+import weakref
 from collections import OrderedDict
 from typing import Any, Callable, Hashable
 
@@ -27,7 +28,7 @@ class Memo:
         self._store: OrderedDict[Hashable, bytes] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
-        _ALL.append(self)
+        _ALL.add(self)
 
     def get(self, key: Hashable) -> bytes | None:
         with self._lock:
@@ -68,12 +69,12 @@ class Memo:
         return self._bytes
 
 
-_ALL: list[Memo] = []
+_ALL: weakref.WeakSet[Memo] = weakref.WeakSet()
 
 
 def clear_all() -> None:
     """Empty every Memo of the process (tests' and the benchmark's cold runs)."""
-    for m in _ALL:
+    for m in list(_ALL):
         m.clear()
 
 
