@@ -2,7 +2,7 @@
 from finance_core import areas as registry, db as fdb
 from finance_core import filters as ff
 from finance_core import overview
-from tests.apptest_support import shown_text
+from tests.apptest_support import page_text, shown_text
 
 
 def metrics(at) -> dict[str, str]:
@@ -35,7 +35,7 @@ def test_default_view_shows_latest_month_for_whole_county(app, demo_db):
     assert rows.loc["信用村新增授信", "全年目标"] == f"{granted:,.2f} 万元"
     assert not at.warning
     # the 需要关注 lines: each is the link to its page (or markdown when no page explains it)
-    text = " ".join([m.value for m in at.markdown] + [e.proto.label for e in at.get("page_link")])
+    text = page_text(at)
     assert "高峰乡信用村新增授信完成率" in text and "青禾村镇银行小额信贷逾期率" in text
 
 

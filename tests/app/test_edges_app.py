@@ -10,6 +10,7 @@ from finance_core import indicators, kpi, microloans, money, overview, periods, 
 from finance_core.config import THRESHOLDS
 from finance_core.filters import Filters, load_options
 from tests import fixture_edges
+from tests.apptest_support import page_text
 from tests.unit.test_edges import _issue_table, by_key, sql_guarantee_counts, sql_indicator, sql_microloan_month_flow, wan  # noqa: F401  (helpers and fixtures)
 
 
@@ -107,9 +108,9 @@ def test_monthly_brief_and_overview_page_share_the_flags(app, db):
         assert any(t.startswith(f"{name}完成率") and "落后序时进度" in t for t in listed), name
     at = app({"as_of": "2026-10"}, page="pages/overview.py")
     # a 需要关注 line is the link to its page, or markdown when no page explains it
-    page_text = " ".join([m.value for m in at.markdown] + [e.proto.label for e in at.get("page_link")])
+    shown = page_text(at)
     for x in flags:
-        assert x.text in page_text
+        assert x.text in shown
 
 
 def test_fee_rate_and_leverage_change_on_the_demo(app, db):

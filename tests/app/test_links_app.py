@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from finance_core import links
-from tests.apptest_support import clear_streamlit_caches, navigation_mode, new_app, shown_text
+from tests.apptest_support import clear_streamlit_caches, link_labels, navigation_mode, new_app, shown_text
 from ui.filters import PARAMS_KEY, escape
 from ui.nav import PAGES, path_notice
 
@@ -173,7 +173,8 @@ MARKUP = "![x](http://127.0.0.1:9/p.png)"
 
 def _unescaped_markup(at) -> list[str]:
     """Markdown sources on the page holding the markup unescaped."""
-    sources = [w.value for w in at.warning] + [m.value for m in at.markdown] + [c.value for c in at.caption]
+    sources = ([w.value for w in at.warning] + [m.value for m in at.markdown] + [c.value for c in at.caption]
+               + link_labels(at))
     return [s for s in sources if MARKUP in s or "](http" in s and "查看" not in s]
 
 
