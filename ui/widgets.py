@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+import weakref
 from typing import Sequence
 from urllib.parse import parse_qsl
 
@@ -253,7 +254,7 @@ def _arrow(df: pd.DataFrame) -> pa.Table:
     hide it), with Streamlit's own repair of columns Arrow cannot type."""
     try:
         return pa.Table.from_pandas(df, preserve_index=False)
-    except (pa.ArrowTypeError, pa.ArrowInvalid, pa.ArrowNotImplementedError):
+    except (pa.ArrowTypeError, pa.ArrowInvalid, pa.ArrowNotImplementedError, OverflowError):
         return pa.Table.from_pandas(dataframe_util.fix_arrow_incompatible_column_types(df), preserve_index=False)
 
 
@@ -297,8 +298,10 @@ def chart(spec, *args, container=None, **kwargs) -> None:
     target = container or st
     if callable(spec) and not isinstance(spec, alt.TopLevelMixin):
         build_id = f"{spec.__code__.co_filename}:{spec.__qualname__}"
-        big = any(isinstance(a, pd.DataFrame) and len(a) >= CACHE_ROWS_MAX for a in args)
-        target.vega_lite_chart(_drawn(build_id, lambda *a: _vega_spec_of(spec, *a), args, big=big), **kwargs)
+        uncached = (any(isinstance(a, pd.DataFrame) and len(a) >= CACHE_ROWS_MAX for a in args)
+                    # only a module-level function is known by its name: a lambda or closure is not kept
+                    or spec.__closure__ is not None or spec.__name__ == "<lambda>")
+        target.vega_lite_chart(_drawn(build_id, lambda *a: _vega_spec_of(spec, *a), args, big=uncached), **kwargs)
         return
     if args and container is None:  # a built chart: chart(spec, container) as before
         target = args[0]
@@ -307,10 +310,16 @@ def chart(spec, *args, container=None, **kwargs) -> None:
 
 
 def _no_validation(spec) -> None:
-    """Serialise ``spec`` without the schema check, with the projection fonts."""
+    """Serialise ``spec`` without the schema check, with the projection fonts.
+
+    The override reaches its chart through a weak reference: a chart holding a
+    function that holds the chart would be a cycle, left for Python's collector
+    (the post-run full collection is off, see .streamlit/config.toml)."""
+    chart = weakref.ref(spec)
+
     def to_dict(*a, **kw):
         kw["validate"] = False
-        return _with_theme(type(spec).to_dict(spec, *a, **kw))
+        return _with_theme(type(chart()).to_dict(chart(), *a, **kw))
 
     object.__setattr__(spec, "to_dict", functools.partial(to_dict))
 
