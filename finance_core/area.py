@@ -67,7 +67,9 @@ class Area:
     dimensions: tuple[str, ...] = ("town", "bank")   # shared filters that narrow it
     flags: FlagFn | None = None      # the area's red-flag rules (one table per area)
     targets: tuple = ()              # its annual target metrics (``targets.Metric``)
-    refresh: RefreshFn | None = None  # rebuilds its roll-ups: ``refresh(db, months=None)``
+    # rebuilds its roll-ups: ``refresh(db, months=None, tables=None)``; ``tables``, when given, are the
+    # data tables the write changed (a refresh may skip roll-ups that read none of them)
+    refresh: RefreshFn | None = None
     rollup_tables: tuple[str, ...] = ()   # the tables ``refresh`` rewrites (not logged row by row for as-at
                                           # views: versions.ROLLUP_TABLES must list them)
     import_feeds: tuple[str, ...] = ()        # keys of ``imports.FEEDS`` that load it

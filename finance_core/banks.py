@@ -858,7 +858,7 @@ AREA_TITLE = TITLE
 AREA = Area(
     key=AREA_KEY, title=TITLE, heading="银行存贷款", kpis=kpis,
     overview=("bank_deposits", "bank_loans", "bank_ldr", "bank_small", "bank_npl_rate"),
-    flags=flags, targets=(LOAN_TARGET,), refresh=lambda db, months=None: refresh(db, months),
+    flags=flags, targets=(LOAN_TARGET,), refresh=lambda db, months=None, tables=None: refresh(db, months),
     rollup_tables=("bank_monthly",),
     import_feeds=(FEED,), completeness_feeds=(FEED,), flow_targets=False,
 )

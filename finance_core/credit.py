@@ -755,7 +755,7 @@ def flags(db: sqlite_utils.Database, f: Filters, names: Names, th: Thresholds = 
 AREA = Area(
     key="credit-villages", title="信用村", heading="信用村", kpis=kpis,
     overview=("credit_granted", "credit_used", "credit_granted_hh", "credit_used_hh", "credit_usage"),
-    flags=flags, targets=(GRANTED_TARGET, USED_TARGET), refresh=lambda db, months=None: rollups.refresh_credit(db, months),
+    flags=flags, targets=(GRANTED_TARGET, USED_TARGET), refresh=lambda db, months=None, tables=None: rollups.refresh_credit(db, months),
     rollup_tables=("credit_monthly",),
     import_feeds=("credit",), completeness_feeds=("credit",), flow_targets=False,
 )

@@ -933,7 +933,7 @@ def brief_paragraphs(db: sqlite_utils.Database, f: Filters, th: Thresholds = THR
 AREA = Area(
     key=AREA_KEY, title=TITLE, heading="财政资金（贴息、代偿与示范区资金）", kpis=kpis,
     overview=("fs_subsidy_paid", "fs_fund_pending", "fs_share_unpaid", "fs_zone_progress", "fs_overdue"),
-    per_row=5, flags=flags, refresh=lambda db, months=None: refresh_fund(db),
+    per_row=5, flags=flags, refresh=lambda db, months=None, tables=None: refresh_fund(db),
     import_feeds=("fiscal_subsidy", "fiscal_subsidy_items", "fiscal_fund_claims", "fiscal_fund_recoveries",
                   "fiscal_fund_moves", "fiscal_shares", "fiscal_zone_funds", "fiscal_zone_projects",
                   ZONE_FEED, "fiscal_awards"),

@@ -741,7 +741,7 @@ AREA = Area(
     key="guarantees", title="融资担保", heading="政府性融资担保", kpis=kpis,
     overview=("g_outstanding", "g_borrowers", "g_leverage", "g_comp_rate"), per_row=4,
     dimensions=("town", "bank", "product"), flags=flags, targets=(NEW_AMOUNT_TARGET,),
-    refresh=lambda db, months=None: rollups.refresh_guarantees(db),
+    refresh=lambda db, months=None, tables=None: rollups.refresh_guarantees(db),
     rollup_tables=("guarantee_monthly", "guarantee_company_monthly"),
     import_feeds=("guarantees", "guarantor"), completeness_feeds=("guarantees", "guarantor"),
 )

@@ -756,10 +756,11 @@ def flags(db: sqlite_utils.Database, f: Filters, names: Names, th: Thresholds = 
     return out
 
 
-def _refresh(db, months=None) -> None:
+def _refresh(db, months=None, tables=None) -> None:
     """The microloan roll-ups, and the fund's months up to the latest microloan month
-    (the 风险补偿金 balance is a roll-up of the fund ledger, rollups.refresh_fund)."""
-    rollups.refresh_microloans(db, months)
+    (the 风险补偿金 balance is a roll-up of the fund ledger, rollups.refresh_fund).
+    A write that changed only month-end status leaves the ledger's helper tables be."""
+    rollups.refresh_microloans(db, months, ledger=tables is None or bool(set(tables) - {"microloan_status"}))
     rollups.refresh_fund(db)
 
 

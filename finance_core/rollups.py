@@ -112,10 +112,11 @@ def _carry_credit(conn: sqlite3.Connection, months: list[str] | None) -> None:
     )
 
 
-def refresh_microloans(db, months: Iterable[str] | None = None) -> None:
+def refresh_microloans(db, months: Iterable[str] | None = None, ledger: bool = True) -> None:
     """Rebuild ``microloan_monthly`` for the months covered by snapshots (loans
     disbursed before the first snapshot month count in no month's flows), and
-    the household-level helper tables."""
+    (unless ``ledger`` is False: only month-end status changed) the household-level
+    helper tables, which read the loan ledger and the households alone."""
     conn = _conn(db)
     months = list(months) if months is not None else None
     where, params = _month_clause("month", months)
@@ -176,7 +177,12 @@ def refresh_microloans(db, months: Iterable[str] | None = None) -> None:
         params_s + params_d,
     )
     _carry_microloans(conn, carry_months)
-    # household-level helpers: cheap, always rebuilt whole
+    if ledger:
+        _refresh_microloan_ledger(conn)
+
+
+def _refresh_microloan_ledger(conn: sqlite3.Connection) -> None:
+    """The household-level helpers of the loan ledger, rebuilt whole."""
     conn.execute("DELETE FROM microloan_first_loans")
     conn.execute(
         """

@@ -559,11 +559,12 @@ def _affected_months(db, feed: Feed, plans: list[TablePlan], parsed_rows: dict) 
     return sorted(months)
 
 
-def _refresh(db, feed_key: str, months: list[str]) -> None:
-    """Rebuild the roll-ups of the area the feed loads (only ``months`` where it can)."""
+def _refresh(db, feed_key: str, months: list[str], tables: set[str] | None = None) -> None:
+    """Rebuild the roll-ups of the area the feed loads (only ``months`` where it can;
+    ``tables``: the data tables the import changed, None for any)."""
     area = areas.rollup_of(feed_key)
     if area is not None:
-        area.refresh(db, months)
+        area.refresh(db, months, tables=tables)
 
 
 def _month_text(months: list[str]) -> str | None:
@@ -603,7 +604,7 @@ def apply(db: sqlite_utils.Database, parsed: Parsed, user: str) -> ImportResult:
                     conn.executemany(spec.fixup, [(rows[k][fi], *k) for k in p.added + p.updated
                                                   if rows[k][fi] is not None])
             months = _affected_months(db, feed, plans, parsed.tables)
-            _refresh(db, feed.key, months)
+            _refresh(db, feed.key, months, {p.spec.table for p in plans if p.added or p.updated or p.removed})
             now = audit.now()
             cur = conn.execute(
                 "INSERT INTO import_log (source, file_name, file_hash, month, user_name, imported_at, "
