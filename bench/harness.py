@@ -69,6 +69,83 @@ def shown_text(markdown: str) -> str:
     return re.sub(r"\\(.)", r"\1", markdown).replace("\u2060", "")
 
 
+class Card:
+    """One card as shown: a KPI card of a row (``ui.widgets.kpi_html``) or an ``st.metric``."""
+
+    def __init__(self, label: str, value: str, delta: str = "", key: str = "", help: str = "",
+                 base: str = "", flag: str = "", note: str = "", level: str = ""):
+        self.label, self.value, self.delta, self.key, self.level = label, value, delta, key, level
+        self.help, self.base, self.flag, self.note = help, base, flag, note
+
+    def __repr__(self) -> str:
+        return f"Card({self.label!r}, {self.value!r}, delta={self.delta!r})"
+
+
+def parse_cards(body: str) -> list[Card]:
+    """The KPI cards in an ``st.html`` body, read back from the HTML as a browser shows them."""
+    from html.parser import HTMLParser
+
+    cards: list[Card] = []
+
+    class Reader(HTMLParser):
+        def __init__(self):
+            super().__init__(convert_charrefs=True)
+            self.field: list[str | None] = []   # the card part each open element belongs to
+
+        def handle_starttag(self, tag, attrs):
+            a = dict(attrs)
+            classes = (a.get("class") or "").split()
+            field = self.field[-1] if self.field else None
+            if "ifm-kpi" in classes:
+                cards.append(Card("", "", key=a.get("data-key") or ""))
+                field = None
+            for c in classes:
+                if c.startswith("ifm-kpi-") and c != "ifm-kpi-chg":
+                    field = c.removeprefix("ifm-kpi-")
+            if "ifm-kpi-help" in classes:
+                cards[-1].help = a.get("title") or ""
+            if "ifm-kpi-chg" in classes:
+                cards[-1].delta = a.get("data-delta") or ""
+                cards[-1].level = next((c[4:] for c in classes if c.startswith("ifm-")
+                                        and c != "ifm-kpi-chg"), "")
+            self.field.append(field)
+
+        def handle_endtag(self, tag):
+            if self.field:
+                self.field.pop()
+
+        def handle_data(self, data):
+            field = self.field[-1] if self.field else None
+            if cards and field in ("label", "value", "base", "flag", "note"):
+                setattr(cards[-1], field, (getattr(cards[-1], field) + data))
+
+    Reader().feed(body)
+    for c in cards:
+        c.label, c.value = c.label.strip(), c.value.strip()
+        c.base, c.flag, c.note = c.base.strip(), c.flag.strip(), c.note.strip()
+    return cards
+
+
+def cards(at) -> list[Card]:
+    """Every card an AppTest run drew: the KPI rows' cards, then the ``st.metric`` cards."""
+    out = [c for h in at.get("html") if "ifm-kpis" in h.proto.body for c in parse_cards(h.proto.body)]
+    from streamlit.proto.Metric_pb2 import Metric
+
+    colour = {Metric.MetricColor.GREEN: "good", Metric.MetricColor.RED: "bad", Metric.MetricColor.GRAY: "off"}
+    return out + [Card(m.label, m.value, m.proto.delta, help=m.proto.help, level=colour.get(m.proto.color, ""))
+                  for m in at.metric]
+
+
+def card_text(at) -> str:
+    """The second lines of every KPI card (thresholds breached, comparisons, missing-submission notes)."""
+    return " ".join(x for c in cards(at) for x in (c.flag, c.base, c.note) if x)
+
+
+def card_values(at) -> dict[str, str]:
+    """Label -> shown value of every card of an AppTest run."""
+    return {c.label: c.value for c in cards(at)}
+
+
 # --- a served app and a browser ------------------------------------------------------------------------
 def free_port(span: int = 1) -> int:
     """A free port; with ``span`` > 1, one whose next ``span - 1`` ports are free too."""
@@ -160,7 +237,7 @@ def wait_for_app(pg, min_metrics: int = 0) -> None:
     pg.wait_for_selector('[data-testid="stApp"]')
     if min_metrics:
         pg.wait_for_function(
-            f"document.querySelectorAll('[data-testid=\"stMetric\"]').length >= {min_metrics}")
+            f"document.querySelectorAll({CARD_SELECTOR!r}).length >= {min_metrics}")
     # the status widget shows while a run is in progress; under load it may not have
     # appeared yet, but the placeholders of elements not yet sent are still there
     pg.wait_for_function(
@@ -169,13 +246,17 @@ def wait_for_app(pg, min_metrics: int = 0) -> None:
     pg.wait_for_timeout(300)
 
 
+CARD_SELECTOR = '.ifm-kpi, [data-testid="stMetric"]'
+
+
 def metric_values(pg) -> dict[str, str]:
-    """Label -> shown value of every st.metric on the page."""
-    out = {}
-    for m in pg.query_selector_all('[data-testid="stMetric"]'):
-        label = m.query_selector('[data-testid="stMetricLabel"]').inner_text().strip()
-        out[label] = m.query_selector('[data-testid="stMetricValue"]').inner_text().strip()
-    return out
+    """Label -> shown value of every card on the page (KPI rows and st.metric)."""
+    return pg.evaluate("""() => Object.fromEntries([...document.querySelectorAll('.ifm-kpi')].map(c =>
+        [c.querySelector('.ifm-kpi-label').firstChild.textContent.trim(),
+         c.querySelector('.ifm-kpi-value').innerText.trim()]).concat(
+        [...document.querySelectorAll('[data-testid="stMetric"]')].map(m =>
+        [m.querySelector('[data-testid="stMetricLabel"]').innerText.trim(),
+         m.querySelector('[data-testid="stMetricValue"]').innerText.trim()])))""")
 
 
 @contextlib.contextmanager

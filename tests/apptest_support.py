@@ -1,5 +1,5 @@
 """AppTest helpers (they live in bench/harness.py, shared with the benchmark)."""
-from bench.harness import clear_streamlit_caches, navigation_mode, new_app, shown_text  # noqa: F401
+from bench.harness import card_text, card_values, cards, clear_streamlit_caches, navigation_mode, new_app, shown_text  # noqa: F401
 
 
 def page_text(at) -> str:

@@ -127,7 +127,19 @@ PRINT_CSS = """
   /* a row that holds a data table prints each column full width, so the table shows all its columns */
   [data-testid="stHorizontalBlock"]:has([data-testid="stDataFrame"]) { flex-wrap: wrap !important; }
   [data-testid="stColumn"]:has([data-testid="stDataFrame"]) { flex: 1 1 100% !important; }
-  [data-testid="stMetricValue"] { font-size: 1.35rem !important; white-space: nowrap !important; }
+  [data-testid="stMetricValue"], .ifm-kpi-value { font-size: 1.35rem !important; white-space: nowrap !important; }
+  .ifm-kpi { padding: 4px 6px !important; break-inside: avoid !important; page-break-inside: avoid !important; }
+  .ifm-kpi-label, .ifm-kpi-delta, .ifm-kpi-base, .ifm-kpi-note, .ifm-kpi-flag { font-size: 0.75rem !important; }
+  .ifm-kpi-help { display: none !important; }
+  .ifm-kpis { gap: 6px !important; break-inside: avoid !important; page-break-inside: avoid !important; }
+  .ifm-kpis-1 { grid-template-columns: repeat(1, minmax(0, 1fr)) !important; }
+  .ifm-kpis-2 { grid-template-columns: repeat(2, minmax(0, 1fr)) !important; }
+  .ifm-kpis-3 { grid-template-columns: repeat(3, minmax(0, 1fr)) !important; }
+  .ifm-kpis-4 { grid-template-columns: repeat(4, minmax(0, 1fr)) !important; }
+  .ifm-kpis-5 { grid-template-columns: repeat(5, minmax(0, 1fr)) !important; }
+  .ifm-kpis-6 { grid-template-columns: repeat(6, minmax(0, 1fr)) !important; }
+  .ifm-kpis-7 { grid-template-columns: repeat(7, minmax(0, 1fr)) !important; }
+  .ifm-kpis-8 { grid-template-columns: repeat(8, minmax(0, 1fr)) !important; }
   [data-testid="stMetricLabel"] p, [data-testid="stMetricDelta"], [data-testid="stMetricDelta"] * {
     font-size: 0.75rem !important; white-space: nowrap !important; overflow: hidden !important; }
   [data-testid="stMarkdownContainer"] a { display: none !important; }   /* "查看详情 →": navigation only */

@@ -20,17 +20,37 @@ from finance_core.config import PALETTE
 CARD_MIN_REM = 10.5
 MAX_PER_ROW = 8
 GRID = "".join(
-    f'[class*="st-key-kpirow{n}_"] {{ display: grid !important; gap: 0.75rem !important; '
-    f'grid-template-columns: repeat(auto-fill, minmax(max({CARD_MIN_REM}rem, calc((100% - {n - 1} * 0.75rem) / {n})), 1fr)); }}\n'
+    f'.ifm-kpis-{n} {{ grid-template-columns: repeat(auto-fill, '
+    f'minmax(max({CARD_MIN_REM}rem, calc((100% - {n - 1} * 0.75rem) / {n})), 1fr)); }}\n'
     for n in range(1, MAX_PER_ROW + 1))
+# one KPI row is one st.html block (ui/widgets.kpi_html): a grid of bordered cards; every card
+# of a row as tall as the tallest (grid rows stretch), values shrink with the card (container
+# query units), labels, changes and notes wrap
+CARDS = f"""
+.ifm-kpis {{ display: grid; gap: 0.75rem; align-items: stretch; margin: 0; }}
+.ifm-kpi {{ container-type: inline-size; min-width: 0; border: 1px solid rgba(49, 51, 63, 0.2);
+  border-radius: 0.5rem; padding: 0.75rem 1rem; background: #fff; }}
+.ifm-kpi-label {{ font-size: 0.875rem; line-height: 1.4; color: {PALETTE["neutral"]}; word-break: keep-all;
+  overflow-wrap: anywhere; }}
+.ifm-kpi-help {{ display: inline-block; width: 1.05em; height: 1.05em; line-height: 1.05em; text-align: center;
+  border: 1px solid currentColor; border-radius: 50%; font-size: 0.75rem; cursor: help; vertical-align: 0.1em; }}
+.ifm-kpi-value {{ font-size: min(1.75rem, 15.5cqi); line-height: 1.25; font-weight: 400; color: #212121;
+  padding: 0.15rem 0; word-break: keep-all; overflow-wrap: normal; }}   /* breaks before the unit only */
+.ifm-kpi-delta {{ font-size: 0.875rem; line-height: 1.5; color: #3C4043; }}
+.ifm-kpi-vs {{ white-space: nowrap; }}
+.ifm-kpi-chg {{ display: inline-block; white-space: nowrap; border-radius: 0.75rem; padding: 0 0.45rem; font-weight: 500; }}
+.ifm-kpi-chg.ifm-good {{ color: {PALETTE["good"]}; background: rgba(46, 125, 50, 0.1); }}
+.ifm-kpi-chg.ifm-bad {{ color: {PALETTE["bad"]}; background: rgba(198, 40, 40, 0.1); }}
+.ifm-kpi-chg.ifm-off {{ color: {PALETTE["neutral"]}; background: rgba(69, 90, 100, 0.1); }}
+.ifm-kpi-base, .ifm-kpi-note, .ifm-kpi-flag {{ font-size: 0.875rem; line-height: 1.45; color: #3C4043;
+  margin-top: 0.25rem; overflow-wrap: anywhere; }}
+.ifm-kpi-flag {{ color: {PALETTE["bad"]}; font-weight: 700; }}
+.ifm-kpi-note {{ color: {PALETTE["warn"]}; }}
+"""
 
 CSS = f"""
 <style>
-{GRID}[class*="st-key-kpirow"] {{ align-items: stretch !important; }}
-[class*="st-key-kpirow"] > * {{ width: auto !important; min-width: 0; align-self: stretch !important; }}
-/* every card of a row as tall as the tallest (their notes differ in length) */
-[class*="st-key-kpirow"] > * > [data-testid="stVerticalBlock"] {{ height: 100% !important; }}
-[data-testid="stMetric"] {{ container-type: inline-size; }}
+{GRID}{CARDS}[data-testid="stMetric"] {{ container-type: inline-size; }}
 /* a link in the page (a 需要关注 line is one) wraps instead of ending in "…" */
 [data-testid="stMain"] [data-testid="stPageLink-NavLink"] span:has(> [data-testid="stMarkdownContainer"]),
 [data-testid="stMain"] [data-testid="stPageLink-NavLink"] [data-testid="stMarkdownContainer"],

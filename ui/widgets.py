@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+import html
 import weakref
 from typing import Sequence
 from urllib.parse import parse_qsl
@@ -31,41 +32,61 @@ alt.utils.schemapi.disable_debug_mode()
 def kpi_row(kpis: Sequence[Kpi], per_row: int = 5) -> None:
     """KPI cards: value, change vs previous month, and the comparison base.
 
-    The cards sit in a grid of at most ``per_row`` per row that fits fewer
-    when a card would be narrower than a value needs (ui/style.py), so a value
-    is never cut at 1366 px or at 150 % zoom."""
+    The whole row is ONE element (an ``st.html`` block of cards): Streamlit
+    spends about as much per element sent as our code spends per figure, and a
+    card drawn as a bordered block + ``st.metric`` + a caption was three
+    elements (ui/style.py draws the cards). The cards sit in a grid of at most
+    ``per_row`` per row that fits fewer when a card would be narrower than a
+    value needs, so a value is never cut at 1366 px or at 150 % zoom; every
+    card of a row is as tall as the tallest."""
     if not kpis:
         return
-    per_row = max(1, min(per_row, style.MAX_PER_ROW))
-    with st.container(key=f"kpirow{per_row}_{kpis[0].key}_{len(kpis)}", gap="small"):
-        for k in kpis:
-            with st.container(border=True, height="stretch"):   # no key: a keyed block is registered
-                base = k.comparison_text()
-                help_text = "\n\n".join(x for x in (k.help, base) if x) or None
-                delta = k.delta_prev()
-                st.metric(
-                    k.label,
-                    k.text(),
-                    delta=delta,
-                    delta_description="较上月" if delta is not None else None,
-                    delta_color=delta_colour(k),
-                    help=help_text,
-                )
-                caption = base or ""
-                if k.flag:
-                    caption = f":red[**{MARKS[BAD]} {k.flag}**]" + (f" · {base}" if base else "")
-                if k.note:   # a missing submission behind the figure (DESIGN.md "Completeness")
-                    caption += ("  \n" if caption else "") + f":orange[{k.note}]"
-                if caption:   # no blank line to align cards: a row's cards stretch to one height (style.py)
-                    st.caption(caption)
+    st.html(kpi_html(tuple(kpis), max(1, min(per_row, style.MAX_PER_ROW))))
 
 
-def delta_colour(k: Kpi) -> str:
-    """Green/red only for figures that are good or bad when they rise; a count
-    that is neither (companies per IPO stage) stays neutral."""
-    if k.neutral:
-        return "off"
-    return "normal" if k.good_when_up else "inverse"
+DELTA_CLASS = {GOOD: "good", BAD: "bad", NEUTRAL: "off"}
+
+
+def delta_level(k: Kpi, delta) -> str:
+    """GOOD / BAD / NEUTRAL for the colour of a card's 较上月 (st.metric's rule:
+    a rise is good unless the figure is better low; neutral figures stay grey)."""
+    if delta in (None, 0) or k.neutral:
+        return NEUTRAL
+    up = not str(delta).startswith("-")
+    return GOOD if up == k.good_when_up else BAD
+
+
+def kpi_html(kpis: tuple[Kpi, ...], per_row: int) -> str:
+    """The cards of a KPI row as HTML; every text escaped (a note names banks)."""
+    cards = []
+    for k in kpis:
+        base = k.comparison_text()
+        help_text = "\n\n".join(x for x in (k.help, base) if x)
+        delta = k.delta_prev()
+        label = esc(k.label)
+        parts = [f'<div class="ifm-kpi-label">{label}'
+                 + (f' <span class="ifm-kpi-help" title="{esc(help_text)}" aria-label="{esc(help_text)}">?</span>'
+                    if help_text else "") + "</div>",
+                 f'<div class="ifm-kpi-value">{esc(k.text())}</div>']
+        if delta is not None:
+            level = delta_level(k, delta)
+            arrow = "" if delta == 0 else ("↑ " if not str(delta).startswith("-") else "↓ ")
+            shown = "持平" if delta == 0 else str(delta)
+            parts.append(f'<div class="ifm-kpi-delta"><span class="ifm-kpi-chg ifm-{DELTA_CLASS[level]}" '
+                         f'data-delta="{esc(delta)}">{arrow}{esc(shown)}</span> <span class="ifm-kpi-vs">较上月</span></div>')
+        if k.flag:
+            parts.append(f'<div class="ifm-kpi-flag">{MARKS[BAD]} {esc(k.flag)}</div>')
+        if base:
+            parts.append(f'<div class="ifm-kpi-base">{esc(base)}</div>')
+        if k.note:   # a missing submission behind the figure (DESIGN.md "Completeness")
+            parts.append(f'<div class="ifm-kpi-note">{esc(k.note)}</div>')
+        cards.append(f'<div class="ifm-kpi" role="group" aria-label="{label}" data-key="{esc(k.key)}">'
+                     + "".join(parts) + "</div>")
+    return f'<div class="ifm-kpis ifm-kpis-{per_row}">' + "".join(cards) + "</div>"
+
+
+def esc(value) -> str:
+    return html.escape(str(value), quote=True)
 
 
 def export_buttons(tables: dict[str, pd.DataFrame | exports.Sheet], header: dict[str, str], stem: str) -> None:

@@ -2,11 +2,11 @@
 from finance_core import areas as registry, db as fdb
 from finance_core import filters as ff
 from finance_core import overview
-from tests.apptest_support import page_text, shown_text
+from tests.apptest_support import card_values, page_text, shown_text
 
 
 def metrics(at) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
+    return card_values(at)
 
 
 def expected(demo_db, f):

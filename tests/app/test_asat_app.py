@@ -12,7 +12,7 @@ from finance_core import asat, credit, versions
 from finance_core import db as fdb
 from finance_core.filters import Filters
 from finance_core.money import fmt_money
-from tests.apptest_support import shown_text
+from tests.apptest_support import card_values, shown_text
 from tests.unit.test_asat_core import NOV, _apply
 
 PAGE = "pages/credit-villages.py"
@@ -34,7 +34,7 @@ def _granted(path) -> str:
 
 
 def _metrics(at) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
+    return card_values(at)
 
 
 def _qp(at, name) -> list[str]:

@@ -14,13 +14,13 @@ from finance_core import db as fdb
 from finance_core import filters as ff
 from finance_core import imports
 from finance_core.imports import templates
-from tests.apptest_support import shown_text
+from tests.apptest_support import card_text, card_values, shown_text
 
 PAGE = "pages/banks.py"
 
 
 def metrics(at) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
+    return card_values(at)
 
 
 def frame_with(at, column: str):
@@ -193,7 +193,7 @@ def test_a_missing_bank_is_named_carried_and_not_ranked(app, empty_db, tmp_path)
     assert not at.exception
     warnings = " ".join(w.value for w in at.warning)
     assert "邮储银行未报送2024年6月银行存贷款月报" in warnings
-    captions = " ".join(c.value for c in at.caption)
+    captions = " ".join([c.value for c in at.caption] + [card_text(at)])   # cards' second lines too
     assert "含沿用5月数据（邮储银行）" in captions and "缺邮储银行6月数据" in captions
     ranks = frame_with(at, "加权得分")
     row = ranks[ranks["银行"] == "邮储银行"].iloc[0]

@@ -10,13 +10,13 @@ from finance_core import db as fdb
 from finance_core import filters as ff
 from finance_core.money import fmt_count, fmt_money, fmt_pct
 from tests.unit.test_credit import AS_OF, load_fixture, wan
-from tests.apptest_support import shown_text
+from tests.apptest_support import card_values, shown_text
 
 PAGE = "pages/credit-villages.py"  # named like its url path (see test_browser_credit)
 
 
 def metrics(at) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
+    return card_values(at)
 
 
 def tables(at) -> list:

@@ -9,7 +9,7 @@ import pytest
 from finance_core import auth, imports, privacy
 from finance_core import db as fdb
 from finance_core.imports import templates
-from tests.apptest_support import shown_text
+from tests.apptest_support import card_values, cards, shown_text
 
 PAGE = "pages/data.py"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -22,7 +22,7 @@ def texts(at) -> str:
 
 
 def metrics(at) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
+    return card_values(at)
 
 
 def credit_file(db_path, month="2026-11") -> bytes:
@@ -109,7 +109,7 @@ def test_upload_preview_apply(app, writable_db, editor_env):
     with fdb.opened(writable_db) as db:
         assert db.execute("SELECT COUNT(*) FROM credit_reports WHERE month = '2026-11'").fetchone() == (expected,)
         assert db.execute("SELECT user_name FROM import_log").fetchall() == [("测试编辑",)]
-    assert len(at.file_uploader) == 1 and not at.metric      # uploader cleared after the import
+    assert len(at.file_uploader) == 1 and not cards(at)      # uploader cleared after the import
     assert at.selectbox(key="as_of").options[0] == "2026-11"   # the new month is offered ...
     assert at.selectbox(key="as_of").value == "2026-11"        # ... and shown, since the view was on the latest
 

@@ -10,7 +10,7 @@ from finance_core import indicators, kpi, microloans, money, overview, periods, 
 from finance_core.config import THRESHOLDS
 from finance_core.filters import Filters, load_options
 from tests import fixture_edges
-from tests.apptest_support import page_text
+from tests.apptest_support import card_text, card_values, cards, page_text
 from tests.unit.test_edges import _issue_table, by_key, sql_guarantee_counts, sql_indicator, sql_microloan_month_flow, wan  # noqa: F401  (helpers and fixtures)
 
 
@@ -20,18 +20,18 @@ def test_january_on_the_demo_pages_and_brief(app, db):
     jan = sql_guarantee_counts(db, "2026-01")
     at = app({"as_of": "2026-01"}, page="pages/overview.py")
     assert not at.exception
-    deltas = {m.label: m.delta for m in at.metric}
+    deltas = {m.label: m.delta for m in cards(at)}
     assert deltas["当年新增投放户数"] == f"+{households:,} 户"
     assert deltas["当年新增投放金额"] == "+" + wan(amount)
     assert deltas["当年新增助企贷款"] == "+" + wan(relief)
     assert not deltas["走访率"] and not deltas["当年代偿率"]           # no 较上月 for a YTD rate
     at = app({"as_of": "2026-01"}, page="pages/guarantees.py")
-    deltas = {m.label: m.delta for m in at.metric}
+    deltas = {m.label: m.delta for m in cards(at)}
     assert deltas["当年新增担保笔数"] == f"+{jan['new_contracts']} 笔"
     assert deltas["当年新增担保户数"] == f"+{jan['new_borrowers']} 户"
     assert deltas["当年新增担保金额"] == "+" + wan(jan["new_amount"])
     at = app({"as_of": "2026-01"}, page="pages/microloans.py")
-    deltas = {m.label: m.delta for m in at.metric}
+    deltas = {m.label: m.delta for m in cards(at)}
     assert deltas["当年新增投放笔数"] == f"+{loans:,} 笔"
     # the brief already wrote January as the year: no "其中当月" clause, the year's figure
     t = br.build(db, br.MONTHLY, Filters("2026-01")).section("microloans").paragraphs[0]
@@ -47,12 +47,12 @@ def test_guarantee_counts_on_the_demo_page_brief_and_export(app, db):
     assert (k["g_new_borrowers"].value, k["g_new_count"].value) == (expected["new_borrowers"],
                                                                    expected["new_contracts"])
     at = app({"as_of": "2026-10"}, page="pages/guarantees.py")
-    shown = {m.label: m.value for m in at.metric}
+    shown = card_values(at)
     assert shown["在保户数"] == f"{expected['borrowers']:,} 户" and shown["在保笔数"] == f"{expected['contracts']:,} 笔"
     assert shown["当年新增担保户数"] == f"{expected['new_borrowers']:,} 户"
     assert shown["当年新增担保笔数"] == f"{expected['new_contracts']:,} 笔"
     ov = app({"as_of": "2026-10"}, page="pages/overview.py")
-    assert {m.label: m.value for m in ov.metric}["在保户数"] == f"{expected['borrowers']:,} 户"
+    assert card_values(ov)["在保户数"] == f"{expected['borrowers']:,} 户"
     text = br.build(db, br.MONTHLY, f).section("guarantees").paragraphs[0]
     assert f"在保{expected['borrowers']}户{expected['contracts']}笔" in text
     assert f"今年以来新增担保{expected['new_borrowers']}户{expected['new_contracts']}笔" in text
@@ -74,7 +74,7 @@ def test_first_data_year_on_the_demo(app, db):
     assert "1943.9%" not in brief.text() and "完成全年目标（" not in brief.text()
     at = app({"as_of": "2023-12"}, page="pages/overview.py")
     assert not at.exception
-    captions = " ".join(c.value for c in at.caption)
+    captions = " ".join([c.value for c in at.caption] + [card_text(at)])   # cards' second lines too
     assert f"{since}，首年累计可能不完整" in captions
     shown = at.dataframe[0].value   # the status column carries the readable mark (⚠) before the word
     assert {v.replace("⚠", "").strip() for v in shown["进度"]} == {targets.PARTIAL}
@@ -120,7 +120,7 @@ def test_fee_rate_and_leverage_change_on_the_demo(app, db):
         "SELECT SUM(fee_amount), SUM(amount) FROM guarantee_contracts "
         "WHERE start_on <= ? AND (released_on IS NULL OR released_on > ?)", [end, end]).fetchone()
     at = app({"as_of": "2026-10"}, page="pages/guarantees.py")
-    fee_metric = next(m for m in at.metric if m.label == "加权担保费率")
+    fee_metric = next(m for m in cards(at) if m.label == "加权担保费率")
     assert fee_metric.value == money.fmt_pct(fee / amount, 2)
     assert "上限 1.00%" in fee_metric.help
     by_bank = at.dataframe[2].value if "银行" in at.dataframe[2].value.columns else at.dataframe[1].value

@@ -7,7 +7,7 @@ from finance_core import db as fdb
 from finance_core import filters as ff
 from finance_core import fiscal, money
 from finance_core.privacy import contains_unmasked_id
-from tests.apptest_support import page_text, shown_text
+from tests.apptest_support import card_text, card_values, cards, page_text, shown_text
 
 PAGE = "pages/fiscal.py"
 
@@ -19,7 +19,7 @@ def qp(at, name: str) -> list[str]:
 
 
 def metrics(at) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
+    return card_values(at)
 
 
 def test_url_filters_and_what_if_drive_the_numbers(app, demo_db):
@@ -54,7 +54,7 @@ def test_default_view_and_stories(app, demo_db):
     assert not at.exception
     warnings = " ".join(shown_text(w.value) for w in at.warning)
     assert "邮储银行未报送" in warnings and "贴息申报" in warnings          # the quarterly claim
-    captions = " ".join(c.value for c in at.caption)
+    captions = " ".join([c.value for c in at.caption] + [card_text(at)])   # cards' second lines too
     assert "低于序时进度" in captions and "笔超过拨付时限" in captions
     titles = [s.value for s in at.subheader]
     assert titles[:2] == ["申报 → 审核 → 拨付", "分银行、分季度"] and "测算：明年预算需求" in titles
@@ -79,7 +79,7 @@ def test_overview_has_the_area_row_and_flags(app):
     at = app(page="pages/overview.py")
     assert not at.exception
     assert "财政资金（贴息、代偿与示范区资金）" in [s.value for s in at.subheader]
-    labels = [m.label for m in at.metric]
+    labels = [m.label for m in cards(at)]
     assert "当年拨付贴息" in labels and "示范区资金支出进度" in labels
     flags = page_text(at)   # a 需要关注 line is a link to its page
     assert "贴息逾期未拨付" in flags and "示范区资金支出进度" in flags

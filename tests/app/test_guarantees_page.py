@@ -7,13 +7,13 @@ from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
 from finance_core import guarantees as g
 from finance_core import money
 from finance_core.filters import Filters, load_options
-from tests.apptest_support import shown_text
+from tests.apptest_support import card_text, card_values, cards, shown_text
 
 PAGE = "pages/guarantees.py"
 
 
 def metrics(at) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
+    return card_values(at)
 
 
 def chart(at) -> tuple[dict, list[pd.DataFrame]]:
@@ -125,10 +125,10 @@ def test_hand_built_company_shows_known_numbers(app, empty_db, tmp_path):
     assert products.loc["小微贷", "额度状态"] == "⚠ 接近额度"  # flagged rows are marked
     # March: leverage above the 10× cap that applies when small & agri < 80%
     march = app({"as_of": "2024-03"}, page=PAGE, db_path=path)
-    flags = " ".join(c.value for c in march.caption)
+    flags = card_text(march)   # a card's breach line
     assert "超过 10 倍上限" in flags
     # no guarantee figures that month: a notice instead of numbers, no error
     none = app({"as_of": "2023-09"}, page=PAGE, db_path=path)
     assert not none.exception
     assert any("没有融资担保数据" in i.body for i in none.info)
-    assert not none.metric
+    assert not cards(none)

@@ -11,7 +11,7 @@ from finance_core import db as fdb
 from finance_core import periods
 from tests.conftest import DEMO_END
 from tests.unit.test_ipo_data import INDEPENDENT
-from tests.apptest_support import shown_text
+from tests.apptest_support import card_values, shown_text
 
 PAGE = "pages/ipo.py"
 WITHDRAWN = "永昌生物医药股份有限公司"   # the demo company that fell back after withdrawing
@@ -28,7 +28,7 @@ def current(db_path, month=DEMO_END) -> pd.DataFrame:
 
 
 def metrics(at) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
+    return card_values(at)
 
 
 def group_headers(at) -> list[str]:

@@ -12,13 +12,13 @@ from finance_core import microloans as ml
 from finance_core import money
 from finance_core.privacy import contains_unmasked_id
 from tests.unit import test_microloans as fixture
-from tests.apptest_support import shown_text
+from tests.apptest_support import card_values, shown_text
 
 PAGE = "pages/microloans.py"
 
 
 def metrics(at) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
+    return card_values(at)
 
 
 def walk(node):

@@ -10,6 +10,7 @@ from finance_core import db as fdb
 from finance_core.money import fmt_pct
 from finance_core import filters as ff
 from ui import widgets
+from tests.apptest_support import cards
 
 
 def contrast(hex_a: str, hex_b: str = "#FFFFFF") -> float:
@@ -62,16 +63,14 @@ def test_chart_helper_sets_projection_fonts():
 def test_ipo_stage_cards_are_neutral(app, demo_db):
     """A company moving on empties its stage: the overview's stage cards that
     moved are grey, not red or green; a rate card keeps its colour."""
-    from streamlit.proto.Metric_pb2 import Metric
-
     from finance_core import ipo
 
     at = app()
-    moved = [m for m in at.metric if m.label in ipo.STAGES[:-1] and m.proto.delta not in ("", "0")]
+    moved = [m for m in cards(at) if m.label in ipo.STAGES[:-1] and m.delta not in ("", "0")]
     assert moved, "no stage moved in the demo's latest month"
-    assert {m.proto.color for m in moved} == {Metric.MetricColor.GRAY}
-    usage = next(m for m in at.metric if m.label == "用信率（金额）")
-    assert usage.proto.color in (Metric.MetricColor.GREEN, Metric.MetricColor.RED)
+    assert {m.level for m in moved} == {"off"}
+    usage = next(m for m in cards(at) if m.label == "用信率（金额）")
+    assert usage.level in ("good", "bad")
 
 
 def _bank_without(db, fn) -> str:
@@ -93,12 +92,12 @@ def test_empty_bank_scope_gives_one_message_per_panel(app, demo_db):
     assert not at.exception
     infos = " ".join(i.value for i in at.info)
     assert "不作乡镇排名" in infos and "不作测算" in infos and "没有村级信用数据" in infos
-    assert "需新增授信户数" not in {m.label for m in at.metric}     # no 65,080 户 for a bank with no business
+    assert "需新增授信户数" not in {m.label for m in cards(at)}     # no 65,080 户 for a bank with no business
     assert not any("乡镇" in list(d.value.columns) and "排名" in d.value.columns for d in at.dataframe)
 
     at = app({"bank": no_loans}, page="pages/microloans.py")
     assert not at.exception
-    assert len(at.info) == 1 and "没有发放过" in at.info[0].value and not at.metric
+    assert len(at.info) == 1 and "没有发放过" in at.info[0].value and not cards(at)
 
     at = app({"bank": no_guarantees}, page="pages/guarantees.py")
     assert not at.exception

@@ -10,7 +10,7 @@ def test_first_request_to_a_fresh_server_can_be_a_deep_link(demo_db, tmp_path, p
     with run_server(demo_db, tmp_path / "fresh.log") as url:
         page.goto(f"{url}/ipo?stage=辅导备案&as_of=2026-06")
         page.wait_for_selector('[data-testid="stApp"]')
-        page.wait_for_selector('[data-testid="stException"], [data-testid="stMetric"]')
+        page.wait_for_selector('[data-testid="stException"], .ifm-kpi')
         wait_for_app(page)
         body = page.inner_text("body")
         assert "KeyError" not in body and "Traceback" not in body

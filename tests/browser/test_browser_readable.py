@@ -24,15 +24,20 @@ LINKS = {
     "briefing": "/briefing", "data": "/data", "banks": "/banks",
 }
 
-# every element inside a metric that clips its text: its content is wider than its box
+# every element inside a metric that clips its text: its content is wider than its box; and
+# every KPI card (ui/widgets.kpi_html) whose content runs past its border, or a part of it
+# wider than the part's own box
 CUT = """() => [...document.querySelectorAll('[data-testid="stMetric"]')].flatMap(m =>
   [...m.querySelectorAll('[data-testid="stMetricValue"], [data-testid="stMetricValue"] *,'
      + '[data-testid="stMetricLabel"] p, [data-testid="stMetricDelta"] *')]
   .filter(e => e.scrollWidth > e.clientWidth + 1 && getComputedStyle(e).overflowX !== 'visible')
-  .map(e => m.innerText.replace(/\\s+/g, ' ') + ' [' + e.scrollWidth + ' > ' + e.clientWidth + ']'))"""
+  .map(e => m.innerText.replace(/\\s+/g, ' ') + ' [' + e.scrollWidth + ' > ' + e.clientWidth + ']')).concat(
+  [...document.querySelectorAll('.ifm-kpi')].flatMap(c => [c, ...c.children])
+  .filter(e => e.scrollWidth > e.clientWidth + 1)
+  .map(e => e.closest('.ifm-kpi').innerText.replace(/\\s+/g, ' ') + ' [' + e.scrollWidth + ' > ' + e.clientWidth + ']'))"""
 
-# how many metric values are checked (a check of nothing would pass)
-VALUES = """() => document.querySelectorAll('[data-testid="stMetricValue"]').length"""
+# how many values are checked (a check of nothing would pass)
+VALUES = """() => document.querySelectorAll('[data-testid="stMetricValue"], .ifm-kpi-value').length"""
 
 
 def test_links_cover_every_page():
@@ -73,10 +78,10 @@ def test_a_narrow_card_wraps_the_unit_instead_of_cutting(server, browser):
         pg.goto(server + "/")
         wait_for_app(pg, min_metrics=20)
         assert pg.evaluate(CUT) == []
-        pg.evaluate("""() => document.querySelectorAll('style').forEach(s => {
-            if (s.textContent.includes('kpirow')) s.remove(); })""")
-        pg.evaluate("""() => document.querySelectorAll('[data-testid="stMetricValue"]').forEach(e =>
-            { e.style.fontSize = '1.9rem'; e.parentElement.parentElement.style.width = '150px'; })""")
+        # without the rule that lets a row hold fewer cards than it asks for, eight a row at
+        # 1280 px: values wider than their cards
+        pg.evaluate("""() => document.querySelectorAll('.ifm-kpis').forEach(r =>
+            { r.style.gridTemplateColumns = 'repeat(8, minmax(0, 1fr))'; })""")
         pg.wait_for_timeout(300)
         assert pg.evaluate(CUT) != []
     finally:
@@ -133,10 +138,12 @@ def test_table_toolbar_speaks_chinese(server, page):
     assert not page.get_by_text("Search", exact=True).count()
 
 
-# per KPI row on screen: its cards' heights (rounded to whole pixels), top to bottom
-ROW_HEIGHTS = """() => [...document.querySelectorAll('[class*="st-key-kpirow"]')].map(r =>
-  [...r.children].map(c => Math.round(c.querySelector('[data-testid="stVerticalBlock"]')
-                                      .getBoundingClientRect().height)))"""
+# per row of cards on screen (a KPI row's grid may wrap): its cards' heights in whole pixels
+ROW_HEIGHTS = """() => [...document.querySelectorAll('.ifm-kpis')].flatMap(r => {
+  const lines = {};
+  for (const c of r.children) (lines[Math.round(c.getBoundingClientRect().top)] ??= []).push(
+    Math.round(c.getBoundingClientRect().height));
+  return Object.values(lines); })"""
 
 
 def test_the_cards_of_a_row_are_equally_tall(server, browser):
@@ -150,9 +157,8 @@ def test_the_cards_of_a_row_are_equally_tall(server, browser):
         rows = pg.evaluate(ROW_HEIGHTS)
         assert len(rows) >= 5, rows
         # the check is not empty: the notes differ in length, so unstretched cards would differ
-        natural = pg.evaluate("""() => [...document.querySelectorAll('[class*="st-key-kpirow"] > *')].map(c => {
-            const card = c.querySelector('[data-testid="stVerticalBlock"]');
-            return Math.round(card.lastElementChild.getBoundingClientRect().bottom - card.getBoundingClientRect().top); })""")
+        natural = pg.evaluate("""() => [...document.querySelectorAll('.ifm-kpi')].map(card =>
+            Math.round(card.lastElementChild.getBoundingClientRect().bottom - card.getBoundingClientRect().top))""")
         assert len(set(natural)) > 1, natural
         assert all(len(set(row)) == 1 for row in rows), rows
     finally:

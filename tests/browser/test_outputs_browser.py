@@ -49,10 +49,10 @@ def test_print_stylesheet_hides_the_sidebar_and_keeps_cards_in_rows(server, page
     assert not page.locator('[data-testid="stSidebar"]').is_visible()
     assert not page.get_by_role("button", name="下载总览 Excel").is_visible()
     # the first KPI row: five cards side by side, each wide enough for its value on one line
-    boxes = [m.bounding_box() for m in page.query_selector_all('[data-testid="stMetric"]')[:5]]
+    boxes = [m.bounding_box() for m in page.query_selector_all('.ifm-kpi')[:5]]
     assert len({round(b["y"]) for b in boxes}) == 1
     assert all(b["width"] > 120 for b in boxes)
-    values = page.query_selector_all('[data-testid="stMetricValue"]')[:5]
+    values = page.query_selector_all('.ifm-kpi-value')[:5]
     assert all(v.bounding_box()["height"] < 60 for v in values)   # one line, not a column of characters
     pdf = page.pdf(prefer_css_page_size=True, print_background=True)     # the stylesheet's @page
     reader = PdfReader(io.BytesIO(pdf))
