@@ -40,7 +40,9 @@ def _undo_changes(conn: sqlite3.Connection, version: int) -> set[str]:
             continue   # a table dropped since
         touched.add(tbl)
         where = " AND ".join(f"{q(k) if k != 'rowid' else 'rowid'} IS ?" for k in keys)
-        if op in ("I", "U") and key is not None:
+        if op == "B":
+            conn.executemany(f"DELETE FROM {q(tbl)} WHERE {where}", versions.inserted_keys(op, key))
+        elif op in ("I", "U") and key is not None:
             conn.execute(f"DELETE FROM {q(tbl)} WHERE {where}", json.loads(key))
         if op in ("U", "D") and old is not None:
             values = json.loads(old)
@@ -206,15 +208,19 @@ def _reporters_of_import(conn: sqlite3.Connection, import_id) -> list[str]:
     for tbl, op, key, old in conn.execute(
             "SELECT tbl, op, key, old FROM asat_changes WHERE version = ? AND tbl NOT IN "
             "('audit_log', 'import_log', 'import_changes', 'submissions')", (row[0],)):
-        values = json.loads(old) if old else {}
-        if not values and key and op == "I":
+        rows = [json.loads(old)] if old else []
+        if not rows and key and op in ("I", "B"):
             cols, keys, _ = layout(conn, tbl)
+            if not {"bank_code", "guarantor_code"} & set(cols):
+                continue
             where = " AND ".join(f"{q(k) if k != 'rowid' else 'rowid'} IS ?" for k in keys)
-            hit = conn.execute(f"SELECT * FROM {q(tbl)} WHERE {where}", json.loads(key)).fetchone()
-            values = dict(zip(cols, hit)) if hit else {}
-        for col in ("bank_code", "guarantor_code"):
-            if values.get(col):
-                found.add(str(values[col]))
+            hits = (conn.execute(f"SELECT * FROM {q(tbl)} WHERE {where}", k).fetchone()
+                    for k in versions.inserted_keys(op, key))
+            rows = [dict(zip(cols, hit)) for hit in hits if hit]
+        for values in rows:
+            for col in ("bank_code", "guarantor_code"):
+                if values.get(col):
+                    found.add(str(values[col]))
     return sorted(found)
 
 

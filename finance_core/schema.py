@@ -710,7 +710,25 @@ END;
 """
 
 
-MIGRATIONS: list[str] = [V1, V2, V3, V_GUARANTEE_COMPANY, V_FISCAL, V_VERSIONS, V_BANKS]
+# the change log takes bulk entries (op B: the keys of many rows one statement inserted,
+# versions.insert_many); SQLite cannot alter a CHECK constraint, so the table is rebuilt
+V_BULK_LOG = """
+CREATE TABLE asat_changes_bulk (
+    seq      INTEGER PRIMARY KEY,
+    version  INTEGER NOT NULL,
+    tbl      TEXT NOT NULL,
+    op       TEXT NOT NULL CHECK (op IN ('I', 'U', 'D', 'B')),
+    key      TEXT,
+    old      TEXT
+);
+INSERT INTO asat_changes_bulk (seq, version, tbl, op, key, old) SELECT seq, version, tbl, op, key, old FROM asat_changes;
+DROP TABLE asat_changes;
+ALTER TABLE asat_changes_bulk RENAME TO asat_changes;
+CREATE INDEX idx_asat_changes_version ON asat_changes(version, tbl);
+"""
+
+
+MIGRATIONS: list[str] = [V1, V2, V3, V_GUARANTEE_COMPANY, V_FISCAL, V_VERSIONS, V_BANKS, V_BULK_LOG]
 LATEST = len(MIGRATIONS)
 
 

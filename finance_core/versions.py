@@ -5,7 +5,9 @@ Versions. ``data_version.version`` moves on with every write
 everything the write changes belongs to the version it produces). Capture
 triggers on every data table record each row change in ``asat_changes`` with
 that version: an insert by its key, an update or delete with the old row (a
-JSON object of column -> value). ``asat_versions`` keeps the time each version
+JSON object of column -> value). Many new rows of a keyed table written in one
+statement (an import's new month) are logged as one bulk entry instead
+(:func:`insert_many`, op ``B``: the JSON list of their keys). ``asat_versions`` keeps the time each version
 was reached. The roll-up tables are not captured: they are recomputed from the
 ledgers in a snapshot (a refresh rewrites whole roll-up tables, which would
 cost far more log than the import itself).
@@ -26,6 +28,7 @@ Nothing here imports streamlit.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import sqlite3
@@ -45,6 +48,8 @@ LOG_TABLES = frozenset({"audit_log", "import_log", "import_changes"})
 # reference tables every area's roll-ups join: a change to one refreshes every area
 REFERENCE_TABLES = frozenset({"towns", "villages", "banks", "households", "guarantee_products", "guarantors"})
 TRIGGER_PREFIX = "asat_cap_"
+# from this many new rows of a WITHOUT ROWID table on, one bulk log entry instead of one per row
+BULK_MIN_ROWS = 1000
 MAX_SNAPSHOTS = int(os.environ.get("FINANCE_ASAT_KEEP") or 8)
 MAX_SNAPSHOT_BYTES = int(float(os.environ.get("FINANCE_ASAT_MAX_MB") or 4096) * 2**20)
 _VERSION_SQL = "(SELECT version FROM data_version WHERE id = 1)"
@@ -109,6 +114,38 @@ def _rowid_alias(conn: sqlite3.Connection, table: str) -> str | None:
     if len(pk) == 1 and (pk[0][2] or "").upper() == "INTEGER":
         return pk[0][1]
     return None
+
+
+def insert_many(conn: sqlite3.Connection, table: str, sql: str, rows: list, fields: tuple[str, ...]) -> None:
+    """``executemany(sql, rows)``: new rows of ``table`` (``fields`` names the values of a row).
+
+    Logged row by row by the capture trigger, except many rows of a WITHOUT ROWID table
+    whose key columns are all among ``fields``: these are logged as ONE entry (op ``B``,
+    the JSON list of the keys; per-row logging cost five times the insert itself). The
+    insert trigger is dropped for the statement and created again after it, in the
+    caller's transaction, so a failure leaves both as they were."""
+    trigger = TRIGGER_PREFIX + table.replace('"', "") + "_i"
+    if len(rows) < BULK_MIN_ROWS or not conn.in_transaction or conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = ?", (trigger,)).fetchone() is None:
+        conn.executemany(sql, rows)
+        return
+    _, keys, rowid = layout(conn, table)
+    if rowid or any(k not in fields for k in keys):
+        conn.executemany(sql, rows)
+        return
+    ki = [fields.index(k) for k in keys]
+    conn.execute(f"DROP TRIGGER {q(trigger)}")
+    conn.executemany(sql, rows)
+    conn.execute(_trigger_sql(conn, table)[0])
+    conn.execute(f"INSERT INTO asat_changes (version, tbl, op, key, old) VALUES ({_VERSION_SQL}, ?, 'B', ?, NULL)",
+                 (table, json.dumps([[r[i] for i in ki] for r in rows], ensure_ascii=False)))
+
+
+def inserted_keys(op: str, key: str | None) -> list[list]:
+    """The keys of the rows a log entry inserted: one for op I, all of a bulk entry (B)."""
+    if key is None or op not in ("I", "B"):
+        return []
+    return json.loads(key) if op == "B" else [json.loads(key)]
 
 
 def drop_capture(conn: sqlite3.Connection) -> None:

@@ -23,7 +23,7 @@ from typing import Iterable
 import pandas as pd
 import sqlite_utils
 
-from .. import areas, audit, completeness
+from .. import areas, audit, completeness, versions
 from ..db import write_transaction
 from . import cells
 from .feeds import ENUM_NOUN, FEEDS, Column, Feed, Ref, TableSpec, months_of
@@ -598,7 +598,7 @@ def apply(db: sqlite_utils.Database, parsed: Parsed, user: str) -> ImportResult:
                 spec, rows = p.spec, parsed.tables[p.spec.table].rows
                 vi = [spec.fields.index(f) for f in spec.value_fields]
                 conn.executemany(spec.update, [[rows[k][i] for i in vi] + list(k) for k in p.updated])
-                conn.executemany(spec.insert, [rows[k] for k in p.added])
+                versions.insert_many(conn, spec.table, spec.insert, [rows[k] for k in p.added], spec.fields)
                 if spec.fixup:
                     fi = spec.fields.index(spec.fixup_field)
                     conn.executemany(spec.fixup, [(rows[k][fi], *k) for k in p.added + p.updated

@@ -14,7 +14,7 @@ import sqlite3
 
 import pytest
 
-from finance_core import asat, credit, schema, versions
+from finance_core import asat, credit, periods, schema, versions
 from finance_core import db as fdb
 from finance_core import imports
 from finance_core.filters import Filters
@@ -251,3 +251,46 @@ def test_an_edit_and_a_replace_are_captured(tmp_path, demo_db):
         assert s.execute("SELECT value FROM indicators WHERE indicator = ? AND month = ? AND scope_type = 'town' "
                          "AND scope_code = ?", (key, month, town)).fetchone()[0] == old
     assert _ledger(asat.snapshot(path, v0), "indicators") == _ledger(demo_db, "indicators")
+
+
+def test_a_bulk_insert_is_one_log_entry_and_a_snapshot_still_undoes_it(tmp_path, demo_db):
+    """An import of many new rows (a new month of loan status) is logged as one bulk entry
+    (versions.insert_many); the snapshot of the version before has none of those rows, and
+    every table equals a backup taken then. A small import is still logged row by row."""
+    from finance_core.imports import bench as ibench
+
+    path = tmp_path / "bulk.db"
+    shutil.copy(demo_db, path)
+    with fdb.opened(path) as d:
+        last = d.execute("SELECT MAX(month) FROM microloan_status").fetchone()[0]
+        month = periods.add_months(last, 1)
+        loans = d.execute("SELECT l.loan_no, b.name, l.amount FROM microloans l JOIN banks b ON b.code = l.bank_code "
+                          "JOIN microloan_status s ON s.loan_id = l.id AND s.month = ? WHERE s.balance > 0 "
+                          "ORDER BY l.id", (last,)).fetchall()
+        assert len(loans) > versions.BULK_MIN_ROWS
+        before = versions.current(d)
+        with sqlite3.connect(tmp_path / "exact-before.db") as c:
+            d.conn.backup(c)
+        sheet = ibench.status_sheet([(month, no, bank, amount // 2, 0, 0) for no, bank, amount in loans])
+        result = imports.import_file(d, "microloan_status", "状态.xlsx", sheet, USER)
+        assert result.added == len(loans)
+        after = versions.current(d)
+        logged = d.execute("SELECT op, COUNT(*) FROM asat_changes WHERE version > ? AND tbl = 'microloan_status' "
+                           "GROUP BY op", (before,)).fetchall()
+        assert logged == [("B", 1)]
+        # the insert trigger is back: a single later row is logged by itself
+        d.execute("BEGIN IMMEDIATE")
+        d.execute("UPDATE data_version SET version = version + 1 WHERE id = 1")
+        d.execute("DELETE FROM microloan_status WHERE month = ? AND loan_id = (SELECT MIN(loan_id) FROM "
+                  "microloan_status WHERE month = ?)", (month, month))
+        d.execute("INSERT INTO microloan_status (loan_id, month, balance) SELECT MIN(loan_id), ?, 1 FROM "
+                  "microloan_status WHERE month = ?", (periods.add_months(month, 1), month))
+        d.execute("COMMIT")
+        ops = d.execute("SELECT op FROM asat_changes WHERE version > ? AND tbl = 'microloan_status' ORDER BY seq",
+                        (after,)).fetchall()
+        assert ops == [("D",), ("I",)]
+    snap = asat.snapshot(path, before)
+    exact = tmp_path / "exact-before.db"
+    for table in _tables(exact):
+        assert _ledger(snap, table) == _ledger(exact, table), table
+    assert _ledger(asat.snapshot(path, after), "microloan_status") != _ledger(exact, "microloan_status")
