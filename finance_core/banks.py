@@ -37,7 +37,7 @@ import sqlite_utils
 from . import completeness, credit, microloans, money, periods, targets
 from .area import BEHIND, BREACH, Area, Flag, Names
 from .config import THRESHOLDS, Thresholds
-from .filters import Filters, scope_sql
+from .filters import Filters, county_wide, scope_sql
 from .kpi import COUNT, MONEY, RATIO, YTD_SUM, Kpi, compare
 from .money import safe_ratio
 
@@ -431,6 +431,7 @@ def check_rows(db: sqlite_utils.Database, f: Filters, th: Thresholds = THRESHOLD
     return rows
 
 
+@county_wide
 def checks(db: sqlite_utils.Database, f: Filters, th: Thresholds = THRESHOLDS) -> list[Check]:
     """The regulatory checks that fail at ``f.as_of``, per bank and for the county
     (most severe first). A bank whose figures are carried (it did not report) is
@@ -462,6 +463,7 @@ def checks(db: sqlite_utils.Database, f: Filters, th: Thresholds = THRESHOLDS) -
     return out
 
 
+@county_wide
 def check_table(db: sqlite_utils.Database, f: Filters, th: Thresholds = THRESHOLDS) -> pd.DataFrame:
     """监管指标检查 as a table: one row per bank and 全县, each check's figure and status."""
     def status(ok):
@@ -533,6 +535,7 @@ def target_for(db: sqlite_utils.Database, f: Filters) -> int | None:
     return None if any(v is None for v in values) else sum(values)
 
 
+@county_wide
 def target_table(db: sqlite_utils.Database, f: Filters) -> pd.DataFrame:
     """全年贷款增长目标 per bank in scope and 全县 (or 合计 of the chosen banks):
     全年目标, 比年初增加, 完成率 against 序时进度."""
@@ -772,6 +775,7 @@ def _value_cell(ind: Indicator, v: float | None):
     return int(v)
 
 
+@county_wide
 def ranking(db: sqlite_utils.Database, f: Filters, weights: Mapping[str, int] | tuple | None = None,
             th: Thresholds = THRESHOLDS) -> pd.DataFrame:
     """金融机构考核排名 at ``f.as_of`` (county-wide; the bank filter keeps its banks'

@@ -96,10 +96,14 @@ def _reported_sql(feed: Feed, f: Filters | None, by_town: bool = False) -> tuple
         return (f"SELECT bank_code, month{town} FROM microloan_monthly WHERE carried_from IS NULL AND month "
                 f"BETWEEN ? AND ?{where} {group} HAVING SUM(loans) > 0"), params
     if feed.key == "guarantees":
-        # the contract ledger: a month with a new or released contract, or an import for it
-        return ("""SELECT p.guarantor_code, g.month FROM guarantee_monthly g
-                   JOIN guarantee_products p ON p.code = g.product_code
-                   WHERE g.month BETWEEN ?1 AND ?2 AND (g.new_count > 0 OR g.released_count > 0)
+        # the contract ledger: a month with a new or released contract, or an import for it (one
+        # look-up per month and product in idx_guarantee_monthly_activity, not a scan of the months)
+        return ("""WITH RECURSIVE months(m) AS (
+                       SELECT ?1 WHERE ?1 <= ?2 UNION ALL
+                       SELECT strftime('%Y-%m', m || '-01', '+1 month') FROM months WHERE m < ?2)
+                   SELECT p.guarantor_code, months.m FROM months, guarantee_products p
+                   WHERE EXISTS (SELECT 1 FROM guarantee_monthly g WHERE g.month = months.m
+                                 AND g.product_code = p.code AND (g.new_count > 0 OR g.released_count > 0))
                    GROUP BY 1, 2
                    UNION SELECT reporter, month FROM submissions
                    WHERE feed = 'guarantees' AND month BETWEEN ?1 AND ?2"""), []

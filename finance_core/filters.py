@@ -68,6 +68,22 @@ class FilterOptions:
         return Filters(as_of=self.latest)
 
 
+def county_wide(fn):
+    """Mark a function of ``(db, f: Filters, ...)`` whose result does not depend on
+    ``f.towns`` (a 全县口径 figure that the town filter does not change). A cache may
+    then key it on the scope without towns (:func:`cache_args`), so choosing a town does
+    not recompute it. tests/unit/test_filters.py checks every marked function."""
+    fn.county_wide = True
+    return fn
+
+
+def cache_args(fn, args: tuple) -> tuple:
+    """``args`` as a cache keys them for ``fn``: a county-wide function's Filters without towns."""
+    if not getattr(fn, "county_wide", False):
+        return args
+    return tuple(dataclasses.replace(a, towns=()) if isinstance(a, Filters) and a.towns else a for a in args)
+
+
 def _lookup(pairs: Sequence[tuple[str, str]], value: str) -> str | None:
     """The code of the entry whose name (as shown and linked) is ``value``."""
     value = str(value).strip()

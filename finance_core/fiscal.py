@@ -252,9 +252,11 @@ def compensations(db: sqlite_utils.Database, f: Filters) -> list[Compensation]:
             ORDER BY c.compensated_on, c.id""", [end, *params]).fetchall()
     paid: dict[int, dict[str, int]] = {}
     last: dict[int, dict[str, str]] = {}
-    for cid, party, amount, latest in db.execute(
-            "SELECT contract_id, party, SUM(amount), MAX(paid_on) FROM comp_share_payments "
-            "WHERE paid_on <= ? GROUP BY contract_id, party", [end]).fetchall():
+    for cid, party, amount, latest in db.execute(   # the payments of those contracts only
+            f"SELECT s.contract_id, s.party, SUM(s.amount), MAX(s.paid_on) FROM comp_share_payments s "
+            f"WHERE s.paid_on <= ? AND s.contract_id IN (SELECT c.id FROM guarantee_contracts c "
+            f"WHERE c.compensated_amount > 0 AND c.compensated_on <= ?{where}) GROUP BY s.contract_id, s.party",
+            [end, end, *params]).fetchall():
         paid.setdefault(cid, {})[party] = int(amount)
         last.setdefault(cid, {})[party] = latest
     out = []
@@ -561,8 +563,6 @@ def snapshot(db: sqlite_utils.Database, f: Filters, th: Thresholds = THRESHOLDS)
     (share_paid,) = db.execute(
         f"SELECT TOTAL(s.amount) FROM comp_share_payments s JOIN guarantee_contracts c ON c.id = s.contract_id "
         f"WHERE s.party = 'gov' AND s.paid_on BETWEEN ? AND ?{where}", [ys, end, *params]).fetchone()
-    # the fund: one definition, the 小额信贷 area's (its leverage needs that month's microloan data)
-    ml = microloans.snapshot(db, Filters(f.as_of))
     everything = sub + fund + share + award
     late = [c for c in everything if c.overdue]
     return Snapshot(
@@ -580,7 +580,8 @@ def snapshot(db: sqlite_utils.Database, f: Filters, th: Thresholds = THRESHOLDS)
         share_unpaid=sum(c.outstanding for c in share if c.pending),
         share_unpaid_n=sum(c.pending for c in share),
         fund_balance=microloans.fund_balance(db, f.as_of),
-        fund_leverage=None if ml is None else ml.fund_leverage,
+        # the fund: one definition, the 小额信贷 area's (its leverage needs that month's microloan data)
+        fund_leverage=microloans.fund_leverage(db, f.as_of),
         zone=zone_progress(db, f.as_of),
         award_paid_ytd=_paid_in(award, ys, end),
         award_pending=sum(c.outstanding for c in award if c.pending),

@@ -226,7 +226,21 @@ class Snapshot:
     @property
     def fund_leverage(self) -> float | None:
         """County balance ÷ fund: the lending the fund backs, × its size."""
-        return safe_ratio(self.county_balance, self.fund_balance)
+        return leverage(self.county_balance, self.fund_balance)
+
+
+def leverage(county_balance: int, fund: int | None) -> float | None:
+    """补偿金放大倍数: the county's microloan balance ÷ the fund (None without a fund)."""
+    return safe_ratio(county_balance, fund)
+
+
+def fund_leverage(db: sqlite_utils.Database, month: str) -> float | None:
+    """The 补偿金放大倍数 of ``month`` as :attr:`Snapshot.fund_leverage` gives it, read from
+    the roll-up alone (the 财政资金 page needs only this); None for a month without
+    microloan data, as :func:`snapshot` is None then."""
+    (has_month, balance) = db.execute(
+        "SELECT COUNT(*), TOTAL(balance) FROM microloan_monthly WHERE month = ?", [month]).fetchone()
+    return leverage(int(balance), fund_balance(db, month)) if has_month else None
 
 
 def county_balance(db: sqlite_utils.Database, month: str) -> int:

@@ -728,7 +728,22 @@ CREATE INDEX idx_asat_changes_version ON asat_changes(version, tbl);
 """
 
 
-MIGRATIONS: list[str] = [V1, V2, V3, V_GUARANTEE_COMPANY, V_FISCAL, V_VERSIONS, V_BANKS, V_BULK_LOG]
+# a town scope without reading the county's rows (scale 100): a town's guarantee borrowers
+# (guarantees.borrower_counts: 182 of 250,000 contracts), its microloan borrowers of the year
+# (microloans.totals), the compensations (fiscal.compensations: a few thousand of 250,000);
+# and the months with guarantee activity, per product (completeness of the contract ledger)
+V_SCOPE_INDEXES = """
+CREATE INDEX IF NOT EXISTS idx_guarantee_contracts_town ON guarantee_contracts(town_code, start_on);
+CREATE INDEX IF NOT EXISTS idx_microloan_household_years_town
+    ON microloan_household_years(year, town_code, first_month, household_id);
+CREATE INDEX IF NOT EXISTS idx_guarantee_monthly_activity ON guarantee_monthly(month, product_code)
+WHERE new_count > 0 OR released_count > 0;
+CREATE INDEX IF NOT EXISTS idx_guarantee_contracts_compensated ON guarantee_contracts(compensated_on, town_code)
+WHERE compensated_amount > 0;
+"""
+
+
+MIGRATIONS: list[str] = [V1, V2, V3, V_GUARANTEE_COMPANY, V_FISCAL, V_VERSIONS, V_BANKS, V_BULK_LOG, V_SCOPE_INDEXES]
 LATEST = len(MIGRATIONS)
 
 

@@ -102,9 +102,10 @@ FRONT = memo.Memo(max_bytes=128 * 2**20)
 
 
 def call(fn: Callable, *args, **kwargs) -> Any:
-    """``fn(db, *args, **kwargs)``, cached until the data changes."""
+    """``fn(db, *args, **kwargs)``, cached until the data changes (a county-wide function
+    once for every town: finance_core.filters.county_wide)."""
     key = (fn.__module__, fn.__qualname__, read_path(), current_version(),
-           args, tuple(sorted(kwargs.items())))
+           ffilters.cache_args(fn, args), tuple(sorted(kwargs.items())))
     return _call_key(key)
 
 

@@ -53,3 +53,35 @@ def test_query_string_round_trips_through_validate():
 def test_scope_sql_is_parameterised():
     sql, params = ff.scope_sql(ff.Filters("2024-06", ("T1", "T2"), ("B1",)))
     assert sql == " AND town_code IN (?,?) AND bank_code IN (?)" and params == ["T1", "T2", "B1"]
+
+
+def test_county_wide_functions_do_not_change_with_the_town(db):
+    """A function marked county-wide is cached once for every town (ui/data.call); so it
+    must give, for each town and month, exactly what it gives for the whole county."""
+    import importlib
+    import pkgutil
+
+    import pandas as pd
+
+    import finance_core
+
+    marked = {f"{m.name}.{name}": fn
+              for m in pkgutil.iter_modules(finance_core.__path__)
+              for name, fn in vars(importlib.import_module(f"finance_core.{m.name}")).items()
+              if getattr(fn, "county_wide", False) and getattr(fn, "__module__", "") == f"finance_core.{m.name}"}
+    assert {"banks.ranking", "banks.checks", "banks.check_table", "banks.target_table"} <= set(marked)
+    opts = ff.load_options(db)
+    for month in (opts.latest, "2026-01"):
+        county = ff.Filters(month)
+        for code, _ in opts.towns[:4]:
+            town = ff.Filters(month, towns=(code,), banks=(opts.banks[0][0],))
+            assert ff.cache_args(marked["banks.ranking"], (town, 1)) == (ff.Filters(month, (), town.banks), 1)
+            for name, fn in marked.items():
+                a, b = fn(db, town), fn(db, ff.Filters(month, banks=town.banks))
+                assert a.equals(b) if isinstance(a, pd.DataFrame) else a == b, (name, code, month)
+        assert fn(db, county) is not None
+
+
+def test_cache_args_leave_other_functions_alone():
+    f = ff.Filters("2024-06", ("T1",))
+    assert ff.cache_args(ff.scope_label, (OPTS, f)) == (OPTS, f)
