@@ -122,48 +122,66 @@ def server_cpu_s(url: str, workers: int = 0) -> float | None:
 
 def measure(app_url: str, floor_url: str, pages: list[str], n: int, rounds: int,
             timeout: float = 300.0, workers: int = 0) -> dict:
-    """Rounds interleave the floor page and every app page; one unmeasured wave each first.
-    Besides wall times, each wave's server CPU seconds (see :func:`server_cpu_s`)."""
+    """Every app page's wave right after a wave of the floor page, in every round; one
+    unmeasured pair first. Besides wall times, each wave's server CPU seconds (see
+    :func:`server_cpu_s`).
+
+    Pairs, not one floor wave per round: a server keeps a closed session for
+    ``server.disconnectedSessionTTL`` (120 s) in case it reconnects, and what it holds
+    makes every later run dearer (Python's collector walks it). Thirty sessions a wave, a
+    server that served eight waves a round to the floor page's one held about eight times
+    as many closed sessions, and the pages measured late in a round looked slower than
+    the same pages measured first. Paired, both servers hold the same. Each page's
+    ratios are to the floor waves measured just before its own."""
     from ui.nav import PAGES
 
-    targets = [(FLOOR, floor_url, "", urlencode({"town": "乡镇01"}))]
-    for key in pages:
-        name = "" if key == next(iter(PAGES)) else key
-        targets.append((key, app_url, name, urlencode(LINK)))
-    for key, url, name, query in targets:  # warm-up: imports, caches, first query of the link
+    floor = (FLOOR, floor_url, "", urlencode({"town": "乡镇01"}))
+    targets = [(key, app_url, "" if key == next(iter(PAGES)) else key, urlencode(LINK)) for key in pages]
+    for key, url, name, query in [floor, *targets]:  # the page name reached the right page
         headings: list[str] = []
         asyncio.run(one_session(url, name, query, time.perf_counter(), timeout, headings))
         expected = "floor" if key == FLOOR else PAGES[key][1]
-        if expected not in headings:  # the page name reached the right page
+        if expected not in headings:
             raise RuntimeError(f"{key}: expected the title {expected!r}, got {headings[:3]}")
-        asyncio.run(wave(url, name, query, n, timeout))  # every worker warm, not measured
-    raw: dict[str, list[list[float]]] = {key: [] for key, *_ in targets}
-    cpu: dict[str, list[float]] = {key: [] for key, *_ in targets}
-    for _ in range(rounds):
-        for key, url, name, query in targets:
-            before = server_cpu_s(url, workers)
-            raw[key].append(asyncio.run(wave(url, name, query, n, timeout)))
-            after = server_cpu_s(url, workers)
-            if before is not None and after is not None:
-                cpu[key].append(after - before)
-            print(f"  {key:16s} last {raw[key][-1][-1]:6.2f} s, server cpu "
-                  f"{cpu[key][-1] if cpu[key] else float('nan'):6.2f} s", flush=True)
-    out = {}
-    for key, waves in raw.items():
+    raw: dict[str, list[list[float]]] = {key: [] for key, *_ in [floor, *targets]}
+    cpu: dict[str, list[float]] = {key: [] for key, *_ in [floor, *targets]}
+    beside: dict[str, list[int]] = {key: [] for key, *_ in targets}   # indexes of each page's floor waves
+    for measured in [False] + [True] * rounds:   # warm-up: imports, caches, first query of the link
+        for target in targets:
+            for key, url, name, query in (floor, target):
+                before = server_cpu_s(url, workers)
+                times = asyncio.run(wave(url, name, query, n, timeout))
+                after = server_cpu_s(url, workers)
+                if not measured:
+                    continue
+                raw[key].append(times)
+                if before is not None and after is not None:
+                    cpu[key].append(after - before)
+                print(f"  {key:16s} last {times[-1]:6.2f} s, server cpu "
+                      f"{cpu[key][-1] if cpu[key] else float('nan'):6.2f} s", flush=True)
+            if measured:
+                beside[target[0]].append(len(raw[FLOOR]) - 1)
+
+    def figures(waves: list[list[float]], cpus: list[float]) -> dict:
         per_round = [summary(w) for w in waves]
-        out[key] = {
-            "rounds": per_round,
-            # the round figures are medians over rounds
-            **{k: statistics.median(r[k] for r in per_round) for k in ("median_s", "p95_s", "last_s")},
-            "server_cpu_s": statistics.median(cpu[key]) if cpu[key] else None,
-        }
-    floor = out[FLOOR]
-    for key, r in out.items():
+        return {"rounds": per_round,   # the figures are medians over the waves
+                **{k: statistics.median(r[k] for r in per_round) for k in ("median_s", "p95_s", "last_s")},
+                "server_cpu_s": statistics.median(cpus) if cpus else None}
+
+    out = {FLOOR: figures(raw[FLOOR], cpu[FLOOR])}
+    for key, *_ in targets:
+        r = out[key] = figures(raw[key], cpu[key])
+        idx = beside[key]
+        fl = figures([raw[FLOOR][i] for i in idx], [cpu[FLOOR][i] for i in idx if i < len(cpu[FLOOR])])
+        r["floor_beside"] = {k: fl[k] for k in ("median_s", "p95_s", "last_s", "server_cpu_s")}
         for k in ("median_s", "p95_s", "last_s"):
-            r[k.replace("_s", "_ratio")] = r[k] / floor[k]
+            r[k.replace("_s", "_ratio")] = r[k] / fl[k]
+        if r["server_cpu_s"] is not None and fl["server_cpu_s"]:
+            r["server_cpu_ratio"] = r["server_cpu_s"] / fl["server_cpu_s"]
+    for r in out.values():
         r["throughput_sessions_per_s"] = n / r["last_s"]
-        if r["server_cpu_s"] is not None and floor["server_cpu_s"]:
-            r["server_cpu_ratio"] = r["server_cpu_s"] / floor["server_cpu_s"]
+    f = out[FLOOR]
+    f.update({"median_ratio": 1.0, "p95_ratio": 1.0, "last_ratio": 1.0, "server_cpu_ratio": 1.0})
     return out
 
 
