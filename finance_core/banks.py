@@ -816,7 +816,8 @@ def ranking_text(table: pd.DataFrame) -> str:
     ranked = table[table["排名"].notna() & table["加权得分"].notna()]
     if ranked.empty:
         return "排名：无可排名的银行。"
-    return "排名：" + "；".join(f"{int(r.排名)}. {r.银行} {r.加权得分:.1f} 分" for r in ranked.itertuples()) + "。"
+    rows = zip(ranked["排名"], ranked["银行"], ranked["加权得分"])   # (itertuples builds a class per call)
+    return "排名：" + "；".join(f"{int(rank)}. {bank} {score:.1f} 分" for rank, bank, score in rows) + "。"
 
 
 def weights_table(weights: Mapping[str, int], th: Thresholds = THRESHOLDS) -> pd.DataFrame:

@@ -14,6 +14,7 @@ import contextlib
 import os
 import sqlite3
 import tempfile
+import threading
 from pathlib import Path
 from typing import Iterator
 
@@ -114,5 +115,28 @@ def write_transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Databa
 
 def data_version(db: sqlite_utils.Database) -> int:
     """A number that changes whenever data is written; used as a cache key."""
-    row = db.conn.execute("SELECT version FROM data_version WHERE id = 1").fetchone()
-    return int(row[0]) if row else 0
+    rows = db.conn.execute("SELECT version FROM data_version WHERE id = 1").fetchall()
+    return int(rows[0][0]) if rows else 0
+
+
+_VERSION_READERS: dict[str, tuple[int, sqlite3.Connection]] = {}
+_VERSION_LOCK = threading.Lock()
+
+
+def current_version(path: str | os.PathLike) -> int:
+    """:func:`data_version` of the (migrated) database at ``path``, read on one connection
+    per file kept open for the process: every page run reads it, and opening a connection
+    costs about 4 ms (pragmas, the schema check, the WAL index) where the read costs 0.02.
+    The connection holds no transaction between reads (each read is exhausted), so it sees
+    every commit; a file replaced by another (a new inode) is opened anew."""
+    path = str(path)
+    with _VERSION_LOCK:
+        inode = os.stat(path).st_ino
+        held = _VERSION_READERS.get(path)
+        if held is None or held[0] != inode:
+            if held is not None:
+                held[1].close()
+            conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            held = _VERSION_READERS[path] = (inode, conn)
+        return data_version(sqlite_utils.Database(held[1]))

@@ -104,9 +104,9 @@ def assessment_and_export():
     header = {"页面": "银行存贷款", "筛选范围": ff.scope_label(opts, f), "数据月份": f.as_of,
               "考核权重": bk.weights_text(weights), "报送情况": reporting.header_value(gaps),
               "分享链接": uf.link("banks", **changed)}
-    widgets.export_buttons({"指标": exports.kpi_sheet(kpis), "监管检查": checks, "贷款目标": goals, "走势": trend,
+    widgets.export_buttons({"指标": lambda: exports.kpi_sheet(kpis), "监管检查": checks, "贷款目标": goals, "走势": trend,
                             "分银行": table, "分乡镇": towns, "考核排名": ranks,
-                            "考核权重": bk.weights_table(weights)}, header, f"银行存贷款-{f.as_of}")
+                            "考核权重": lambda: bk.weights_table(weights)}, header, f"银行存贷款-{f.as_of}")
 
 
 assessment_and_export()

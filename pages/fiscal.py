@@ -105,9 +105,9 @@ def what_if_and_export():
               "贷款增长率": money.fmt_pct(growth), "不良（代偿）率": money.fmt_pct(rate),
               "报送情况": reporting.header_value(gaps),
               "分享链接": uf.link("fiscal", kind=kinds, show=show, loan_growth=growth, default_rate=rate)}
-    widgets.export_buttons({"指标": exports.kpi_sheet(kpis), "申报环节": summary, "申报清单": claims, "分银行": banks,
+    widgets.export_buttons({"指标": lambda: exports.kpi_sheet(kpis), "申报环节": summary, "申报清单": claims, "分银行": banks,
                             "分季度": quarters, "补偿金收支": flows, "代偿分担": splits, "示范区支出": trend,
-                            "预算测算": result.table()}, header, f"财政资金-{f.as_of}")
+                            "预算测算": result.table}, header, f"财政资金-{f.as_of}")
 
 
 what_if_and_export()

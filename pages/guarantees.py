@@ -108,8 +108,8 @@ def what_if_and_export():
     header = {"页面": "融资担保", "范围": ff.scope_label(opts, f), "担保产品": "、".join(chosen) or "全部",
               "报送情况": reporting.header_value(gaps),
               "情景参数": f"新增注资 {capital:,} 万元；目标放大倍数 {target:g} 倍；压力代偿率 {money.fmt_pct(stress)}"}
-    widgets.export_buttons({"指标": exports.kpi_sheet(kpis), "产品": table, "走势": trend, "按银行": by_bank,
-                            "借款人类型": by_type, "情景测算": w.export_table()}, header, stem=f"融资担保-{f.as_of}")
+    widgets.export_buttons({"指标": lambda: exports.kpi_sheet(kpis), "产品": table, "走势": trend, "按银行": by_bank,
+                            "借款人类型": by_type, "情景测算": w.export_table}, header, stem=f"融资担保-{f.as_of}")
 
 
 what_if_and_export()

@@ -115,8 +115,8 @@ def what_if_and_export():
               "个人信息": "借款人姓名、身份证号已脱敏", "报送情况": reporting.header_value(gaps),
               "分享链接": uf.link("microloans", by=by_label, measure=measure, due=str(due),
                                   stress_default=stress, fund_share=share)}
-    widgets.export_buttons({"指标": exports.kpi_sheet(kpis), "账龄": ageing, "逾期走势": trend, "到期汇总": summary,
-                     "到期清单": due_list, "排名": ranks, "压力测试": result.export_table()},
+    widgets.export_buttons({"指标": lambda: exports.kpi_sheet(kpis), "账龄": ageing, "逾期走势": trend, "到期汇总": summary,
+                     "到期清单": due_list, "排名": ranks, "压力测试": result.export_table},
                    header, f"小额信贷-{f.as_of}")
 
 

@@ -41,8 +41,7 @@ _READY: set[str] = set()
 
 def data_version() -> int:
     """Read once per script run (app.py stores it in session state)."""
-    with fdb.opened(database_path()) as db:
-        return fdb.data_version(db)
+    return fdb.current_version(database_path())
 
 
 def current_version() -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import functools
 import html
 import weakref
-from typing import Sequence
+from typing import Callable, Sequence
 from urllib.parse import parse_qsl
 
 import altair as alt
@@ -56,6 +56,7 @@ def delta_level(k: Kpi, delta) -> str:
     return GOOD if up == k.good_when_up else BAD
 
 
+@functools.lru_cache(maxsize=1024)   # Kpi values are frozen: the same row is the same HTML
 def kpi_html(kpis: tuple[Kpi, ...], per_row: int) -> str:
     """The cards of a KPI row as HTML; every text escaped (a note names banks)."""
     cards = []
@@ -89,19 +90,26 @@ def esc(value) -> str:
     return html.escape(str(value), quote=True)
 
 
-def export_buttons(tables: dict[str, pd.DataFrame | exports.Sheet], header: dict[str, str], stem: str) -> None:
+Table = pd.DataFrame | exports.Sheet
+
+
+def export_buttons(tables: dict[str, Table | Callable[[], Table]], header: dict[str, str], stem: str) -> None:
     """One Excel workbook (a sheet per table plus a header sheet) and a CSV per
     table, as buttons that wrap onto more lines when there are many tables.
 
     The files are built only when a button is clicked (``data`` is a callable),
-    so a rerun does not pay for exports nobody asked for. A pinned view's
-    header says which moment's data the files hold.
+    so a rerun does not pay for exports nobody asked for; a table may be given
+    as a function that makes it (a sheet only the export shows), made then too.
+    A pinned view's header says which moment's data the files hold.
     """
     header = {**header, **asat.header_line()}
+
+    def made(table):
+        return table() if callable(table) else table
     with st.container(horizontal=True):
         st.download_button(
             "下载 Excel",
-            data=lambda: exports.workbook(tables, header),
+            data=lambda: exports.workbook({name: made(t) for name, t in tables.items()}, header),
             file_name=f"{stem}.xlsx",
             mime=exports.MIME_XLSX,
             icon=":material/download:",
@@ -112,7 +120,7 @@ def export_buttons(tables: dict[str, pd.DataFrame | exports.Sheet], header: dict
         for name, df in tables.items():
             st.download_button(
                 f"{name} CSV",
-                data=lambda df=df: exports.csv_bytes(exports.frame(df)),
+                data=lambda df=df: exports.csv_bytes(exports.frame(made(df))),
                 file_name=f"{stem}-{name}.csv",
                 mime="text/csv",
                 icon=":material/table:",
