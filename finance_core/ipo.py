@@ -738,11 +738,15 @@ def scope_label(opts: FilterOptions, f: Filters) -> str:
     return filters_scope_label(opts, f, banks=False)
 
 
+EXPORT_SHEETS = ("企业名单", "阶段历程", "月调度记录", "股权融资", "典型时长")
+
+
 def export_tables(db: sqlite_utils.Database, f: Filters, sel: Selection = Selection()) -> dict[str, pd.DataFrame]:
-    """The sheets of the page's export: board, stage history, monthly notes, financing
-    rounds, typical durations."""
-    return {"企业名单": board_table(pipeline(db, f, sel)), "阶段历程": history_table(history(db, f, sel)),
-            "月调度记录": all_notes(db, f, sel), "股权融资": all_rounds(db, f, sel), "典型时长": typical_table()}
+    """The sheets of the page's export (:data:`EXPORT_SHEETS`): board, stage history,
+    monthly notes, financing rounds, typical durations."""
+    tables = (board_table(pipeline(db, f, sel)), history_table(history(db, f, sel)), all_notes(db, f, sel),
+              all_rounds(db, f, sel), typical_table())
+    return dict(zip(EXPORT_SHEETS, tables))
 
 
 def export_header(opts: FilterOptions, f: Filters, sel: Selection = Selection()) -> dict[str, str]:

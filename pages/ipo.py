@@ -93,6 +93,6 @@ if tab_detail.open:
         company_panel()
 
 st.divider()
-widgets.export_buttons(data.call(ipo.export_tables, f, sel),
+widgets.export_buttons(widgets.made_together(ipo.EXPORT_SHEETS, data.later(ipo.export_tables, f, sel)),
                        ipo.export_header(opts, f, sel) | {"报送情况": reporting.header_value(gaps)},
                        f"企业上市-{f.as_of}")

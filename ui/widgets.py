@@ -160,6 +160,18 @@ def export_buttons(tables: dict[str, Table | Callable[[], Table]], header: dict[
             )
 
 
+def made_together(names: Sequence[str], make: Callable[[], dict[str, Table]]) -> dict[str, Callable[[], Table]]:
+    """Tables for :func:`export_buttons` that one call ``make()`` gives together, made only
+    when a file is asked for (the first file asked for makes them all)."""
+    made: dict[str, Table] = {}
+
+    def one(name: str) -> Table:
+        if not made:
+            made.update(make())
+        return made[name]
+    return {name: functools.partial(one, name) for name in names}
+
+
 def progress_table(table: pd.DataFrame) -> None:
     """Targets with 完成率 against 序时进度 (percent, one decimal); every row shown.
 

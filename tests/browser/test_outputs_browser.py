@@ -63,3 +63,42 @@ def test_print_stylesheet_hides_the_sidebar_and_keeps_cards_in_rows(server, page
     assert abs(float(box.width) - 842) < 2 and abs(float(box.height) - 595) < 2     # A4 landscape, points
     pdf_path = tmp_path / "overview-print.pdf"
     pdf_path.write_bytes(pdf)
+
+
+def test_page_exports_made_on_click_hold_every_sheet(server, page, demo_db):
+    """Sheets only the export shows are made when the file is asked for (a function, not a
+    table, in the page's run): the IPO workbook's five sheets come from one call on click,
+    and the 银行存贷款 workbook and 指标 CSV hold the page's KPI row."""
+    import csv
+
+    import openpyxl
+
+    from finance_core import banks as bk
+    from finance_core import ipo
+
+    with fdb.opened(demo_db) as db:
+        f = ff.Filters(ff.load_options(db).latest)
+        tables = ipo.export_tables(db, f)
+        kpis = bk.kpis(db, f)
+    page.goto(f"{server}/ipo")
+    wait_for_app(page, min_metrics=3)
+    with page.expect_download(timeout=60_000) as got:
+        page.get_by_role("button", name="下载 Excel").click()
+    book = openpyxl.load_workbook(io.BytesIO(open(got.value.path(), "rb").read()), read_only=True)
+    assert set(ipo.EXPORT_SHEETS) <= set(book.sheetnames)
+    rows = list(book["企业名单"].iter_rows(values_only=True))
+    names = {r[0] for r in rows}
+    assert set(tables["企业名单"].iloc[:, 0]) <= names
+    page.goto(f"{server}/banks")
+    wait_for_app(page, min_metrics=10)
+    with page.expect_download(timeout=60_000) as got:
+        page.get_by_role("button", name="下载 Excel").click()
+    book = openpyxl.load_workbook(io.BytesIO(open(got.value.path(), "rb").read()), read_only=True)
+    assert {"指标", "考核权重", "考核排名"} <= set(book.sheetnames)
+    shown = [c for r in book["指标"].iter_rows(values_only=True) for c in r]
+    assert all(k.label in shown for k in kpis)
+    with page.expect_download(timeout=60_000) as got:
+        page.get_by_role("button", name="指标 CSV").click()
+    text = open(got.value.path(), encoding="utf-8-sig").read()
+    labels = [r[0] for r in csv.reader(io.StringIO(text))]
+    assert all(k.label in labels for k in kpis)
