@@ -75,8 +75,9 @@ table = data.call(bk.bank_table, f)
 bv.table(table, "分银行存贷款明细", alert_cols=("报送情况",))
 towns = data.call(bk.town_table, f)
 if not towns.empty:
-    with st.expander("分乡镇（按乡镇报送的银行）"):
-        bv.table(towns, "分乡镇存贷款（按乡镇报送的银行）", alert_cols=())
+    if box := widgets.details("分乡镇（按乡镇报送的银行）", "banks_towns"):
+        with box:
+            bv.table(towns, "分乡镇存贷款（按乡镇报送的银行）", alert_cols=())
 
 
 @st.fragment

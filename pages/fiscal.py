@@ -55,8 +55,9 @@ banks = data.call(fiscal.bank_table, f)
 fv.table(banks, "分银行：贴息申报、核减、拨付，补偿金代偿与担保代偿银行分担")
 quarters = data.call(fiscal.quarter_table, f)
 fv.table(quarters, "分季度：贴息（按计息季度）与补偿金、县级分担拨付（按发生季度）")
-with st.expander("贴息核减明细"):
-    fv.table(data.call(fiscal.rejections, f), "贴息核减明细")
+if box := widgets.details("贴息核减明细", "fiscal_rejections"):
+    with box:
+        fv.table(data.call(fiscal.rejections, f), "贴息核减明细")
 
 st.subheader("风险补偿金与担保代偿分担")
 flows = data.call(fiscal.fund_flows, f.as_of)
@@ -97,8 +98,9 @@ def what_if_and_export():
     for col, (label, value) in zip(st.columns(len(heads)), heads):
         col.metric(label, money.fmt_money(value))
     st.caption(f"全县口径，不随筛选变化；补偿金按保持 {result.leverage:g} 倍放大所需测算注资。")
-    with st.expander("测算明细"):
-        fv.table(result.table(), "预算需求测算明细")
+    if box := widgets.details("测算明细", "fiscal_budget_detail"):
+        with box:
+            fv.table(result.table(), "预算需求测算明细")
 
     st.subheader("导出")
     header = {"页面": "财政资金", "筛选范围": ff.scope_label(opts, f), "数据月份": f.as_of, "申报清单": show,

@@ -54,8 +54,9 @@ if tab_board.open:  # only the open tab is drawn (bound to the link: switching r
             st.info("当前筛选范围内没有企业。", icon=":material/info:")
         else:
             ipo_panels.board(data.call(ipo.board_groups, f, sel))
-        with st.expander("各阶段典型时长与停滞标准"):
-            st.dataframe(ipo.typical_table(), hide_index=True)
+        if box := widgets.details("各阶段典型时长与停滞标准", "ipo_typical"):
+            with box:
+                st.dataframe(ipo.typical_table(), hide_index=True)
 
 if tab_charts.open:
     with tab_charts:

@@ -105,8 +105,9 @@ def what_if_and_export():
         col.metric(label, value, help=help_text,
                    delta=signed_delta(MONEY, result.fund_after, result.fund_balance) if after else None,
                    delta_description=f"较当前 {money.fmt_money(result.fund_balance)}" if after else None)
-    with st.expander("测算明细"):
-        mv.table(result.table(), "压力测试明细")
+    if box := widgets.details("测算明细", "ml_stress_detail"):
+        with box:
+            mv.table(result.table(), "压力测试明细")
 
     # --- export -----------------------------------------------------------------------
     st.subheader("导出")

@@ -27,9 +27,10 @@ def ranking_tables(df: pd.DataFrame) -> None:
     values = [c for c in df.columns if c not in scores and c not in ("排名", "银行", "报送情况")]
     widgets.table(df, columns=["排名", "银行", *scores, "报送情况"], alt="金融机构考核排名：加权得分与各指标得分",
                   alert_cols=("报送情况",), formats={c: "{:.1f}" for c in scores})
-    with st.expander("各指标数值"):
-        widgets.table(df, columns=["排名", "银行", *values], alt="金融机构考核各指标数值",
-                      formats={c: "{:.2f}" for c in values if "（%）" in c})
+    if box := widgets.details("各指标数值", "banks_values"):
+        with box:
+            widgets.table(df, columns=["排名", "银行", *values], alt="金融机构考核各指标数值",
+                          formats={c: "{:.2f}" for c in values if "（%）" in c})
 
 
 def check_lines(found) -> None:

@@ -160,6 +160,15 @@ def export_buttons(tables: dict[str, Table | Callable[[], Table]], header: dict[
             )
 
 
+def details(label: str, key: str):
+    """An expander, closed at first, whose content is made and sent only while it is
+    open (opening or closing it reruns the page, or the fragment it sits in): use as
+    ``if box := details(...):`` then ``with box:``. Detail tables nobody opened cost
+    neither a query nor an element."""
+    box = st.expander(label, expanded=False, key=key, on_change="rerun")
+    return box if box.open else None
+
+
 def made_together(names: Sequence[str], make: Callable[[], dict[str, Table]]) -> dict[str, Callable[[], Table]]:
     """Tables for :func:`export_buttons` that one call ``make()`` gives together, made only
     when a file is asked for (the first file asked for makes them all)."""

@@ -1,0 +1,57 @@
+"""Detail tables in expanders are made and sent only once the expander is opened
+(ui/widgets.details): closed, the page holds no such table; opened, it shows the
+rows finance_core gives."""
+from __future__ import annotations
+
+import pytest
+
+from finance_core import banks as bk
+from finance_core import db as fdb
+from finance_core import filters as ff
+from finance_core import fiscal, ipo
+from finance_core.config import THRESHOLDS
+from finance_core import microloans as ml
+
+
+def _expected(db, key: str, f: ff.Filters):
+    """(a column the detail table has, its values in order) from finance_core."""
+    if key == "banks_towns":
+        t = bk.town_table(db, f)
+        return "乡镇", list(t["乡镇"])
+    if key == "banks_values":
+        t = bk.ranking(db, f)
+        return "银行", list(t["银行"])
+    if key == "fiscal_rejections":
+        t = fiscal.rejections(db, f)
+        return t.columns[0], [str(v) for v in t.iloc[:, 0]]
+    if key == "ml_stress_detail":
+        t = ml.stress_test(db, f, ml.STRESS_DEFAULT, THRESHOLDS.fund_share_default).table()
+        return t.columns[0], [str(v) for v in t.iloc[:, 0]]
+    if key == "ipo_typical":
+        t = ipo.typical_table()
+        return t.columns[0], [str(v) for v in t.iloc[:, 0]]
+    raise KeyError(key)
+
+
+@pytest.mark.parametrize("page, key, label", [
+    ("pages/banks.py", "banks_towns", "分乡镇（按乡镇报送的银行）"),
+    ("pages/banks.py", "banks_values", "各指标数值"),
+    ("pages/fiscal.py", "fiscal_rejections", "贴息核减明细"),
+    ("pages/microloans.py", "ml_stress_detail", "测算明细"),
+    ("pages/ipo.py", "ipo_typical", "各阶段典型时长与停滞标准"),
+])
+def test_a_detail_table_is_drawn_once_opened(app, demo_db, page, key, label):
+    at = app(page=page)
+    assert not at.exception
+    with fdb.opened(demo_db) as db:
+        f = ff.Filters(ff.load_options(db).latest)
+        column, values = _expected(db, key, f)
+    assert values, "the demo has rows for this detail"
+    closed = len(at.dataframe)
+    assert label in [e.label for e in at.expander]
+    at.session_state[key] = True
+    at.run()
+    assert not at.exception
+    assert len(at.dataframe) == closed + 1
+    shown = [[str(v) for v in d.value[column]] for d in at.dataframe if column in d.value.columns]
+    assert values in shown, (key, shown)
