@@ -41,13 +41,16 @@ def _configure(conn: sqlite3.Connection) -> None:
     conn.execute("PRAGMA recursive_triggers = ON")
 
 
-def connect(path: str | os.PathLike | None = None, *, migrate: bool = True) -> sqlite_utils.Database:
+def connect(path: str | os.PathLike | None = None, *, migrate: bool = True,
+            shared: bool = False) -> sqlite_utils.Database:
     """Open the database at ``path`` (default: :func:`default_path`).
 
-    With ``migrate`` the schema is brought to the latest version first.
+    With ``migrate`` the schema is brought to the latest version first. A ``shared``
+    connection may be used by another thread than the one that opened it (one at a
+    time: :func:`reading` hands it out).
     """
     path = Path(path) if path is not None else default_path()
-    conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000)
+    conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=not shared)
     _configure(conn)
     db = sqlite_utils.Database(conn)
     if migrate:
@@ -88,6 +91,66 @@ def opened(path: str | os.PathLike | None = None) -> Iterator[sqlite_utils.Datab
         yield db
     finally:
         db.close()
+
+
+_POOL: dict[str, list[tuple[int, sqlite3.Connection]]] = {}
+_POOL_LOCK = threading.Lock()
+POOL_SIZE = 4   # connections kept per file (page runs read one at a time per session)
+
+
+@contextlib.contextmanager
+def reading(path: str | os.PathLike) -> Iterator[sqlite_utils.Database]:
+    """``with reading(path) as db:`` — a connection to READ the database at ``path``.
+
+    It is one of the connections kept open for the file: a new connection costs about
+    4 ms (SQLite parses the whole schema, the as-at capture triggers included, before
+    the first statement), and a page run makes a query or more per panel. After the
+    block it goes back (closed instead when a transaction is open, or when enough are
+    kept). A kept connection is handed out only when it sees the file's current data
+    version: a statement left unfinished would hold an older snapshot. A file replaced
+    by another (a new inode) gets new connections.
+    """
+    path = str(path)
+    inode = os.stat(path).st_ino
+    conn = None
+    with _POOL_LOCK:
+        kept = _POOL.setdefault(path, [])
+        while kept and conn is None:
+            ino, c = kept.pop()
+            if ino == inode:
+                conn = c
+            else:
+                c.close()
+    if conn is not None and data_version(sqlite_utils.Database(conn)) != current_version(path):
+        conn.close()
+        conn = None
+    if conn is None:
+        conn = connect(path, shared=True).conn
+    try:
+        yield sqlite_utils.Database(conn)
+    finally:
+        keep = not conn.in_transaction
+        if keep:
+            with _POOL_LOCK:
+                kept = _POOL.setdefault(path, [])
+                keep = len(kept) < POOL_SIZE
+                if keep:
+                    kept.append((inode, conn))
+        if not keep:
+            conn.close()
+
+
+def close_kept() -> None:
+    """Close every kept connection (tests, and the benchmark's cold runs)."""
+    with _POOL_LOCK:
+        for kept in _POOL.values():
+            for _, c in kept:
+                c.close()
+        _POOL.clear()
+    with _VERSION_LOCK:
+        for _, c in _VERSION_READERS.values():
+            c.close()
+        _VERSION_READERS.clear()
 
 
 @contextlib.contextmanager

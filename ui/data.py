@@ -88,7 +88,7 @@ def call_live(fn: Callable, *args, **kwargs) -> Any:
 @st.cache_data(show_spinner=False, max_entries=2048)
 def _cached(module: str, name: str, path: str, version: int, args: tuple, kwargs: tuple) -> Any:
     fn = getattr(importlib.import_module(module), name)
-    with fdb.opened(path) as db:
+    with fdb.reading(path) as db:   # finance_core reads only: a kept connection
         return fn(db, *args, **dict(kwargs))
 
 
@@ -120,6 +120,7 @@ def clear_cache() -> None:
     """Forget every cached call and drawn table or chart (with
     ``st.cache_data.clear()``: what tests and the benchmark's cold runs use)."""
     memo.clear_all()
+    fdb.close_kept()
     _READY.clear()
     _cached.clear()
 
