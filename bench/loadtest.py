@@ -144,7 +144,7 @@ def measure(app_url: str, floor_url: str, pages: list[str], n: int, rounds: int,
         if expected not in headings:
             raise RuntimeError(f"{key}: expected the title {expected!r}, got {headings[:3]}")
     raw: dict[str, list[list[float]]] = {key: [] for key, *_ in [floor, *targets]}
-    cpu: dict[str, list[float]] = {key: [] for key, *_ in [floor, *targets]}
+    cpu: dict[str, list[float | None]] = {key: [] for key, *_ in [floor, *targets]}   # one per wave
     beside: dict[str, list[int]] = {key: [] for key, *_ in targets}   # indexes of each page's floor waves
     for measured in [False] + [True] * rounds:   # warm-up: imports, caches, first query of the link
         for target in targets:
@@ -155,15 +155,15 @@ def measure(app_url: str, floor_url: str, pages: list[str], n: int, rounds: int,
                 if not measured:
                     continue
                 raw[key].append(times)
-                if before is not None and after is not None:
-                    cpu[key].append(after - before)
+                cpu[key].append(None if before is None or after is None else after - before)
                 print(f"  {key:16s} last {times[-1]:6.2f} s, server cpu "
-                      f"{cpu[key][-1] if cpu[key] else float('nan'):6.2f} s", flush=True)
+                      f"{cpu[key][-1] if cpu[key][-1] is not None else float('nan'):6.2f} s", flush=True)
             if measured:
                 beside[target[0]].append(len(raw[FLOOR]) - 1)
 
-    def figures(waves: list[list[float]], cpus: list[float]) -> dict:
+    def figures(waves: list[list[float]], cpus: list[float | None]) -> dict:
         per_round = [summary(w) for w in waves]
+        cpus = [c for c in cpus if c is not None]
         return {"rounds": per_round,   # the figures are medians over the waves
                 **{k: statistics.median(r[k] for r in per_round) for k in ("median_s", "p95_s", "last_s")},
                 "server_cpu_s": statistics.median(cpus) if cpus else None}
@@ -172,7 +172,7 @@ def measure(app_url: str, floor_url: str, pages: list[str], n: int, rounds: int,
     for key, *_ in targets:
         r = out[key] = figures(raw[key], cpu[key])
         idx = beside[key]
-        fl = figures([raw[FLOOR][i] for i in idx], [cpu[FLOOR][i] for i in idx if i < len(cpu[FLOOR])])
+        fl = figures([raw[FLOOR][i] for i in idx], [cpu[FLOOR][i] for i in idx])
         r["floor_beside"] = {k: fl[k] for k in ("median_s", "p95_s", "last_s", "server_cpu_s")}
         for k in ("median_s", "p95_s", "last_s"):
             r[k.replace("_s", "_ratio")] = r[k] / fl[k]

@@ -21,7 +21,7 @@ def loadtest(r) -> str:
             beside = x.get("floor_beside", x)
             out.append(f"| {page} | {x['median_s']:.2f} | {x['p95_s']:.2f} | {x['last_s']:.2f} | "
                        f"{beside['last_s']:.2f} | {x['last_ratio']:.2f} | {x['throughput_sessions_per_s']:.1f} | "
-                       + (f"{cpu:.2f} | {x['server_cpu_ratio']:.2f} |" if cpu is not None else "— | — |"))
+                       + (f"{cpu:.2f} | {x['server_cpu_ratio']:.2f} |" if x.get("server_cpu_ratio") else "— | — |"))
         out.append("")
     runs = list(r["runs"].values())
     if len(runs) == 2:

@@ -129,8 +129,10 @@ def snapshot(main: str | os.PathLike, version: int) -> Path:
     with fdb.temp_beside(path) as tmp:
         build_snapshot(main, version, tmp)
         os.chmod(tmp, 0o444)
+        fdb.close_kept(path)   # connections to a stale copy at this path
         os.replace(tmp, path)
-    versions.evict(main)
+    for gone in versions.evict(main):
+        fdb.close_kept(gone)   # an open connection would keep the deleted file's space
     return path
 
 

@@ -93,9 +93,16 @@ def opened(path: str | os.PathLike | None = None) -> Iterator[sqlite_utils.Datab
         db.close()
 
 
+def changed_since(path: str | os.PathLike, version: int) -> int | None:
+    """The data version of ``path`` now if it is not ``version`` (written since), else None."""
+    now = current_version(path)
+    return None if now == int(version) else now
+
+
 _POOL: dict[str, list[tuple[int, sqlite3.Connection]]] = {}
 _POOL_LOCK = threading.Lock()
 POOL_SIZE = 4   # connections kept per file (page runs read one at a time per session)
+POOL_FILES = 4  # files with kept connections: the live one and the as-at snapshots last read
 
 
 @contextlib.contextmanager
@@ -107,14 +114,21 @@ def reading(path: str | os.PathLike) -> Iterator[sqlite_utils.Database]:
     the first statement), and a page run makes a query or more per panel. After the
     block it goes back (closed instead when a transaction is open, or when enough are
     kept). A kept connection is handed out only when it sees the file's current data
-    version: a statement left unfinished would hold an older snapshot. A file replaced
-    by another (a new inode) gets new connections.
+    version: a statement left unfinished would hold an older snapshot. Connections are
+    kept for the :data:`POOL_FILES` files read last; an as-at snapshot that is evicted has its
+    connections closed (:func:`close_kept`), so its disk space is freed. (Replace the live
+    database only while the app is stopped: SQLite's WAL files belong to the path; a file
+    at the same path with another inode gets new connections, which is what tests do.)
     """
     path = str(path)
     inode = os.stat(path).st_ino
     conn = None
     with _POOL_LOCK:
-        kept = _POOL.setdefault(path, [])
+        kept = _POOL.pop(path, [])
+        _POOL[path] = kept   # the most recently read file last
+        while len(_POOL) > POOL_FILES:
+            for _, c in _POOL.pop(next(iter(_POOL))):
+                c.close()
         while kept and conn is None:
             ino, c = kept.pop()
             if ino == inode:
@@ -132,25 +146,26 @@ def reading(path: str | os.PathLike) -> Iterator[sqlite_utils.Database]:
         keep = not conn.in_transaction
         if keep:
             with _POOL_LOCK:
-                kept = _POOL.setdefault(path, [])
-                keep = len(kept) < POOL_SIZE
+                kept = _POOL.get(path)
+                keep = kept is not None and len(kept) < POOL_SIZE
                 if keep:
                     kept.append((inode, conn))
         if not keep:
             conn.close()
 
 
-def close_kept() -> None:
-    """Close every kept connection (tests, and the benchmark's cold runs)."""
+def close_kept(path: str | os.PathLike | None = None) -> None:
+    """Close the kept connections of ``path`` (a snapshot being deleted), or of every
+    file (tests, and the benchmark's cold runs). Connections in use stay open and are
+    closed when given back to a file no longer kept."""
+    paths = None if path is None else {str(path)}
     with _POOL_LOCK:
-        for kept in _POOL.values():
-            for _, c in kept:
+        for p in [p for p in _POOL if paths is None or p in paths]:
+            for _, c in _POOL.pop(p):
                 c.close()
-        _POOL.clear()
     with _VERSION_LOCK:
-        for _, c in _VERSION_READERS.values():
-            c.close()
-        _VERSION_READERS.clear()
+        for p in [p for p in _VERSION_READERS if paths is None or p in paths]:
+            _VERSION_READERS.pop(p)[1].close()
 
 
 @contextlib.contextmanager
@@ -191,7 +206,8 @@ def current_version(path: str | os.PathLike) -> int:
     per file kept open for the process: every page run reads it, and opening a connection
     costs about 4 ms (pragmas, the schema check, the WAL index) where the read costs 0.02.
     The connection holds no transaction between reads (each read is exhausted), so it sees
-    every commit; a file replaced by another (a new inode) is opened anew."""
+    every commit; a file replaced by another (a new inode) is opened anew, and a
+    snapshot's reader is closed when the snapshot is evicted (:func:`close_kept`)."""
     path = str(path)
     with _VERSION_LOCK:
         inode = os.stat(path).st_ino

@@ -149,6 +149,18 @@ def later(fn: Callable, *args) -> Callable[[], Any]:
     return lambda: run(fn, *args, path=path)
 
 
+def changed_note() -> Callable[[], dict[str, str]]:
+    """For a file made on a later click: a header line when the data changed after the page
+    was drawn (its tables made on the click are of the newer version, the rest of the page's)."""
+    path, seen = read_path(), current_version()
+
+    def note() -> dict[str, str]:
+        now = fdb.changed_since(path, seen)
+        return {} if now is None else {
+            "注意": f"页面显示后数据已更新（页面为数据版本 {seen}，下载时为版本 {now}），请刷新页面后重新下载"}
+    return note
+
+
 def snapshot(version: int) -> tuple[str, dict]:
     """(path, {version, at}) of the snapshot of the data as at ``version``, built
     on first use (finance_core.asat); ValueError when it cannot be reproduced."""

@@ -133,13 +133,14 @@ def export_buttons(tables: dict[str, Table | Callable[[], Table]], header: dict[
     A pinned view's header says which moment's data the files hold.
     """
     header = {**header, **asat.header_line()}
+    changed = data.changed_note()
 
     def made(table):
         return table() if callable(table) else table
     with st.container(horizontal=True):
         st.download_button(
             "下载 Excel",
-            data=lambda: exports.workbook({name: made(t) for name, t in tables.items()}, header),
+            data=lambda: exports.workbook({name: made(t) for name, t in tables.items()}, {**header, **changed()}),
             file_name=f"{stem}.xlsx",
             mime=exports.MIME_XLSX,
             icon=":material/download:",

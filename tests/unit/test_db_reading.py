@@ -60,3 +60,37 @@ def test_a_replaced_file_gets_new_connections(writable_db, tmp_path):
         assert db.conn is not old
         assert fdb.data_version(db) == fdb.current_version(writable_db)
     fdb.close_kept()
+
+
+def test_kept_connections_are_bounded_and_closed_with_their_file(writable_db, tmp_path):
+    """A snapshot's connections close when it is evicted (close_kept(path)); only the files
+    read last keep connections."""
+    fdb.close_kept()
+    copies = []
+    for i in range(fdb.POOL_FILES + 1):
+        copy = tmp_path / f"copy{i}.db"
+        shutil.copy(writable_db, copy)
+        copies.append(copy)
+        with fdb.reading(copy):
+            pass
+    assert str(copies[0]) not in fdb._POOL and len(fdb._POOL) == fdb.POOL_FILES
+    with fdb.reading(copies[-1]) as db:
+        conn = db.conn
+    fdb.current_version(copies[-1])
+    fdb.close_kept(copies[-1])
+    assert str(copies[-1]) not in fdb._POOL and str(copies[-1]) not in fdb._VERSION_READERS
+    assert str(copies[-2]) in fdb._POOL
+    try:
+        conn.execute("SELECT 1")
+        closed = False
+    except Exception:
+        closed = True
+    assert closed
+    fdb.close_kept()
+
+
+def test_changed_since_names_the_newer_version(writable_db):
+    seen = fdb.current_version(writable_db)
+    assert fdb.changed_since(writable_db, seen) is None
+    now = _bump(writable_db)
+    assert fdb.changed_since(writable_db, seen) == now != seen
