@@ -130,7 +130,8 @@ def export_buttons(tables: dict[str, Table | Callable[[], Table]], header: dict[
     The files are built only when a button is clicked (``data`` is a callable),
     so a rerun does not pay for exports nobody asked for; a table may be given
     as a function that makes it (a sheet only the export shows), made then too.
-    A pinned view's header says which moment's data the files hold.
+    A pinned view's header says which moment's data the files hold; a workbook made
+    after the data changed since the page was drawn says that in its header.
     """
     header = {**header, **asat.header_line()}
     changed = data.changed_note()
