@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import html
+import json
 import weakref
 from typing import Callable, Sequence
 from urllib.parse import parse_qsl
 
 import altair as alt
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import streamlit as st
@@ -57,6 +60,50 @@ def _keep_altair_class_lookup() -> None:
 
 
 _keep_altair_class_lookup()
+
+
+def _cheaper_altair_build() -> None:
+    """Two costs of building a chart that add nothing to the spec drawn (altair is pinned):
+
+    - A layer's view is named by a hash of the view as JSON, dumped with ``default=str``,
+      so a DataFrame in it was printed in full by pandas (about 6 ms a layer, every time
+      the data changes). The hash now takes the frame's content digest instead: the same
+      data still gives the same name, other data another.
+    - ``properties()`` checks each value against the Vega-Lite schema (about 3 ms a call).
+      Like the check ``to_dict`` makes (off, see :func:`_no_validation`), it is left to
+      tests/app/test_chart_schema.py, which validates every chart each page draws.
+    """
+    api = alt.vegalite.v6.api
+    if getattr(api.Chart._compute_hash, "_cheaper", False):
+        return
+    original_hash = api.Chart._compute_hash
+
+    def _compute_hash(self) -> str:
+        data = getattr(self, "data", None)
+        if self._kwds.get("_cached_hash") is not None or not isinstance(data, pd.DataFrame):
+            return original_hash(self)
+        key = memo.digest(data)
+        if key is None:
+            return original_hash(self)
+        hash_data = {"class": type(self).__name__, "mark": getattr(self, "mark", None),
+                     "encoding": getattr(self, "encoding", None), "data": "frame:" + key.hex(),
+                     "transform": getattr(self, "transform", None)}
+        text = json.dumps(hash_data, sort_keys=True, default=str)
+        return "view_" + hashlib.sha256(text.encode()).hexdigest()[:16]
+
+    _compute_hash._cheaper = True
+    _compute_hash._original = original_hash
+    api.Chart._compute_hash = _compute_hash
+    original_check = alt.utils.schemapi.SchemaBase.__dict__["validate_property"]
+
+    @classmethod
+    def validate_property(cls, name, value, schema=None) -> None:
+        """Not checked while drawing (see above)."""
+    validate_property.__func__._original = original_check
+    alt.utils.schemapi.SchemaBase.validate_property = validate_property
+
+
+_cheaper_altair_build()
 
 
 def kpi_row(kpis: Sequence[Kpi], per_row: int = 5) -> None:
@@ -242,9 +289,15 @@ def _number_format(col: str, values: pd.Series) -> tuple[str, str] | None:
         return "%.1f", "{:.1f}"
     if col in ("评定年度", "排名", "年度"):
         return "%d", "{:.0f}"
-    if pd.api.types.is_integer_dtype(values) or values.dropna().mod(1).eq(0).all():
+    if pd.api.types.is_integer_dtype(values) or _whole(values.to_numpy()):
         return "%,d", "{:,.0f}"
     return "%,.2f", "{:,.2f}"
+
+
+def _whole(numbers) -> bool:
+    """Whether every number present (gaps left out) is whole."""
+    numbers = numbers[~pd.isna(numbers)]
+    return bool(np.all(np.mod(numbers.astype(float), 1) == 0))
 
 
 def _printf(python_format: str) -> str:
@@ -304,31 +357,37 @@ def _prepare(df: pd.DataFrame, columns: tuple, alert_cols: tuple, ok_values: tup
     key_cols = [c for c in cols[len(lead):] if any(w in c for w in KEY_WORDS)]
     if key_cols and len(cols) > 5:
         cols = [*lead, *key_cols, *(c for c in cols[len(lead):] if c not in key_cols)]
-    data, config = df[cols].copy(), {}
-    formats = dict(formats)
-    for col in data.columns:
-        if data[col].dtype == object:
+    # one pass per column over its values, and one frame at the end: setting
+    # columns of a copy one by one cost ~0.7 ms a column, most of a small table
+    out, config, formats = {}, {}, dict(formats)
+    for col in cols:
+        values = df[col]
+        if values.dtype == object:
             try:  # numbers with gaps arrive as an object column
-                data[col] = pd.to_numeric(data[col])
+                values = pd.to_numeric(values)
             except (ValueError, TypeError):
                 pass
-        pattern = _number_format(col, data[col])
+        pattern = _number_format(col, values)
         if pattern is not None and col in formats:
             pattern = (_printf(formats[col]), formats[col])
-        missing = data[col].isna()
+        cells = values.to_numpy()
+        missing = pd.isna(cells)
         if pattern is None:
-            data[col] = [("—" if m else (_alert(v) if col in alert_cols and v not in ok_values else
-                                         status_text(v) if col in alert_cols and v in STATUS_WORDS else v))
-                         for v, m in zip(data[col].astype(object), missing)]
-            if col in alert_cols:
+            alerts = col in alert_cols
+            cells = cells.tolist() if cells.dtype == object else values.astype(object).tolist()
+            out[col] = [("—" if m else (_alert(v) if alerts and v not in ok_values else
+                                        status_text(v) if alerts and v in STATUS_WORDS else v))
+                        for v, m in zip(cells, missing)]
+            if alerts:
                 config[col] = st.column_config.TextColumn(col, width="medium")
         elif missing.any():
-            data[col] = ["—" if m else pattern[1].format(v) for v, m in zip(data[col], missing)]
+            fmt = pattern[1].format
+            out[col] = ["—" if m else fmt(v) for v, m in zip(cells.tolist(), missing)]
             config[col] = st.column_config.TextColumn(col, alignment="right")
         else:
-            data[col] = pd.to_numeric(data[col])
+            out[col] = cells if isinstance(values.dtype, np.dtype) else values.array
             config[col] = st.column_config.NumberColumn(col, format=pattern[0])
-    return _arrow(data), config
+    return _arrow(pd.DataFrame(out, columns=cols) if out else df[cols].reset_index(drop=True)), config
 
 
 def _arrow(df: pd.DataFrame) -> pa.Table:

@@ -1,6 +1,7 @@
 """ui/widgets.chart's spec override: projection fonts, no schema check, and no
 reference cycle (the post-run full garbage collection is off)."""
 import gc
+import json
 import weakref
 
 import altair as alt
@@ -47,3 +48,45 @@ def test_the_kept_altair_class_lookup_makes_the_same_specs():
         assert [c.to_dict() for c in _charts()] == with_lookup
     finally:
         schemapi.SchemaBase.from_dict = kept
+
+
+def test_the_cheaper_build_names_views_by_their_data():
+    """widgets names a layer's views from a digest of the frame, not its printout,
+    and leaves properties() unchecked: a chart without selections comes out exactly
+    as Altair makes it; with one, the same data gives the same view names and other
+    data other names, as with Altair's own hash."""
+    from altair.vegalite.v6 import api
+    from altair.utils import schemapi
+
+    def with_selection(df):
+        pick = alt.selection_point(name="pick", fields=["银行"])
+        bars = alt.Chart(df).mark_bar().encode(y="银行:N", x="余额（亿元）:Q").add_params(pick)
+        text = alt.Chart(df).mark_text().encode(y="银行:N", x="余额（亿元）:Q", text="余额（亿元）:Q")
+        return bars + text
+
+    def views(spec):
+        return [layer.get("name") for layer in spec["layer"]]
+
+    df = _charts()[0].data
+    other = df.assign(**{"余额（亿元）": [9.0, 9.5]})
+    assert api.Chart._compute_hash._cheaper
+    ours = [c.to_dict() for c in _charts()]
+    named, named_again, named_other = (with_selection(d).to_dict() for d in (df, df.copy(), other))
+    cheap_hash, check = api.Chart._compute_hash, schemapi.SchemaBase.__dict__["validate_property"]
+    api.Chart._compute_hash = cheap_hash._original
+    schemapi.SchemaBase.validate_property = check.__func__._original
+    try:
+        assert [c.to_dict() for c in _charts()] == ours
+        altairs = with_selection(df).to_dict()
+    finally:
+        api.Chart._compute_hash, schemapi.SchemaBase.validate_property = cheap_hash, check
+    assert views(named) == views(named_again) != views(named_other)
+    assert views(named)[0].startswith("view_") and views(named)[0] != views(altairs)[0]
+
+    def unnamed(spec):   # the spec with its view names replaced by one word
+        text = json.dumps(spec, sort_keys=True, ensure_ascii=False)
+        for name in views(spec):
+            if name:
+                text = text.replace(name, "VIEW")
+        return text
+    assert unnamed(named) == unnamed(altairs)
