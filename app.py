@@ -16,6 +16,7 @@ with st.sidebar:   # the menu (see .streamlit/config.toml showSidebarNavigation)
 st.set_page_config(page_title=f"{pg.title} · {nav.APP_TITLE}", page_icon=nav.PAGE_ICON, layout="wide")
 from ui import data, style  # noqa: E402  (after the navigation on purpose)
 from ui import filters as ui_filters  # noqa: E402
+from ui import heap  # noqa: E402
 from ui import outputs as ui_outputs  # noqa: E402
 
 style.apply()
@@ -27,3 +28,4 @@ ui_outputs.print_style()
 with st.sidebar:
     nav.install_history()
 pg.run()
+heap.freeze_once()   # after the first page: the loaded modules leave the collector's scans
