@@ -382,18 +382,22 @@ def _spans(events: pd.DataFrame, as_of: str) -> pd.DataFrame:
     return ev
 
 
-def history(db: sqlite_utils.Database, f: Filters, sel: Selection = Selection()) -> pd.DataFrame:
-    """Stage spans of every company on the board (for the Gantt chart and export)."""
-    board = pipeline(db, f, sel)
+def history(db: sqlite_utils.Database, f: Filters, sel: Selection = Selection(),
+            board: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Stage spans of every company on the board (for the Gantt chart and export);
+    ``board``: ``pipeline(db, f, sel)`` when the caller has it already."""
+    board = pipeline(db, f, sel) if board is None else board
     ev = _spans(_events(db, [int(i) for i in board["id"]], f.as_of), f.as_of)
     names = dict(zip(board["id"], board["name"]))
     ev.insert(1, "name", ev["company_id"].map(names))
     return ev.reset_index(drop=True)
 
 
-def moves_in_month(db: sqlite_utils.Database, f: Filters, sel: Selection = Selection()) -> pd.DataFrame:
-    """Stage moves dated in ``f.as_of`` of the companies on the board."""
-    ev = history(db, f, sel)
+def moves_in_month(db: sqlite_utils.Database, f: Filters, sel: Selection = Selection(),
+                   board: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Stage moves dated in ``f.as_of`` of the companies on the board (``board`` as
+    in :func:`history`)."""
+    ev = history(db, f, sel, board)
     return ev[ev["event_date"].str[:7] == f.as_of].reset_index(drop=True)
 
 
@@ -404,7 +408,7 @@ def summary(db: sqlite_utils.Database, f: Filters, sel: Selection = Selection())
     def counts(month: str) -> dict[str, int]:
         g = f.at(month)
         board = pipeline(db, g, sel)
-        moves = moves_in_month(db, g, sel)
+        moves = moves_in_month(db, g, sel, board)
         if month == f.as_of:
             kinds.update(moves["kind"].value_counts().to_dict())
         return {
