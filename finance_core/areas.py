@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sqlite_utils
 
-from . import banks, completeness, credit, fiscal, guarantees, indicators, ipo, microloans, money, targets
+from . import banks, completeness, credit, fiscal, guarantees, indicators, ipo, microloans, money, reuse, targets
 from .area import GAP, REPORTING, Area, Flag, Names
 from .config import THRESHOLDS, Thresholds
 from .filters import Filters
@@ -38,6 +38,7 @@ def rollup_of(import_feed: str) -> Area | None:
 
 
 # --- targets ----------------------------------------------------------------------------
+@reuse.shared
 def targets_table(db: sqlite_utils.Database, f: Filters) -> "targets.pd.DataFrame":
     """Every annual target of the scope, area by area, with its 数据说明 (a missing
     submission behind its 累计完成)."""

@@ -34,7 +34,7 @@ from typing import Iterable, Mapping
 import pandas as pd
 import sqlite_utils
 
-from . import completeness, credit, microloans, money, periods, targets
+from . import completeness, credit, microloans, money, periods, reuse, targets
 from .area import BEHIND, BREACH, Area, Flag, Names
 from .config import THRESHOLDS, Thresholds
 from .filters import Filters, county_wide, scope_sql
@@ -152,6 +152,7 @@ def has_month(db: sqlite_utils.Database, month: str) -> bool:
     return db.execute("SELECT 1 FROM bank_monthly WHERE month = ? LIMIT 1", [month]).fetchone() is not None
 
 
+@reuse.shared
 def totals(db: sqlite_utils.Database, f: Filters) -> BankTotals | None:
     """Balances at ``f.as_of`` and this year's flows up to it, for the scope.
 
@@ -215,6 +216,7 @@ def growth(now: int | None, base: int | None) -> float | None:
 
 
 # --- KPIs -------------------------------------------------------------------------------------
+@reuse.shared
 def kpis(db: sqlite_utils.Database, f: Filters, th: Thresholds = THRESHOLDS) -> list[Kpi]:
     """The page's KPI row: balances with 比年初 (and 较上月), their 同比增速, 存贷比,
     涉农 and 普惠小微 with 户数 and 增速, 首贷户, this year's flows with 同比, 不良率.
@@ -706,6 +708,7 @@ def weights_text(weights: Mapping[str, int]) -> str:
     return "、".join(f"{i.label} {weights.get(i.key, 0)}" for i in INDICATORS) + f"（合计 {total}）"
 
 
+@reuse.kept
 def indicator_values(db: sqlite_utils.Database, as_of: str) -> tuple[dict[str, dict[str, float | None]], dict]:
     """(bank -> indicator key -> value, bank -> why it is not ranked) at ``as_of``,
     county-wide, for every bank that has bank reports that month. Values are

@@ -31,7 +31,7 @@ from typing import Iterable
 import pandas as pd
 import sqlite_utils
 
-from . import periods
+from . import periods, reuse
 from .config import THRESHOLDS, Thresholds
 from .filters import Filters, scope_sql
 from .filters import names as reference_names
@@ -191,8 +191,22 @@ def gaps(db: sqlite_utils.Database, f: Filters, areas: Iterable[str] | None = No
     """Missing submissions at ``f.as_of`` for the scope of ``f``, in feed order.
     Bank feeds reported by town count a bank as missing in each town of the
     scope where it reported before and not now. ``areas``: only the feeds of
-    these page keys."""
+    these page keys (each feed is judged on its own, so inside a
+    :func:`finance_core.reuse.once` block they are taken from every feed's gaps,
+    computed once for the block)."""
     wanted = set(areas) if areas is not None else None
+    if wanted is not None and not reuse.active():
+        return _gaps(db, f, wanted, th)
+    found = _every_gap(db, f, th)
+    return found if wanted is None else [g for g in found if g.area in wanted]
+
+
+@reuse.shared
+def _every_gap(db: sqlite_utils.Database, f: Filters, th: Thresholds) -> list[Gap]:
+    return _gaps(db, f, None, th)
+
+
+def _gaps(db: sqlite_utils.Database, f: Filters, wanted: set[str] | None, th: Thresholds) -> list[Gap]:
     lo = periods.add_months(f.as_of, -th.expected_lookback_months)
     names = reporter_names(db)
     town_names = reference_names(db, "towns")

@@ -27,7 +27,7 @@ from decimal import Decimal
 import pandas as pd
 import sqlite_utils
 
-from . import money, periods, rollups, targets
+from . import money, periods, reuse, rollups, targets
 from . import completeness as reporting   # credit.completeness is this module's village-level view
 from .area import BEHIND, BREACH, GAP, Area, Flag, Names, kpi_flags
 from .config import THRESHOLDS, Thresholds
@@ -213,6 +213,7 @@ HOUSEHOLDS_HELP = ("各银行按村报送的户数之和；银行只报送汇总
                    "同一农户在两家银行均有授信（用信）时计为两户，无法去重")
 
 
+@reuse.shared
 def kpis(db: sqlite_utils.Database, f: Filters, th: Thresholds = THRESHOLDS) -> list[Kpi]:
     """The KPI row: each value at ``f.as_of`` with the previous month and the year
     start (December of the previous year) as comparison bases."""

@@ -21,6 +21,7 @@ from typing import Iterator
 import sqlite_utils
 
 from . import rollups, schema
+from .reuse import data_version  # noqa: F401  (defined there: reuse keys kept answers on it)
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PATH = ROOT / "data" / "county.db"
@@ -191,10 +192,6 @@ def write_transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Databa
         raise
 
 
-def data_version(db: sqlite_utils.Database) -> int:
-    """A number that changes whenever data is written; used as a cache key."""
-    rows = db.conn.execute("SELECT version FROM data_version WHERE id = 1").fetchall()
-    return int(rows[0][0]) if rows else 0
 
 
 _VERSION_READERS: dict[str, tuple[int, sqlite3.Connection]] = {}

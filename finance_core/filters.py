@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 
 import sqlite_utils
 
-from . import links, periods
+from . import links, periods, reuse
 
 
 @dataclasses.dataclass(frozen=True)
@@ -93,6 +93,7 @@ def _lookup(pairs: Sequence[tuple[str, str]], value: str) -> str | None:
     return None
 
 
+@reuse.shared
 def load_options(db: sqlite_utils.Database) -> FilterOptions:
     """Months with data in any area, and the towns and banks of the county.
 

@@ -39,7 +39,7 @@ from typing import Sequence
 import pandas as pd
 import sqlite_utils
 
-from . import completeness, microloans, money, periods, privacy, rollups
+from . import completeness, microloans, money, periods, privacy, reuse, rollups
 from .area import BEHIND, BREACH, GAP, Area, Flag, Names
 from .config import THRESHOLDS, Thresholds
 from .filters import Filters, scope_sql
@@ -550,6 +550,7 @@ def _paid_in(items: list[Claim], start: str, end: str) -> int:
     return sum(c.paid for c in items if c.paid_on is not None and start <= c.paid_on <= end)
 
 
+@reuse.shared
 def snapshot(db: sqlite_utils.Database, f: Filters, th: Thresholds = THRESHOLDS) -> Snapshot:
     ys, end = _year_start(f.as_of), _end(f.as_of)
     sub = subsidy_claims(db, f, th)
@@ -590,6 +591,7 @@ def snapshot(db: sqlite_utils.Database, f: Filters, th: Thresholds = THRESHOLDS)
     )
 
 
+@reuse.shared
 def kpis(db: sqlite_utils.Database, f: Filters, th: Thresholds = THRESHOLDS) -> list[Kpi]:
     """The page's KPI row, compared with the month before and a year before."""
     now = snapshot(db, f, th)

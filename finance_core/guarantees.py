@@ -39,7 +39,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import pandas as pd
 import sqlite_utils
 
-from . import completeness, money, periods, rollups, targets
+from . import completeness, money, periods, reuse, rollups, targets
 from .area import BEHIND, BREACH, WATCH, Area, Flag, Names, kpi_flags
 from .config import THRESHOLDS, Thresholds
 from .filters import Filters, in_clause, scope_sql
@@ -111,6 +111,7 @@ class GuaranteeTotals:
         return safe_ratio(self.small_agri_le5m, self.outstanding_small_agri)
 
 
+@reuse.shared
 def totals(db: sqlite_utils.Database, f: Filters, products: tuple[str, ...] = ()) -> GuaranteeTotals | None:
     """Scope position at ``f.as_of`` and this year's flows up to it (towns,
     banks and optionally product codes). None when the company has no figures
@@ -305,6 +306,7 @@ def leverage_flag(value: float | None, limit: float, th: Thresholds = THRESHOLDS
 
 
 # --- KPI row -----------------------------------------------------------------------
+@reuse.shared
 def kpis(db: sqlite_utils.Database, f: Filters, products: tuple[str, ...] = (),
          th: Thresholds = THRESHOLDS) -> list[Kpi]:
     """The KPI row at ``f.as_of``, each compared with last month and a year ago

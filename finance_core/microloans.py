@@ -21,7 +21,7 @@ import datetime as dt
 import pandas as pd
 import sqlite_utils
 
-from . import completeness, money, periods, privacy, rollups, targets
+from . import completeness, money, periods, privacy, reuse, rollups, targets
 from .area import BREACH, Area, Flag, Names, kpi_flags
 from .config import THRESHOLDS, Thresholds
 from .filters import Filters, scope_sql
@@ -58,6 +58,7 @@ class MicroloanTotals:
         return safe_ratio(self.par90_balance, self.balance)
 
 
+@reuse.shared
 def totals(db: sqlite_utils.Database, f: Filters) -> MicroloanTotals | None:
     """Position at ``f.as_of`` and this year's flows up to it.
 
@@ -259,6 +260,7 @@ def snapshot(db: sqlite_utils.Database, f: Filters) -> Snapshot | None:
                     fund_coverage(db, f.as_of), county_balance(db, f.as_of))
 
 
+@reuse.shared
 def kpis(db: sqlite_utils.Database, f: Filters, th: Thresholds = THRESHOLDS) -> list[Kpi]:
     """The page's KPI row, compared with the month before and a year before.
     Empty when ``f.as_of`` has no microloan data."""

@@ -27,7 +27,7 @@ import dataclasses
 
 import sqlite_utils
 
-from .. import completeness, versions
+from .. import completeness, reuse, versions
 from ..filters import Filters, load_options
 from . import banks, credit, fiscal, guarantees, indicators, ipo, microloans, summary
 from .common import (FIGURE_COLUMNS, MAX_ISSUES_IN_TEXT, NO_DATA, Brief, Ranked, Section, Writer,  # noqa: F401
@@ -67,7 +67,14 @@ def _with_gap_notes(sections: list[Section], found: list[completeness.Gap]) -> l
 
 def build(db: sqlite_utils.Database, kind: str, f: Filters) -> Brief:
     """The brief of ``kind`` (月报 / 年报) for the scope of ``f`` at ``f.as_of``
-    (a 年报 runs to December, or the latest month of that year with data)."""
+    (a 年报 runs to December, or the latest month of that year with data).
+    Built inside one :func:`finance_core.reuse.once` block: the sections read the
+    same options, totals, KPI rows and missing submissions, computed once."""
+    with reuse.once():
+        return _build(db, kind, f)
+
+
+def _build(db: sqlite_utils.Database, kind: str, f: Filters) -> Brief:
     period = period_for(load_options(db).months, kind, f.as_of)
     w = Writer(db, f, period)
     areas = [s for s in (m.section(w) for m in AREA_SECTIONS) if s is not None]
