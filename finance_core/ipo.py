@@ -51,7 +51,7 @@ from typing import Mapping
 import pandas as pd
 import sqlite_utils
 
-from . import audit, money, periods, targets
+from . import audit, money, periods, reuse, targets
 from .area import WATCH, Area, Flag, Names
 from .config import THRESHOLDS, Thresholds
 from .db import write_transaction
@@ -246,6 +246,7 @@ def stage_counts(db: sqlite_utils.Database, f: Filters) -> dict[str, int]:
     return {stage: int(counts.get(stage, 0)) for stage in STAGES}
 
 
+@reuse.shared
 def pipeline(db: sqlite_utils.Database, f: Filters, sel: Selection = Selection(),
              typical: Mapping[str, StageDuration] = TYPICAL) -> pd.DataFrame:
     """The pipeline board at the end of ``f.as_of``: one row per company in scope,
@@ -587,6 +588,24 @@ def board_groups(db: sqlite_utils.Database, f: Filters, sel: Selection = Selecti
             groups.append((stage, part.drop(columns=["阶段", *BOARD_OFF_SCREEN]).reset_index(drop=True),
                            int((part["状态"] == "停滞").sum())))
     return groups
+
+
+@dataclasses.dataclass(frozen=True)
+class BoardView:
+    """The page's KPI row and first tab, computed together (:func:`board_view`)."""
+    kpis: tuple[Kpi, ...]                                # summary
+    board: pd.DataFrame                                  # pipeline
+    moves: pd.DataFrame                                  # moves_in_month
+    groups: tuple[tuple[str, pd.DataFrame, int], ...]    # board_groups
+
+
+def board_view(db: sqlite_utils.Database, f: Filters, sel: Selection = Selection()) -> BoardView:
+    """The KPI row, the pipeline, the month's moves and the board by stage: each the
+    same as its own function gives, built inside one :func:`finance_core.reuse.once`
+    block so the month's pipeline, which all of them read, is computed once."""
+    with reuse.once():
+        return BoardView(kpis=tuple(summary(db, f, sel)), board=pipeline(db, f, sel),
+                         moves=moves_in_month(db, f, sel), groups=tuple(board_groups(db, f, sel)))
 
 
 def history_table(spans: pd.DataFrame) -> pd.DataFrame:

@@ -38,14 +38,15 @@ boards = uf.widget(P["board"], "multiselect", c2, placeholder="全部板块")
 industries = uf.widget(P["industry"], "multiselect", c3, placeholder="全部行业")
 sel = ipo.Selection(tuple(s for s in ipo.STAGES if s in stages), tuple(boards), tuple(industries))
 
-widgets.kpi_row(data.call(ipo.summary, f, sel), per_row=5)
+view = data.call(ipo.board_view, f, sel)   # the KPI row and the board in one pass
+widgets.kpi_row(list(view.kpis), per_row=5)
 
-board = data.call(ipo.pipeline, f, sel)
+board = view.board
 tab_board, tab_charts, tab_detail = uf.widget(P["tab"], "tabs")
 
 if tab_board.open:  # only the open tab is drawn (bound to the link: switching reruns)
     with tab_board:
-        moves = data.call(ipo.moves_in_month, f, sel)
+        moves = view.moves
         if not moves.empty:
             st.markdown(f"**{f.as_of} 阶段变动**（{len(moves)} 次）")
             widgets.flagged_table(ipo.history_table(moves).drop(columns=["离开日期", "停留月数"]),
@@ -53,7 +54,7 @@ if tab_board.open:  # only the open tab is drawn (bound to the link: switching r
         if board.empty:
             st.info("当前筛选范围内没有企业。", icon=":material/info:")
         else:
-            ipo_panels.board(data.call(ipo.board_groups, f, sel))
+            ipo_panels.board(list(view.groups))
         if box := widgets.details("各阶段典型时长与停滞标准", "ipo_typical"):
             with box:
                 st.dataframe(ipo.typical_table(), hide_index=True)

@@ -104,3 +104,20 @@ def test_kept_answers_follow_every_write(tmp_path, demo_db):
         again, _ = banks.indicator_values(d, as_of)
         assert again[bank]["npl_rate"] > after[bank]["npl_rate"]
         assert again == banks.indicator_values.__wrapped__(d, as_of)[0]
+
+
+def test_the_ipo_board_view_equals_its_parts(db):
+    from finance_core import ipo
+
+    opts = ff.load_options(db)
+    for f, sel in ((ff.Filters(opts.latest), ipo.Selection()),
+                   (ff.Filters(opts.latest, (opts.towns[0][0],)), ipo.Selection()),
+                   (ff.Filters(opts.months[len(opts.months) // 2]), ipo.Selection(stages=(ipo.STAGES[1],)))):
+        v = ipo.board_view(db, f, sel)
+        assert list(v.kpis) == ipo.summary(db, f, sel)
+        pd.testing.assert_frame_equal(v.board, ipo.pipeline(db, f, sel))
+        pd.testing.assert_frame_equal(v.moves, ipo.moves_in_month(db, f, sel))
+        mine, theirs = list(v.groups), ipo.board_groups(db, f, sel)
+        assert [(s, n) for s, _, n in mine] == [(s, n) for s, _, n in theirs]
+        for (_, a, _), (_, b, _) in zip(mine, theirs):
+            pd.testing.assert_frame_equal(a, b)
