@@ -313,9 +313,10 @@ def award_claims(db: sqlite_utils.Database, f: Filters, th: Thresholds = THRESHO
             WHERE e.stage IN ({marks}) AND e.event_date <= ?{where}
             GROUP BY c.id, e.stage ORDER BY MIN(e.event_date), c.id""",
         [*policy, end, *params]).fetchall()
-    paid = {(cid, stage): (int(a), last) for cid, stage, a, last in db.execute(
-        "SELECT company_id, stage, SUM(amount), MAX(paid_on) FROM ipo_awards WHERE paid_on <= ? "
-        "GROUP BY company_id, stage", [end]).fetchall()}
+    paid = {(cid, stage): (int(a), last) for cid, stage, a, last in db.execute(   # the scope's companies only
+        f"SELECT a.company_id, a.stage, SUM(a.amount), MAX(a.paid_on) FROM ipo_awards a "
+        f"JOIN companies c ON c.id = a.company_id WHERE a.paid_on <= ?{where} "
+        f"GROUP BY a.company_id, a.stage", [end, *params]).fetchall()}
     out = []
     for cid, name, town, stage, reached in rows:
         due = policy[stage]
