@@ -21,6 +21,7 @@ import contextlib
 import contextvars
 import copy
 import functools
+import inspect
 import os
 import threading
 
@@ -61,12 +62,16 @@ def shared(fn):
     """Mark ``fn(db, *args, **kwargs)`` (a pure read of the database) as computed once
     per :func:`once` block for equal arguments (arguments that cannot be hashed are
     not kept: the call is made)."""
+    signature = inspect.signature(fn)
+
     @functools.wraps(fn)
     def wrapper(db, *args, **kwargs):
         memo = _MEMO.get()
         if memo is None:
             return fn(db, *args, **kwargs)
-        key = (wrapper, id(db), args, tuple(sorted(kwargs.items())))
+        bound = signature.bind(db, *args, **kwargs)   # f, th=th and f, th alike: defaults filled in
+        bound.apply_defaults()
+        key = (wrapper, id(db), tuple(bound.arguments.items())[1:])
         try:
             found = memo.get(key, _MISSING)
         except TypeError:   # an unhashable argument
