@@ -9,7 +9,8 @@ differently (another object layout) is only a miss, never a wrong hit.
 
 Values are kept pickled and every hit is a fresh copy, as with
 ``st.cache_data``, so a caller that changes what it got cannot change what the
-next caller gets. The store is bounded by bytes (least recently used first out)
+next caller gets; a Memo made with ``copies=False`` keeps values that nobody
+changes (an Arrow table is immutable) as they are and hands out the same object. The store is bounded by bytes (least recently used first out)
 and shared by every session of the process, behind one lock.
 """
 from __future__ import annotations
@@ -23,42 +24,49 @@ from typing import Any, Callable, Hashable
 
 
 class Memo:
-    def __init__(self, max_bytes: int):
+    def __init__(self, max_bytes: int, copies: bool = True):
         self.max_bytes = max_bytes
-        self._store: OrderedDict[Hashable, bytes] = OrderedDict()
+        self.copies = copies
+        self._store: OrderedDict[Hashable, Any] = OrderedDict()
+        self._sizes: dict[Hashable, int] = {}
         self._bytes = 0
         self._lock = threading.Lock()
         _ALL.add(self)
 
-    def get(self, key: Hashable) -> bytes | None:
+    def get(self, key: Hashable) -> Any:
+        """What is kept under ``key`` (the pickle, or with ``copies=False`` the value), or None."""
         with self._lock:
-            blob = self._store.get(key)
-            if blob is not None:
+            kept = self._store.get(key)
+            if kept is not None:
                 self._store.move_to_end(key)
-            return blob
+            return kept
 
-    def put(self, key: Hashable, blob: bytes) -> None:
+    def put(self, key: Hashable, kept: Any, size: int) -> None:
         with self._lock:
             if key in self._store:
                 return
-            self._store[key] = blob
-            self._bytes += len(blob)
+            self._store[key] = kept
+            self._sizes[key] = size
+            self._bytes += size
             while self._bytes > self.max_bytes and len(self._store) > 1:
-                _, old = self._store.popitem(last=False)
-                self._bytes -= len(old)
+                old, _ = self._store.popitem(last=False)
+                self._bytes -= self._sizes.pop(old)
 
     def value(self, key: Hashable, compute: Callable[[], Any]) -> Any:
-        """The cached value of ``key`` (a fresh copy), computing it on a miss."""
-        blob = self.get(key)
-        if blob is not None:
-            return pickle.loads(blob)
+        """The cached value of ``key`` (a fresh copy, or the kept object with
+        ``copies=False``), computing it on a miss."""
+        kept = self.get(key)
+        if kept is not None:
+            return pickle.loads(kept) if self.copies else kept
         value = compute()
-        self.put(key, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+        blob = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        self.put(key, blob if self.copies else value, len(blob))
         return value
 
     def clear(self) -> None:
         with self._lock:
             self._store.clear()
+            self._sizes.clear()
             self._bytes = 0
 
     def __len__(self) -> int:

@@ -329,21 +329,24 @@ def table(df: pd.DataFrame, alt: str | None = None, height: int | str = "auto",
     if height == "auto":
         height = table_height(len(df), limit=700)   # a short table in full, 15 towns + 合计 too
     args = (df, tuple(columns or ()), tuple(alert_cols), tuple(ok_values), tuple(sorted((formats or {}).items())))
-    data, config = _drawn("table", _prepare, args, big=len(df) >= CACHE_ROWS_MAX)
+    data, config = _drawn("table", _prepare, args, big=len(df) >= CACHE_ROWS_MAX, store=TABLES)
     st.dataframe(data, hide_index=True, height=height, alt=alt, column_config=config)
 
 
 CACHE_ROWS_MAX = 50_000   # larger frames are prepared on every run, not kept
 # what tables and charts draw, keyed on their data's content (see ui/memo.py)
 DRAWN = memo.Memo(max_bytes=64 * 2**20)
+# a prepared table is an Arrow table (immutable) and column settings that st.dataframe
+# clones before use: kept as they are, not unpickled on every run
+TABLES = memo.Memo(max_bytes=64 * 2**20, copies=False)
 
 
-def _drawn(kind: str, make, args: tuple, big: bool = False):
-    """``make(*args)``, kept in :data:`DRAWN` under ``kind`` and the arguments' digest."""
+def _drawn(kind: str, make, args: tuple, big: bool = False, store: memo.Memo = DRAWN):
+    """``make(*args)``, kept in ``store`` under ``kind`` and the arguments' digest."""
     key = None if big else memo.digest(*args)
     if key is None:
         return make(*args)
-    return DRAWN.value((kind, key), lambda: make(*args))
+    return store.value((kind, key), lambda: make(*args))
 
 
 def _prepare(df: pd.DataFrame, columns: tuple, alert_cols: tuple, ok_values: tuple,

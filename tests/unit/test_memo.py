@@ -54,3 +54,22 @@ def test_clear_all_empties_every_memo():
     m.value("k", lambda: 1)
     memo.clear_all()
     assert len(m) == 0
+
+
+def test_a_memo_without_copies_hands_out_the_kept_object_within_its_bytes():
+    import pyarrow as pa
+
+    m = memo.Memo(max_bytes=2**20, copies=False)
+    table = pa.table({"乡镇": ["城关镇"], "户数": [3]})
+    assert m.value("t", lambda: table) is table
+    assert m.value("t", lambda: None) is table          # a hit: the same (immutable) table
+    small = memo.Memo(max_bytes=3000, copies=False)
+    for i in range(10):
+        small.value(i, lambda i=i: b"x" * 1000)
+    assert small.size_bytes <= 3000 and 0 not in small._store and 9 in small._store
+
+
+def test_the_drawn_tables_are_kept_without_copies_and_charts_with():
+    from ui import widgets
+
+    assert widgets.TABLES.copies is False and widgets.DRAWN.copies is True
