@@ -29,6 +29,7 @@ import pandas as pd
 
 _MEMO: contextvars.ContextVar[dict | None] = contextvars.ContextVar("finance_core_reuse", default=None)
 _MISSING = object()
+_DEFAULT = "default"
 
 
 @contextlib.contextmanager
@@ -63,6 +64,7 @@ def shared(fn):
     per :func:`once` block for equal arguments (arguments that cannot be hashed are
     not kept: the call is made)."""
     signature = inspect.signature(fn)
+    defaults = {name: p.default for name, p in signature.parameters.items() if p.default is not p.empty}
 
     @functools.wraps(fn)
     def wrapper(db, *args, **kwargs):
@@ -71,7 +73,11 @@ def shared(fn):
             return fn(db, *args, **kwargs)
         bound = signature.bind(db, *args, **kwargs)   # f, th=th and f, th alike: defaults filled in
         bound.apply_defaults()
-        key = (wrapper, id(db), tuple(bound.arguments.items())[1:])
+        # an argument that is its parameter's default stands in the key as the word "default"
+        # (a default may be a dict, which cannot be hashed); the connection itself, not the
+        # id of its wrapper, names the database (and the memo keeps it alive for the block)
+        key = (wrapper, getattr(db, "conn", db), tuple((name, _DEFAULT if value is defaults.get(name, _MISSING) else value)
+                                       for name, value in list(bound.arguments.items())[1:]))
         try:
             found = memo.get(key, _MISSING)
         except TypeError:   # an unhashable argument
@@ -126,7 +132,11 @@ def kept(fn):
         path = _file_of(db)
         if path is None or db.conn.in_transaction:   # in memory, or in the middle of a write
             return fn(db, *args)
-        key = (wrapper, path, *_stamp(path), data_version(db), args)
+        try:
+            stamp = _stamp(path)
+        except OSError:   # the file went (an evicted as-at snapshot): the open connection still reads it
+            return fn(db, *args)
+        key = (wrapper, path, *stamp, data_version(db), args)
         with _KEPT_LOCK:
             found = _KEPT.get(key, _MISSING)
             if found is not _MISSING:

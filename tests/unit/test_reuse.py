@@ -121,3 +121,46 @@ def test_the_ipo_board_view_equals_its_parts(db):
         assert [(s, n) for s, _, n in mine] == [(s, n) for s, _, n in theirs]
         for (_, a, _), (_, b, _) in zip(mine, theirs):
             pd.testing.assert_frame_equal(a, b)
+
+
+def test_a_default_that_cannot_be_hashed_still_shares():
+    calls = []
+
+    @reuse.shared
+    def look(db, n, table={"a": 1}):   # noqa: B006  (a dict default, as ipo.pipeline's typical)
+        calls.append(n)
+        return n
+
+    with reuse.once():
+        look(None, 1), look(None, 1), look(None, 1, table=look.__wrapped__.__defaults__[0])
+    assert calls == [1]
+
+
+def test_the_ipo_board_view_reads_each_month_s_pipeline_once(db, monkeypatch):
+    from finance_core import ipo
+
+    f = ff.Filters(ff.load_options(db).latest)
+    reads, original = [], ipo.pd.read_sql_query
+
+    def counting(sql, *args, **kwargs):
+        if "JOIN ipo_events e ON e.id" in sql:
+            reads.append(kwargs.get("params", args[1] if len(args) > 1 else None)[0])
+        return original(sql, *args, **kwargs)
+
+    monkeypatch.setattr(ipo.pd, "read_sql_query", counting)
+    ipo.board_view(db, f, ipo.Selection())
+    assert len(reads) == len(set(reads)) == 3   # this month, the month before, a year before
+
+
+def test_a_kept_read_of_a_file_that_went_is_computed(tmp_path, demo_db, monkeypatch):
+    path = tmp_path / "county.db"
+    shutil.copy(demo_db, path)
+    reuse.forget()
+
+    def gone(_path):
+        raise FileNotFoundError(_path)
+
+    with fdb.opened(path) as d:
+        as_of = ff.load_options(d).latest
+        monkeypatch.setattr(reuse, "_stamp", gone)
+        assert banks.indicator_values(d, as_of)[0] == banks.indicator_values.__wrapped__(d, as_of)[0]
