@@ -373,7 +373,9 @@ def _prepare(df: pd.DataFrame, columns: tuple, alert_cols: tuple, ok_values: tup
         pattern = _number_format(col, values)
         if pattern is not None and col in formats:
             pattern = (_printf(formats[col]), formats[col])
-        cells = values.to_numpy()
+        # an extension dtype (nullable Int64, pyarrow) as Python values: its to_numpy() would
+        # turn whole numbers with gaps into floats
+        cells = values.to_numpy() if isinstance(values.dtype, np.dtype) else values.to_numpy(dtype=object)
         missing = pd.isna(cells)
         if pattern is None:
             alerts = col in alert_cols

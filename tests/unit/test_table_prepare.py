@@ -41,3 +41,9 @@ def test_named_columns_and_formats_and_a_non_range_index():
     assert table.to_pylist() == [{"排名": 2, "名称": "甲", "金额（万元）": 1.0}, {"排名": 1, "名称": "乙", "金额（万元）": 2.5}]
     assert config["金额（万元）"]["type_config"]["format"] == "%,d"
     assert config["排名"]["type_config"]["format"] == "%d"
+
+
+def test_whole_numbers_with_gaps_stay_whole_under_any_format():
+    df = pd.DataFrame({"名称": ["甲", "乙", "丙"], "户数": pd.array([1200, None, 3], dtype="Int64")})
+    table, _ = widgets._prepare(df, (), (), (), (("户数", "{:,}"),))
+    assert table.column("户数").to_pylist() == ["1,200", "—", "3"]
