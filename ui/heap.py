@@ -9,7 +9,8 @@ made while the process loads its modules and draws its first page live as long a
 the process, so after that first page they are moved out of the collector's sight
 (``gc.freeze``). Objects made later are collected as before, and a frozen object
 is still freed when nothing refers to it; only a reference cycle among frozen
-objects would stay, and those are module-level objects that live anyway.
+objects would stay: module-level objects, which live anyway, and whatever cycles the
+process's first session had made by then (a one-off, bounded amount).
 """
 from __future__ import annotations
 
