@@ -29,7 +29,7 @@ import pandas as pd
 
 _MEMO: contextvars.ContextVar[dict | None] = contextvars.ContextVar("finance_core_reuse", default=None)
 _MISSING = object()
-_DEFAULT = "default"
+_DEFAULT = object()   # stands in a key for an argument given as its default
 
 
 @contextlib.contextmanager
@@ -73,11 +73,12 @@ def shared(fn):
             return fn(db, *args, **kwargs)
         bound = signature.bind(db, *args, **kwargs)   # f, th=th and f, th alike: defaults filled in
         bound.apply_defaults()
-        # an argument that is its parameter's default stands in the key as the word "default"
-        # (a default may be a dict, which cannot be hashed); the connection itself, not the
-        # id of its wrapper, names the database (and the memo keeps it alive for the block)
-        key = (wrapper, getattr(db, "conn", db), tuple((name, _DEFAULT if value is defaults.get(name, _MISSING) else value)
-                                       for name, value in list(bound.arguments.items())[1:]))
+        # an argument that is its parameter's default stands in the key as _DEFAULT (a default
+        # may be a dict, which cannot be hashed); the connection itself, not the id of its
+        # wrapper, names the database (and the memo keeps it alive for the block)
+        given = list(bound.arguments.items())[1:]
+        key = (wrapper, getattr(db, "conn", db),
+               tuple((name, _DEFAULT if value is defaults.get(name, _MISSING) else value) for name, value in given))
         try:
             found = memo.get(key, _MISSING)
         except TypeError:   # an unhashable argument
@@ -125,8 +126,9 @@ def kept(fn):
     """Mark ``fn(db, *args)`` (a county-wide read that many scopes need, and dear at
     scale) as kept for the process between calls, keyed on the database file (and the
     size and time of change of it and its write-ahead log), its data version
-    (:func:`data_version`, which every write changes) and the arguments: a brief for one town and then for another compute it once. At most
-    :data:`KEPT_MAX` answers are kept; each caller gets its own deep copy."""
+    (:func:`data_version`, which every write changes) and the arguments: a brief for one
+    town and then for another compute it once. At most :data:`KEPT_MAX` answers are
+    kept; each caller gets its own deep copy."""
     @functools.wraps(fn)
     def wrapper(db, *args):
         path = _file_of(db)

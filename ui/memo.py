@@ -10,7 +10,8 @@ differently (another object layout) is only a miss, never a wrong hit.
 Values are kept pickled and every hit is a fresh copy, as with
 ``st.cache_data``, so a caller that changes what it got cannot change what the
 next caller gets; a Memo made with ``copies=False`` keeps values that nobody
-changes (an Arrow table is immutable) as they are and hands out the same object. The store is bounded by bytes (least recently used first out)
+changes (an Arrow table is immutable) as they are and hands out the same object.
+The store is bounded by bytes (least recently used first out)
 and shared by every session of the process, behind one lock.
 """
 from __future__ import annotations

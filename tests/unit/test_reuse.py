@@ -164,3 +164,16 @@ def test_a_kept_read_of_a_file_that_went_is_computed(tmp_path, demo_db, monkeypa
         as_of = ff.load_options(d).latest
         monkeypatch.setattr(reuse, "_stamp", gone)
         assert banks.indicator_values(d, as_of)[0] == banks.indicator_values.__wrapped__(d, as_of)[0]
+
+
+def test_an_argument_given_as_a_word_is_not_taken_for_the_default():
+    calls = []
+
+    @reuse.shared
+    def by(db, how="bank"):
+        calls.append(how)
+        return how
+
+    with reuse.once():
+        assert by(None) == "bank" and by(None, "default") == "default" and by(None, how="bank") == "bank"
+    assert calls == ["bank", "default"]
