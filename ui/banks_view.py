@@ -86,14 +86,13 @@ def comparison_chart(df: pd.DataFrame) -> alt.Chart:
     """Deposits and loans (亿元) per bank side by side; a click sets the bank filter."""
     cols = list(SERIES)
     pick = alt.selection_point(name=PICK, fields=["银行"], on="click", clear="dblclick")
-    order = list(df["银行"])
     return (
-        alt.Chart(df[["银行", *cols, "存贷比（%）"]])
+        alt.Chart(widgets.in_row_order(df[["银行", *cols, "存贷比（%）"]]))
         .transform_fold(cols, as_=["指标", "余额（亿元）"])
         .transform_calculate(项目="replace(datum['指标'], '（亿元）', '')")
         .mark_bar(cursor="pointer")
         .encode(
-            y=alt.Y("银行:N", title=None, sort=order),
+            y=alt.Y("银行:N", title=None, sort=widgets.row_order()),
             yOffset=alt.YOffset("项目:N", sort=["各项存款", "各项贷款"]),
             x=alt.X("余额（亿元）:Q", title="余额（亿元）"),
             color=alt.Color("项目:N", title=None, scale=alt.Scale(domain=["各项存款", "各项贷款"],
@@ -110,10 +109,9 @@ def comparison_chart(df: pd.DataFrame) -> alt.Chart:
 
 def score_chart(df: pd.DataFrame) -> alt.Chart:
     """加权得分 per ranked bank (bars, best first) with the score as text."""
-    ranked = df[df["排名"].notna()][["排名", "银行", "加权得分"]]
-    order = list(ranked["银行"])
+    ranked = widgets.in_row_order(df[df["排名"].notna()][["排名", "银行", "加权得分"]])
     bars = alt.Chart(ranked).mark_bar(color=ACCENT).encode(
-        y=alt.Y("银行:N", title=None, sort=order), x=alt.X("加权得分:Q", title="加权得分（分）", scale=alt.Scale(domain=[0, 100])),
+        y=alt.Y("银行:N", title=None, sort=widgets.row_order()), x=alt.X("加权得分:Q", title="加权得分（分）", scale=alt.Scale(domain=[0, 100])),
         tooltip=["排名:O", "银行:N", alt.Tooltip("加权得分:Q", format=".2f")])
     text = bars.mark_text(align="left", dx=4, fontSize=14, color="#263238").encode(
         text=alt.Text("加权得分:Q", format=".1f"))

@@ -67,8 +67,7 @@ def ranking_bar(df: pd.DataFrame, label: str, value: str, progress: float | None
     ``BAR_LIMIT``); with ``progress`` (序时进度, %) a labelled rule marks it and
     bars are coloured and named by status (达到 / 落后于序时进度). A click on a
     bar selects its ``label`` (selection ``PICK``), for drilling down."""
-    data = df[[label, value]].dropna().head(BAR_LIMIT).copy()
-    order = list(data[label])
+    data = widgets.in_row_order(df[[label, value]].dropna().head(BAR_LIMIT))
     pick = alt.selection_point(name=PICK, fields=[label], on="click", clear="dblclick")
     if progress is not None:
         data["状态"] = ["落后于序时进度" if v < progress else "达到序时进度" for v in data[value]]
@@ -81,7 +80,7 @@ def ranking_bar(df: pd.DataFrame, label: str, value: str, progress: float | None
         alt.Chart(data)
         .mark_bar(cursor="pointer")
         .encode(
-            y=alt.Y(f"{label}:N", sort=order, title=None, axis=alt.Axis(labelOverlap=False)),
+            y=alt.Y(f"{label}:N", sort=widgets.row_order(), title=None, axis=alt.Axis(labelOverlap=False)),
             x=alt.X(f"{value}:Q", title=value, scale=_rate_scale(data[value]) if "%" in value else alt.Undefined),
             color=colour,
             opacity=alt.condition(pick, alt.value(1.0), alt.value(0.45)),

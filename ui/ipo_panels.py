@@ -42,8 +42,8 @@ def funnel_chart(fun: pd.DataFrame) -> alt.Chart:
 
 def gantt_chart(spans: pd.DataFrame, order: list[str]) -> alt.Chart:
     """Each company's stage history as bars; fall-backs marked with a red triangle."""
-    df = spans.assign(end=spans["end_date"].fillna("（当前）"))
-    y = alt.Y("name:N", sort=order, title=None, axis=alt.Axis(labelLimit=220))
+    df = widgets.in_row_order(spans.assign(end=spans["end_date"].fillna("（当前）")), "name", order)
+    y = alt.Y("name:N", sort=widgets.row_order(), title=None, axis=alt.Axis(labelLimit=220))
     tip = [alt.Tooltip("name:N", title="企业"), alt.Tooltip("stage:N", title="阶段"),
            alt.Tooltip("event_date:N", title="进入日期"), alt.Tooltip("end:N", title="离开日期"),
            alt.Tooltip("months:Q", title="停留月数"), alt.Tooltip("kind:N", title="变动"),
@@ -65,7 +65,8 @@ def projection_chart(board: pd.DataFrame, as_of: str) -> alt.Chart:
     df["start"] = df["earliest"] + "-01"
     df["end"] = [periods.month_end(m).isoformat() for m in df["latest"]]
     df["window"] = df["earliest"] + " 至 " + df["latest"]
-    y = alt.Y("name:N", sort=list(df.sort_values(["earliest", "latest"])["name"]), title=None,
+    df = widgets.in_row_order(df, "name", list(df.sort_values(["earliest", "latest"])["name"]))
+    y = alt.Y("name:N", sort=widgets.row_order(), title=None,
               axis=alt.Axis(labelLimit=220))
     bars = alt.Chart(df).mark_bar(height=12, opacity=0.75).encode(
         y=y, x=alt.X("start:T", title="预计上市月份", axis=alt.Axis(format="%Y-%m")), x2="end:T",

@@ -37,17 +37,16 @@ def ageing_chart(df: pd.DataFrame, measure: str) -> alt.Chart:
     unit = MEASURES[measure]
     group = df.columns[0]
     value_cols = [f"{label}{unit}" for _, label in BUCKETS]
-    order = [g for g in df[group] if g != TOTAL_LABEL]
     value = f"逾期{measure}{unit}"
     pick = alt.selection_point(name=PICK, fields=[group], on="click", clear="dblclick")
     return (
-        alt.Chart(df[[group, *value_cols]])
+        alt.Chart(widgets.in_row_order(df[[group, *value_cols]]))
         .transform_filter(alt.datum[group] != TOTAL_LABEL)
         .transform_fold(value_cols, as_=["账龄", value])
         .transform_calculate(逾期天数=f"replace(datum['账龄'], '{unit}', '')")
         .mark_bar(cursor="pointer")
         .encode(
-            y=alt.Y(f"{group}:N", title=None, sort=order),
+            y=alt.Y(f"{group}:N", title=None, sort=widgets.row_order()),
             opacity=alt.condition(pick, alt.value(1.0), alt.value(0.45)),
             x=alt.X(f"{value}:Q", title=value, stack="zero"),
             color=alt.Color("逾期天数:N", title="逾期天数",
