@@ -110,7 +110,8 @@ def value_text(value, fmt: str) -> str:
 
 
 def whatif_panel(w: WhatIf, usage: float, coverage: float, banks_chosen: bool) -> None:
-    """The what-if figures, 测算后 beside 当前, and the per-town table."""
+    """The what-if figures, 测算后 beside 当前, and the per-town table under 测算明细
+    (closed at first, made only when opened, as on the other pages)."""
     m = st.columns(5)
     m[0].metric("需新增用信", fmt_money(w.extra_used))
     m[1].metric("需新增用信户数", fmt_count(w.extra_used_households, "户"))
@@ -122,4 +123,6 @@ def whatif_panel(w: WhatIf, usage: float, coverage: float, banks_chosen: bool) -
                 help="（年初以来已新增用信 + 需新增用信）÷ 今年新增用信目标；当前 = 年初以来已新增用信 ÷ 目标")
     st.caption(f"目标用信率 {fmt_pct(usage)}、目标授信覆盖率 {fmt_pct(coverage)}。合计为各乡镇所需之和"
                "（超额的乡镇不抵补其他乡镇）。" + ("乡镇目标按全部银行设定，选择银行后不比较目标。" if banks_chosen else ""))
-    styled_table(w.table, "测算：各乡镇达到目标所需新增用信金额与户数", height=table_height(len(w.table)))
+    if box := widgets.details("测算明细（分乡镇）", "credit_whatif_detail"):
+        with box:
+            styled_table(w.table, "测算：各乡镇达到目标所需新增用信金额与户数", height=table_height(len(w.table)))

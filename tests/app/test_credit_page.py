@@ -20,8 +20,17 @@ def metrics(at) -> dict[str, str]:
 
 
 def tables(at) -> list:
-    """The page's tables in order: towns, banks, villages, what-if."""
+    """The page's tables in order: towns, banks, villages, and the what-if's, once
+    its 测算明细 is opened (it is closed at first: :func:`opened`)."""
     return [d.value for d in at.dataframe]
+
+
+def opened(at):
+    """``at`` rerun with the what-if's 测算明细 open."""
+    at.session_state["credit_whatif_detail"] = True
+    at.run()
+    assert not at.exception
+    return at
 
 
 def rows(df) -> list[list]:
@@ -87,7 +96,8 @@ def test_default_view(app, demo_db):
         assert shown[k.label] == k.text(), k.label
     assert {"授信金额", "用信金额", "授信户数", "用信户数", "用信率（金额）", "用信率（户数）", "授信覆盖率",
             "信用村数", "信用户数", "不良率"} <= set(shown)
-    t, b, v, wt = tables(at)
+    assert len(tables(at)) == 3   # the what-if's table waits under 测算明细
+    t, b, v, wt = tables(opened(at))
     assert same(t, towns) and same(b, banks) and same(v, villages) and same(wt, w.table)
     assert shown["需新增用信"] == fmt_money(w.extra_used)
     assert [s.value for s in at.slider] == [0.6, 0.45]
@@ -110,7 +120,7 @@ def test_town_and_bank_filtered_view(app, demo_db):
     shown = metrics(at)
     for k in kpis:
         assert shown[k.label] == k.text(), k.label
-    t, b, v, wt = tables(at)
+    t, b, v, wt = tables(opened(at))
     assert list(t["乡镇"]) == list(towns["乡镇"]) and set(t["乡镇"]) == {"城关镇", "河口镇"}
     assert same(t, towns) and towns["新增授信目标（万元）"].isna().all()  # town targets cover all banks
     assert list(b["银行"]) == ["邮储银行"] and same(b, banks)
@@ -134,7 +144,7 @@ def test_whatif_parameters_from_the_link_change_the_output(app, demo_db):
     assert shown["需新增用信户数"] == fmt_count(w.extra_used_households, "户")
     assert shown["需新增授信户数"] == fmt_count(w.extra_granted_households, "户")
     assert shown["测算后新增用信目标完成率"] == fmt_pct(w.completion_after)
-    assert same(tables(at)[3], w.table)
+    assert same(tables(opened(at))[3], w.table)
     # moving the slider reruns the what-if
     at.slider(key="usage_target").set_value(0.5).run()
     with fdb.opened(demo_db) as db:
@@ -177,7 +187,7 @@ def test_fixture_county_with_a_town_without_credit(app, empty_db, tmp_path):
     at = app({"as_of": AS_OF, "town": "乙乡"}, page=PAGE, db_path=tmp_path / "fixture.db")
     assert not at.exception
     assert any("没有银行报送" in i.value for i in at.info)
-    t, wt = tables(at)  # no bank table and no village table: an info says so for each
+    t, wt = tables(opened(at))  # no bank table and no village table: an info says so for each
     assert any("没有银行报送信用村数据" in i.value for i in at.info)
     assert any("没有村级信用数据" in i.value for i in at.info)
     # no bank ever reported on 乙乡: no figures (not zeros), not ranked, said so

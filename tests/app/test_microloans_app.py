@@ -21,6 +21,14 @@ def metrics(at) -> dict[str, str]:
     return card_values(at)
 
 
+def due_list_opened(at):
+    """``at`` rerun with its 到期清单 open (closed at first: the list is made on request)."""
+    at.session_state["ml_due_list"] = True
+    at.run()
+    assert not at.exception
+    return at
+
+
 def walk(node):
     yield node
     for child in getattr(node, "children", {}).values():
@@ -66,7 +74,9 @@ def test_url_filters_and_whatif_drive_the_numbers(app, demo_db):
     assert shown["覆盖倍数"] == f"{stress.coverage:.2f} 倍"
     assert shown["缺口"] == money.fmt_money(stress.shortfall)
     assert shown["还可支撑新增投放"] == f"{stress.months_backed:.1f} 个月"
-    frames = {frozenset(d.value.columns): d.value for d in at.dataframe}   # status columns may move
+    assert f"到期清单（未来 30 天，{len(due):,} 笔）" in [e.label for e in at.expander]
+    assert not any("身份证号" in d.value.columns for d in at.dataframe)   # closed: not drawn
+    frames = {frozenset(d.value.columns): d.value for d in due_list_opened(at).dataframe}   # status columns may move
     listing = frames[frozenset(ml.MATURITY_COLUMNS)]
     assert listing["贷款编号"].tolist() == due["贷款编号"].tolist()
     ranking = frames[frozenset(ranks.columns)]
@@ -115,7 +125,7 @@ def test_fixture_page_shows_known_answers(app, small_path):
     assert shown["当年续贷笔数"] == "1 笔" and shown["当年展期金额"] == "3.00 万元"
     assert shown["累计发放金额"] == "49.00 万元" and shown["当年贴息"] == "0.09 万元"
     assert shown["补偿金应承担损失"] == "1.60 万元" and shown["覆盖倍数"] == "6.25 倍"
-    listing = next(d.value for d in at.dataframe if "身份证号" in d.value.columns)
+    listing = next(d.value for d in due_list_opened(at).dataframe if "身份证号" in d.value.columns)
     assert listing["借款人"].tolist() == ["张*明", "欧阳*华", "司马*", "李*"]
     assert listing["身份证号"].tolist() == ["9901**********0081", "9901**********0061", "*****",
                                         "9901**********0141"]
@@ -123,8 +133,7 @@ def test_fixture_page_shows_known_answers(app, small_path):
 
 def test_no_rendered_element_holds_an_unmasked_id(app, demo_db, small_path):
     for path, params in ((demo_db, {"due": "90", "by": "银行"}), (small_path, {"due": "90"})):
-        at = app(params, page=PAGE, db_path=path)
-        assert not at.exception
+        at = due_list_opened(app(params, page=PAGE, db_path=path))
         text = rendered_text(at)
         assert "**********" in text          # the masked list is there ...
         assert not contains_unmasked_id(text)  # ... and no full ID number anywhere
