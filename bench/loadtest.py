@@ -1,7 +1,8 @@
 """Load test: N sessions open the same link at once, over Streamlit's own protocol.
 
-Each simulated participant does what a browser does after loading the page:
-it opens the websocket ``/_stcore/stream`` (subprotocol ``streamlit``), sends
+Each simulated participant does what a browser does: it asks for the page (behind
+the proxy, that request gets its affinity cookie), opens the websocket
+``/_stcore/stream`` (subprotocol ``streamlit``) with that cookie, sends
 one ``BackMsg`` whose ``rerun_script`` carries the link's query string and page
 name, and reads ``ForwardMsg``s until ``script_finished`` says
 ``FINISHED_SUCCESSFULLY``. All N start together; for each session we record the
@@ -34,7 +35,6 @@ import statistics
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -55,8 +55,9 @@ async def one_session(base_url: str, page_name: str, query: str, start: float,
     from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
     ws_url = base_url.replace("http", "ws", 1).rstrip("/") + "/_stcore/stream"
-    # the proxy's affinity cookie a browser got with the page (random per participant)
-    headers = {"Cookie": f"ifm_route={uuid.uuid4().hex}"}
+    # as a browser: the page first, then its websocket with the affinity cookie the proxy set
+    cookie = await first_visit(base_url, timeout)
+    headers = {"Cookie": cookie} if cookie else {}
     async with websockets.connect(ws_url, subprotocols=["streamlit"], max_size=None,
                                   additional_headers=headers, open_timeout=timeout,
                                   ping_interval=None) as ws:
@@ -80,6 +81,26 @@ async def one_session(base_url: str, page_name: str, query: str, start: float,
                     headings.append(fwd.delta.new_element.heading.body)
             elif fwd.WhichOneof("type") == "delta" and fwd.delta.new_element.WhichOneof("type") == "exception":
                 raise RuntimeError(f"{page_name}: {fwd.delta.new_element.exception.message}")
+
+
+async def first_visit(base_url: str, timeout: float) -> str | None:
+    """GET the app's page as a browser's first request does; the ``ifm_route=...``
+    cookie the proxy (scripts/serve.sh) set with it, or None (no proxy)."""
+    from urllib.parse import urlsplit
+
+    u = urlsplit(base_url)
+    reader, writer = await asyncio.wait_for(asyncio.open_connection(u.hostname, u.port or 80), timeout)
+    try:
+        writer.write(f"GET {u.path or '/'} HTTP/1.1\r\nHost: {u.netloc}\r\nConnection: close\r\n\r\n".encode())
+        await writer.drain()
+        head = (await asyncio.wait_for(reader.read(), timeout)).split(b"\r\n\r\n", 1)[0].decode("latin-1")
+    finally:
+        writer.close()
+    for line in head.split("\r\n")[1:]:
+        name, _, value = line.partition(":")
+        if name.strip().lower() == "set-cookie" and value.strip().startswith("ifm_route="):
+            return value.strip().split(";", 1)[0]
+    return None
 
 
 async def wave(base_url: str, page_name: str, query: str, n: int, timeout: float) -> list[float]:

@@ -6,10 +6,13 @@
 # Starts N `streamlit run` workers on 127.0.0.1 (ports PORT+1 .. PORT+N) that share
 # the one SQLite database ($FINANCE_DB or data/county.db, WAL; writes are serialised
 # by SQLite's lock and the busy timeout), and Debian's nginx on HOST:PORT in front
-# of them: websocket upgrade on, and session affinity by a cookie (ifm_route) that
-# nginx sets on a browser's first request and hashes to pick the worker, so a
-# browser's websocket, reconnects, uploads and downloads all reach the worker that
-# holds its session. Runs in the foreground; Ctrl-C (or SIGTERM) stops everything.
+# of them: websocket upgrade on, and session affinity by a cookie (ifm_route): a
+# browser's first request goes to the next worker in turn (so the thirty people who
+# open a meeting link together are split evenly, not by the luck of a hash), and the
+# answer sets the cookie to that worker's name; every later request with the cookie
+# (its websocket, reconnects, uploads, downloads) reaches the worker that holds its
+# session. A cookie naming no worker (a stale one, after --workers changed) is
+# treated as a first request. Runs in the foreground; Ctrl-C (or SIGTERM) stops everything.
 # The database is built (demo county) or migrated once, before any worker starts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,7 +25,7 @@ while [ $# -gt 0 ]; do
     --host) host="$2"; shift 2 ;;
     --run-dir) run_dir="$2"; shift 2 ;;
     --script) script="$2"; shift 2 ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
     *) echo "serve.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -48,9 +51,12 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-upstreams=""
+upstreams="" route_to="" route_name="" route_known=""
 for i in $(seq 1 "$workers"); do
   wport=$((port + i))
+  route_to+="    w$i 127.0.0.1:$wport;"$'\n'
+  route_name+="    127.0.0.1:$wport w$i;"$'\n'
+  route_known+="    w$i \"\";"$'\n'
   STREAMLIT_SERVER_COOKIE_SECRET="$secret" python3 -m streamlit run "$script" \
     --server.port "$wport" --server.address 127.0.0.1 --server.headless true \
     --browser.gatherUsageStats false --server.fileWatcherType none \
@@ -79,19 +85,26 @@ http {
   scgi_temp_path $run_dir/tmp/scgi;
   client_max_body_size 200m;
 
-  # affinity: the browser's ifm_route cookie, or a new random one on its first request
-  map \$cookie_ifm_route \$route_key { "" \$request_id; default \$cookie_ifm_route; }
-  map \$cookie_ifm_route \$route_cookie { "" "ifm_route=\$request_id; Path=/; HttpOnly; SameSite=Lax"; default ""; }
+  # affinity: the worker the browser's ifm_route cookie names (only the workers' own names
+  # are accepted); without one, the next worker in turn, whose name the answer sets
+  map \$cookie_ifm_route \$route_to {
+    default streamlit;
+$route_to  }
+  map \$upstream_addr \$route_name {
+    default "";
+$route_name  }
+  map \$cookie_ifm_route \$route_cookie {
+    default "ifm_route=\$route_name; Path=/; HttpOnly; SameSite=Lax";
+$route_known  }
   map \$http_upgrade \$connection_upgrade { default upgrade; "" close; }
 
   upstream streamlit {
-    hash \$route_key consistent;
 $upstreams  }
   server {
     listen $host:$port;
     access_log $run_dir/nginx-route.log route;
     location / {
-      proxy_pass http://streamlit;
+      proxy_pass http://\$route_to;
       proxy_http_version 1.1;
       proxy_set_header Upgrade \$http_upgrade;
       proxy_set_header Connection \$connection_upgrade;

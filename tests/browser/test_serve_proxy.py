@@ -1,10 +1,9 @@
-"""scripts/serve.sh: two workers behind nginx, sticky by cookie, websockets
-upgraded, one database; a share link opened through the proxy shows the same
+"""scripts/serve.sh: two workers behind nginx, new browsers spread over them in
+turn and each kept on its worker by a cookie, websockets upgraded, one database; a share link opened through the proxy shows the same
 numbers as finance_core computes."""
 import re
 import shutil
 import urllib.request
-import uuid
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -36,29 +35,36 @@ def routes(run_dir: Path) -> list[tuple[str, str, str]]:
     return [tuple(line.split(" ", 2)) for line in lines if line.count(" ") >= 2]
 
 
-def test_each_browser_sticks_to_one_worker_and_both_are_used(proxy):
-    url, run_dir, port = proxy
-    workers = {f"127.0.0.1:{port + 1}", f"127.0.0.1:{port + 2}"}
-    # a first visit without the cookie gets one from nginx
-    with urllib.request.urlopen(url + "/") as r:
-        (cookie,) = [c for c in r.headers.get_all("Set-Cookie") or [] if c.startswith("ifm_route=")]
-    assert re.match(r"ifm_route=\w+; Path=/", cookie), cookie
-    # a browser that has it is not given another
-    req = urllib.request.Request(url + "/_stcore/health", headers={"Cookie": cookie.split(";")[0]})
+def first_visit(url: str, cookie: str | None = None) -> str | None:
+    """The ifm_route cookie nginx sets on a request (None: it sets none)."""
+    req = urllib.request.Request(url + "/_stcore/health", headers={"Cookie": cookie} if cookie else {})
     with urllib.request.urlopen(req) as r:
-        assert not [c for c in r.headers.get_all("Set-Cookie") or [] if c.startswith("ifm_route=")]
-    keys = [uuid.uuid4().hex for _ in range(12)]
+        assert r.read().strip() == b"ok"
+        set_ = [c for c in r.headers.get_all("Set-Cookie") or [] if c.startswith("ifm_route=")]
+    assert len(set_) <= 1
+    if set_:
+        assert re.fullmatch(r"ifm_route=w[12]; Path=/; HttpOnly; SameSite=Lax", set_[0]), set_
+        return set_[0].split(";")[0]
+    return None
+
+
+def test_new_browsers_are_spread_evenly_and_each_sticks_to_its_worker(proxy):
+    url, run_dir, port = proxy
+    names = {"w1": f"127.0.0.1:{port + 1}", "w2": f"127.0.0.1:{port + 2}"}
+    # twelve first visits (no cookie) in a row: each is given a worker's name, six each
+    cookies = [first_visit(url) for _ in range(12)]
+    assert sorted(cookies) == ["ifm_route=w1"] * 6 + ["ifm_route=w2"] * 6, cookies
+    # a browser that has one is not given another, and every request reaches its worker
     for _ in range(3):
-        for key in keys:
-            req = urllib.request.Request(url + f"/_stcore/health?k={key}", headers={"Cookie": f"ifm_route={key}"})
-            with urllib.request.urlopen(req) as r:
-                assert r.read().strip() == b"ok"
-    seen = {}
-    for key, upstream, uri in routes(run_dir):
-        if key in keys:
-            seen.setdefault(key, set()).add(upstream)
-    assert all(len(ups) == 1 for ups in seen.values()), seen  # sticky
-    assert set().union(*seen.values()) == workers  # 12 browsers spread over both workers
+        for cookie in cookies:
+            assert first_visit(url, cookie) is None
+    for cookie, upstream, _ in routes(run_dir):
+        if cookie in names:
+            assert upstream == names[cookie], (cookie, upstream)
+    # a cookie naming no worker (stale, or made up: never an address to proxy to) is a first visit
+    for stale in ("ifm_route=0f3a9c", f"ifm_route=127.0.0.1:{port + 1}", "ifm_route=example.com:80"):
+        assert first_visit(url, stale) in ("ifm_route=w1", "ifm_route=w2")
+    assert {up for _, up, _ in routes(run_dir)} <= set(names.values())
 
 
 def test_share_link_through_the_proxy(proxy, page, demo_db):
