@@ -1,6 +1,8 @@
 """Latency of one participant's change, per page, beside the floor page.
 
-Two measurements, both against the floor page (bench/floor_app.py) in the same run:
+Two measurements, both against the floor page (bench/floor_app.py) in the same run
+(in the browser, since 2026-12-08, each page right after the floor page measured again,
+its ratios to that floor measurement: the floor page alone moved by ±10 % within a run):
 
 - **browser**: headless Debian chromium. For every page: one more town in the
   sidebar filter (a full rerun), timed from the Enter that takes the typed town
@@ -51,79 +53,89 @@ def browser_latency(app_url: str, floor_url: str, pages: list[str], towns: list[
     from bench.harness import CHROMIUM, CHROMIUM_ARGS, wait_for_app
 
     done = (ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY)
-    out = {}
+
+    def one(browser, key: str, turn: int = 0) -> dict:
+        # the floor page starts each measurement at another town: new towns, as for a page
+        floor_towns = TOWNS[FLOOR][turn:] + TOWNS[FLOOR][:turn]
+        try:
+            ctx = browser.new_context(viewport={"width": 1600, "height": 1100}, locale="zh-CN")
+            page = ctx.new_page()
+            page.set_default_timeout(120_000)
+            finishes: list[tuple[float, int]] = []
+
+            def on_frame(payload, finishes=finishes):
+                if isinstance(payload, (bytes, bytearray)):
+                    msg = ForwardMsg()
+                    msg.ParseFromString(bytes(payload))
+                    if msg.WhichOneof("type") == "script_finished":
+                        finishes.append((time.perf_counter(), msg.script_finished))
+
+            page.on("websocket", lambda ws: ws.on("framereceived", on_frame))
+            base = floor_url if key == FLOOR else app_url
+            path = "" if key in (FLOOR, "overview") else key
+            first = floor_towns[0] if key == FLOOR else towns[0]
+            page.goto(f"{base}/{path}?{urlencode({'town': first})}")
+            wait_for_app(page, min_metrics=0 if key in NO_METRICS else 1)
+
+            def timed(action, prepare=None) -> float:
+                if prepare:   # what comes before the key press (opening the list, typing)
+                    prepare()
+                n = len(finishes)
+                t0 = time.perf_counter()
+                action()
+                deadline = time.time() + 120
+                while not any(s in done for _, s in finishes[n:]):
+                    if time.time() > deadline:
+                        raise RuntimeError(f"{key}: no finished run")
+                    page.wait_for_timeout(5)
+                page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+                took = time.perf_counter() - t0
+                wait_for_app(page)
+                return took * 1000
+
+            picks = iter((floor_towns if key == FLOOR else towns)[1:])
+
+            box = page.locator(".st-key-town input")
+
+            def type_town():
+                box.click()
+                box.fill(next(picks))
+
+            def choose_town():   # Enter takes the typed town: the rerun starts here
+                box.press("Enter")
+                page.keyboard.press("Escape")
+
+            row = {"filter_ms": statistics.median([timed(choose_town, type_town) for _ in range(repeats)])}
+            slider = SLIDERS.get(key)
+            if slider:
+                page.locator(f".st-key-{slider}").scroll_into_view_if_needed()
+                thumb = page.locator(f".st-key-{slider} input[type='range']")
+                thumb.focus()
+                row["whatif_ms"] = statistics.median([timed(lambda: thumb.press("ArrowRight"))
+                                                      for _ in range(repeats)])
+            ctx.close()
+            return row
+        except Exception as exc:  # a loaded machine can time out one page; keep the others
+            return {"error": f"{type(exc).__name__}: {str(exc)[:200]}"}
+
+    out, floors = {FLOOR: {}}, []   # the floor page first: the median of its measurements
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        for key in [FLOOR, *pages]:
-            try:
-                ctx = browser.new_context(viewport={"width": 1600, "height": 1100}, locale="zh-CN")
-                page = ctx.new_page()
-                page.set_default_timeout(120_000)
-                finishes: list[tuple[float, int]] = []
-
-                def on_frame(payload, finishes=finishes):
-                    if isinstance(payload, (bytes, bytearray)):
-                        msg = ForwardMsg()
-                        msg.ParseFromString(bytes(payload))
-                        if msg.WhichOneof("type") == "script_finished":
-                            finishes.append((time.perf_counter(), msg.script_finished))
-
-                page.on("websocket", lambda ws: ws.on("framereceived", on_frame))
-                base = floor_url if key == FLOOR else app_url
-                path = "" if key in (FLOOR, "overview") else key
-                first = TOWNS[FLOOR][0] if key == FLOOR else towns[0]
-                page.goto(f"{base}/{path}?{urlencode({'town': first})}")
-                wait_for_app(page, min_metrics=0 if key in NO_METRICS else 1)
-
-                def timed(action, prepare=None) -> float:
-                    if prepare:   # what comes before the key press (opening the list, typing)
-                        prepare()
-                    n = len(finishes)
-                    t0 = time.perf_counter()
-                    action()
-                    deadline = time.time() + 120
-                    while not any(s in done for _, s in finishes[n:]):
-                        if time.time() > deadline:
-                            raise RuntimeError(f"{key}: no finished run")
-                        page.wait_for_timeout(5)
-                    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
-                    took = time.perf_counter() - t0
-                    wait_for_app(page)
-                    return took * 1000
-
-                picks = iter((TOWNS[FLOOR] if key == FLOOR else towns)[1:])
-
-                box = page.locator(".st-key-town input")
-
-                def type_town():
-                    box.click()
-                    box.fill(next(picks))
-
-                def choose_town():   # Enter takes the typed town: the rerun starts here
-                    box.press("Enter")
-                    page.keyboard.press("Escape")
-
-                row = {"filter_ms": statistics.median([timed(choose_town, type_town) for _ in range(repeats)])}
-                slider = SLIDERS.get(key)
-                if slider:
-                    page.locator(f".st-key-{slider}").scroll_into_view_if_needed()
-                    thumb = page.locator(f".st-key-{slider} input[type='range']")
-                    thumb.focus()
-                    row["whatif_ms"] = statistics.median([timed(lambda: thumb.press("ArrowRight"))
-                                                          for _ in range(repeats)])
-                out[key] = row
-                print(f"  browser {key:16s} {row}", flush=True)
-                ctx.close()
-            except Exception as exc:  # a loaded machine can time out one page; keep the others
-                out[key] = {"error": f"{type(exc).__name__}: {str(exc)[:200]}"}
-                print(f"  browser {key:16s} failed: {out[key]['error']}", flush=True)
+        for turn, key in enumerate(pages):   # each page right after the floor page, as in the load test
+            floor = one(browser, FLOOR, turn)
+            row = out[key] = one(browser, key)
+            if "error" not in floor:
+                floors.append(floor)
+                row["floor_beside"] = floor
+                for kind in ("filter", "whatif"):
+                    if f"{kind}_ms" in row and f"{kind}_ms" in floor:
+                        row[f"{kind}_ratio"] = row[f"{kind}_ms"] / floor[f"{kind}_ms"]
+            print(f"  browser {key:16s} {row}", flush=True)
         browser.close()
-    floor = out[FLOOR]
-    for row in out.values():
-        if "filter_ms" in row and "filter_ms" in floor:
-            row["filter_ratio"] = row["filter_ms"] / floor["filter_ms"]
-        if "whatif_ms" in row and "whatif_ms" in floor:
-            row["whatif_ratio"] = row["whatif_ms"] / floor["whatif_ms"]
+    out[FLOOR] = {k: statistics.median(f[k] for f in floors) for k in ("filter_ms", "whatif_ms")} if floors else \
+        {"error": "the floor page was not measured"}
+    if floors:
+        out[FLOOR].update(filter_ratio=1.0, whatif_ratio=1.0)
     return out
 
 
