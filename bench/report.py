@@ -37,7 +37,8 @@ def loadtest(r) -> str:
 
 def latency(r) -> str:
     out = [f"Latency of one change ({r['repeats']} repeats, medians; load average {r['load_before']} before, "
-           f"{r['load_after']} after). Browser: from the key press to the painted result.\n"]
+           f"{r['load_after']} after). Browser: from the key press to the painted result; "
+           "÷ floor: to the floor page measured just before the page (the floor row: their median).\n"]
     out.append("| page | browser: town filter ms | ÷ floor | browser: what-if step ms | ÷ floor | "
                "server: what-if step in its fragment, ms (CPU ms) | the same step as a full rerun, ms (CPU ms) |")
     out.append("|---|---|---|---|---|---|---|")

@@ -84,3 +84,16 @@ def test_share_link_through_the_proxy(proxy, page, demo_db):
     page.wait_for_timeout(1000)
     streams = {up for key, up, uri in routes(run_dir) if key == cookie and uri.startswith("/_stcore/stream")}
     assert len(streams) == 1, streams
+
+
+def test_the_load_test_gets_its_cookie_as_a_browser_does(proxy):
+    """bench/loadtest.py asks for the page first and opens its websocket with the
+    cookie it got: thirty of its participants are split over the workers as thirty
+    browsers are."""
+    import asyncio
+
+    from bench import loadtest
+
+    url, _, _ = proxy
+    got = [asyncio.run(loadtest.first_visit(url, 10)) for _ in range(4)]
+    assert sorted(got) == ["ifm_route=w1", "ifm_route=w1", "ifm_route=w2", "ifm_route=w2"], got
