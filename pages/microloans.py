@@ -78,8 +78,9 @@ due = uf.widget(P["due"], "segmented_control", label="到期清单：未来天�
 due_list = data.call(ml.maturity_list, f, int(due))
 st.caption(f"未来 {due} 天内到期 {len(due_list):,} 笔。清单按银行、到期日排序，借款人姓名和身份证号已脱敏；"
            "在侧栏选择银行即可得到该行的清单并导出。")
-# the list of borrowers is a working list, not a meeting figure: shown on request
-if box := widgets.details(f"到期清单（未来 {due} 天，{len(due_list):,} 笔）", "ml_due_list"):
+# the list of borrowers is a working list, not a meeting figure: shown on request. Its label
+# stays the same (the count is in the caption): a new label would close an opened list
+if box := widgets.details("到期清单（逐笔，已脱敏）", "ml_due_list"):
     with box:
         mv.table(due_list, f"未来 {due} 天内到期的贷款清单（已脱敏）", height=min(420, 38 + 35 * max(len(due_list), 1)))
 

@@ -74,7 +74,7 @@ def test_url_filters_and_whatif_drive_the_numbers(app, demo_db):
     assert shown["覆盖倍数"] == f"{stress.coverage:.2f} 倍"
     assert shown["缺口"] == money.fmt_money(stress.shortfall)
     assert shown["还可支撑新增投放"] == f"{stress.months_backed:.1f} 个月"
-    assert f"到期清单（未来 30 天，{len(due):,} 笔）" in [e.label for e in at.expander]
+    assert f"未来 30 天内到期 {len(due):,} 笔" in " ".join(c.value for c in at.caption)
     assert not any("身份证号" in d.value.columns for d in at.dataframe)   # closed: not drawn
     frames = {frozenset(d.value.columns): d.value for d in due_list_opened(at).dataframe}   # status columns may move
     listing = frames[frozenset(ml.MATURITY_COLUMNS)]
