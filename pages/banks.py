@@ -26,8 +26,9 @@ st.caption(uf.escape(ff.scope_label(opts, f)) + " · 箭头为较上月变化，
 uf.show_notices(notices)
 gaps = reporting.gap_warning(f, (bk.AREA_KEY,))
 note = data.call(bk.scope_note, f)
+slot = st.empty()   # there with or without the note: the charts below keep their places (and the browser keeps them)
 if note:
-    st.info(uf.escape(note), icon=":material/info:")
+    slot.info(uf.escape(note), icon=":material/info:")
 
 kpis = data.call(bk.kpis, f)
 if not kpis:

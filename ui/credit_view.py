@@ -51,12 +51,20 @@ def trend_chart(df: pd.DataFrame) -> alt.Chart:
 BAR_LIMIT = 30
 
 
-def _rate_scale(values: pd.Series) -> alt.Scale:
-    """A percentage axis from at most -100 to at most 200, clamped: one town far
-    off (a tiny target) must not squash every other bar; its tooltip keeps the value."""
-    lo = max(-100.0, min(0.0, float(values.min())))
-    hi = min(200.0, max(100.0, float(values.max())))
-    return alt.Scale(domain=[lo, hi], clamp=True)
+RATE_DRAWN = (-100.0, 200.0)   # a percentage bar is drawn within these; its tooltip keeps the value
+DRAWN = "_绘制值"
+
+
+def _rate_axis(data: pd.DataFrame, value: str) -> tuple[alt.X, alt.Chart]:
+    """A percentage axis that spans at least 0 to 100 and at most -100 to 200: one
+    town far off (a tiny target) must not squash every other bar. The bars are
+    drawn from a column clipped to that range and the range comes from the data
+    (two unseen points at 0 and 100), not written into the spec: a spec that
+    changes with the data is a chart the browser builds anew on every town change."""
+    data[DRAWN] = data[value].clip(*RATE_DRAWN)
+    bounds = alt.Chart(pd.DataFrame({DRAWN: [0.0, 100.0]})).mark_point(opacity=0).encode(
+        x=alt.X(f"{DRAWN}:Q"))
+    return alt.X(f"{DRAWN}:Q", title=value), bounds
 
 
 PICK = "pick"   # the selection a click on a ranking bar sets (see widgets.drill)
@@ -76,26 +84,30 @@ def ranking_bar(df: pd.DataFrame, label: str, value: str, progress: float | None
                                            range=[PALETTE[GOOD], PALETTE[WARN]]))
     else:
         colour = alt.value(ACCENT)
+    x, layers = alt.X(f"{value}:Q", title=value), []
+    if "%" in value:
+        x, bounds = _rate_axis(data, value)
+        layers.append(bounds)
     bars = (
         alt.Chart(data)
         .mark_bar(cursor="pointer")
         .encode(
             y=alt.Y(f"{label}:N", sort=widgets.row_order(), title=None, axis=alt.Axis(labelOverlap=False)),
-            x=alt.X(f"{value}:Q", title=value, scale=_rate_scale(data[value]) if "%" in value else alt.Undefined),
+            x=x,
             color=colour,
             opacity=alt.condition(pick, alt.value(1.0), alt.value(0.45)),
             tooltip=[label, alt.Tooltip(f"{value}:Q", format=",.2f" if "元" in value else ".1f")],
         )
         .add_params(pick)
     )
-    chart = bars
+    chart = alt.layer(bars, *layers) if layers else bars
     if progress is not None:
         ref = alt.Chart(pd.DataFrame({"序时进度（%）": [progress], "标注": [f"序时进度 {progress:.1f}%"]}))
         rule = ref.mark_rule(color=PALETTE[NEUTRAL], strokeDash=[4, 3], strokeWidth=2).encode(
             x="序时进度（%）:Q", tooltip=["序时进度（%）"])
         text = ref.mark_text(align="left", dx=4, dy=-6, fontSize=14, color=PALETTE[NEUTRAL]).encode(
             x="序时进度（%）:Q", y=alt.value(0), text="标注:N")
-        chart = bars + rule + text
+        chart = alt.layer(bars, *layers, rule, text)
     return chart.properties(height=alt.Step(26))
 
 
