@@ -55,7 +55,7 @@ upstreams="" route_to="" route_name="" route_known=""
 for i in $(seq 1 "$workers"); do
   wport=$((port + i))
   route_to+="    w$i 127.0.0.1:$wport;"$'\n'
-  route_name+="    127.0.0.1:$wport w$i;"$'\n'
+  route_name+="    \"~127\\.0\\.0\\.1:$wport\$\" w$i;"$'\n'
   route_known+="    w$i \"\";"$'\n'
   STREAMLIT_SERVER_COOKIE_SECRET="$secret" python3 -m streamlit run "$script" \
     --server.port "$wport" --server.address 127.0.0.1 --server.headless true \
@@ -90,11 +90,18 @@ http {
   map \$cookie_ifm_route \$route_to {
     default streamlit;
 $route_to  }
+  # the worker that answered: the last of \$upstream_addr (after a retry it lists two); none when
+  # nginx answered itself (a 502, a 413): then no cookie is set. These two variables are read
+  # only by add_header, after the answer: read earlier (proxy_set_header, if) they would be empty
   map \$upstream_addr \$route_name {
     default "";
 $route_name  }
-  map \$cookie_ifm_route \$route_cookie {
+  map \$route_name \$new_route_cookie {
+    "" "";
     default "ifm_route=\$route_name; Path=/; HttpOnly; SameSite=Lax";
+  }
+  map \$cookie_ifm_route \$route_cookie {
+    default \$new_route_cookie;
 $route_known  }
   map \$http_upgrade \$connection_upgrade { default upgrade; "" close; }
 
