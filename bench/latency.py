@@ -56,6 +56,7 @@ def browser_latency(app_url: str, floor_url: str, pages: list[str], towns: list[
 
     def one(browser, key: str, turn: int = 0) -> dict:
         # the floor page starts each measurement at another town: new towns, as for a page
+        turn %= len(TOWNS[FLOOR])
         floor_towns = TOWNS[FLOOR][turn:] + TOWNS[FLOOR][:turn]
         try:
             ctx = browser.new_context(viewport={"width": 1600, "height": 1100}, locale="zh-CN")

@@ -93,7 +93,7 @@ async def first_visit(base_url: str, timeout: float) -> str | None:
     try:
         writer.write(f"GET {u.path or '/'} HTTP/1.1\r\nHost: {u.netloc}\r\nConnection: close\r\n\r\n".encode())
         await writer.drain()
-        head = (await asyncio.wait_for(reader.read(), timeout)).split(b"\r\n\r\n", 1)[0].decode("latin-1")
+        head = (await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), timeout)).decode("latin-1")
     finally:
         writer.close()
     for line in head.split("\r\n")[1:]:

@@ -52,11 +52,11 @@ def latency(r) -> str:
         if "error" in b:
             out.append(f"| {page} | not measured: {b['error'].split(':')[0]} | | | | | |")
             continue
-        out.append(f"| {page} | {b['filter_ms']:.0f} | {b['filter_ratio']:.2f} | "
+        out.append(f"| {page} | {b['filter_ms']:.0f} | {b.get('filter_ratio', nan):.2f} | "
                    f"{b.get('whatif_ms', float('nan')):.0f} | {b.get('whatif_ratio', float('nan')):.2f} | "
                    f"{ms(s.get('fragment_run_ms'))} ({ms(s.get('fragment_cpu_ms'))}) | "
                    f"{ms(s['full_rerun_ms'])} ({ms(s.get('full_cpu_ms'))}) |" if s else
-                   f"| {page} | {b['filter_ms']:.0f} | {b['filter_ratio']:.2f} | — | — | — | — |")
+                   f"| {page} | {b['filter_ms']:.0f} | {b.get('filter_ratio', nan):.2f} | — | — | — | — |")
     return "\n".join(out) + "\n"
 
 
