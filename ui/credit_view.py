@@ -123,7 +123,7 @@ def value_text(value, fmt: str) -> str:
 
 def whatif_panel(w: WhatIf, usage: float, coverage: float, banks_chosen: bool) -> None:
     """The what-if figures, 测算后 beside 当前, and the per-town table under 测算明细
-    (closed at first, made only when opened, as on the other pages)."""
+    (closed at first, drawn only when opened, as on the other pages)."""
     m = st.columns(5)
     m[0].metric("需新增用信", fmt_money(w.extra_used))
     m[1].metric("需新增用信户数", fmt_count(w.extra_used_households, "户"))

@@ -464,10 +464,11 @@ def in_row_order(df: pd.DataFrame, by: str | None = None, order: Sequence | None
     ``order`` (values not in it come after, as with a sort list)."""
     if by is None:
         return df.assign(**{ROW_ORDER: range(len(df))})
+    order = list(order or ())
     place: dict = {}
-    for i, v in enumerate(order or ()):
+    for i, v in enumerate(order):
         place.setdefault(v, i)   # a value listed twice takes its first place, as in a sort list
-    return df.assign(**{ROW_ORDER: [place.get(v, len(place)) for v in df[by]]})
+    return df.assign(**{ROW_ORDER: [place.get(v, len(order)) for v in df[by]]})
 
 
 def row_order() -> alt.EncodingSortField:

@@ -68,5 +68,7 @@ def test_row_order_sorts_by_a_column_not_a_list():
     spans = pd.DataFrame({"name": ["甲", "乙", "甲", "丁"]})
     assert list(widgets.in_row_order(spans, "name", ["乙", "甲"])[widgets.ROW_ORDER]) == [1, 0, 1, 2]
     # a value listed twice keeps its first place, as in a sort list
-    assert list(widgets.in_row_order(spans, "name", ["乙", "甲", "乙"])[widgets.ROW_ORDER]) == [1, 0, 1, 2]
+    assert list(widgets.in_row_order(spans, "name", ["乙", "甲", "乙"])[widgets.ROW_ORDER]) == [1, 0, 1, 3]
+    # ... and a value not listed comes after every listed one
+    assert list(widgets.in_row_order(spans, "name", ["乙", "甲", "乙", "丙"])[widgets.ROW_ORDER]) == [1, 0, 1, 4]
     assert widgets.row_order().to_dict() == {"field": widgets.ROW_ORDER, "op": "min", "order": "ascending"}
